@@ -1,0 +1,37 @@
+# fusd: build, run and test. `make run` serves examples/hello.js; `make test` runs everything.
+SHELL := /bin/bash
+JAVA_HOME := $(shell scripts/find-jdk)
+export JAVA_HOME
+export MAVEN_OPTS := --sun-misc-unsafe-memory-access=allow
+MVN := mvn -B -q
+PREFIX ?= /usr/local
+DRIVER ?= examples/hello.js
+
+.PHONY: build run test test-host test-vm install clean check-jdk
+
+check-jdk:
+	@test -n "$(JAVA_HOME)" || exit 1
+
+build: check-jdk
+	$(MVN) -DskipTests package
+
+run: build
+	host/bin/fusd-host run $(DRIVER)
+
+test: check-jdk test-host test-vm
+
+test-host:
+	$(MVN) package
+
+test-vm: build
+	@if [ -x scripts/vmtest ]; then scripts/vmtest; else echo "scripts/vmtest: not present yet"; fi
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/lib/fusd/bin $(DESTDIR)$(PREFIX)/bin
+	cp -r host/target/fusd-host.jar host/target/lib host/target/jit $(DESTDIR)$(PREFIX)/lib/fusd/
+	install -m 755 host/bin/fusd-host scripts/find-jdk $(DESTDIR)$(PREFIX)/lib/fusd/bin/
+	ln -sf $(PREFIX)/lib/fusd/bin/fusd-host $(DESTDIR)$(PREFIX)/bin/fusd-host
+
+clean:
+	$(MVN) clean
+	if [ -f kernel-module/Makefile ]; then $(MAKE) -C kernel-module clean || true; fi

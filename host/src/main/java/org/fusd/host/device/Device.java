@@ -1,0 +1,43 @@
+package org.fusd.host.device;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A character device as channels see it. Every call is asynchronous: the
+ * device answers through the {@link Reply}, now or later. Calls arrive on a
+ * channel thread; a device must not block it (the script runtime hands calls
+ * to the device's own thread).
+ */
+public interface Device {
+
+    /** Device name: the node is /dev/NAME (or DIR/NAME on the fuse channel). */
+    String name();
+
+    /** Permission bits of the node, e.g. 0666. */
+    int mode();
+
+    /** The channel serving this device; called once before any call. */
+    void attach(DeviceNode node);
+
+    void open(OpenFile file, Reply reply);
+
+    void read(OpenFile file, int size, long offset, Reply reply);
+
+    /** data (position to limit) is valid until the reply completes. */
+    void write(OpenFile file, ByteBuffer data, long offset, Reply reply);
+
+    /**
+     * An ioctl. {@code in} holds the _IOC_SIZE bytes copied from the caller for
+     * _IOW/_IOWR commands (else empty); {@code outSize} is how many bytes the
+     * caller expects back for _IOR/_IOWR.
+     */
+    void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply);
+
+    /** Answer with the current event mask via {@link Reply#count(int)}. */
+    void poll(OpenFile file, Reply reply);
+
+    void flush(OpenFile file, Reply reply);
+
+    /** The last close; the reply's errno is not seen by anyone. */
+    void release(OpenFile file, Reply reply);
+}

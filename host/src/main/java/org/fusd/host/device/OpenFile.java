@@ -1,0 +1,59 @@
+package org.fusd.host.device;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One open(2) of a device, owned by the host. It outlives script reloads: the
+ * driver runtime keeps its per-open state in {@link #state()}.
+ * Created by the channel when the kernel asks to open; identified by {@link #id()}.
+ */
+public final class OpenFile {
+    private static final AtomicLong NEXT_ID = new AtomicLong(1);
+
+    private final long id = NEXT_ID.getAndIncrement();
+    private final Caller opener;
+    private volatile int flags;
+    private volatile Object state;
+    private volatile Object channelData;
+
+    public OpenFile(Caller opener, int flags) {
+        this.opener = opener;
+        this.flags = flags;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    /** The process that opened the file. */
+    public Caller opener() {
+        return opener;
+    }
+
+    /** The open flags as of the latest call (O_NONBLOCK can change with fcntl). */
+    public int flags() {
+        return flags;
+    }
+
+    public void setFlags(int flags) {
+        this.flags = flags;
+    }
+
+    /** Driver runtime's per-open state; null until the runtime sets it. */
+    public Object state() {
+        return state;
+    }
+
+    public void setState(Object state) {
+        this.state = state;
+    }
+
+    /** Whatever the channel keeps per open file (e.g. the poll handle to notify). */
+    public Object channelData() {
+        return channelData;
+    }
+
+    public void setChannelData(Object channelData) {
+        this.channelData = channelData;
+    }
+}
