@@ -1,0 +1,17 @@
+#!/bin/bash
+# Runs inside the guest chroot (started by init.sh): runs each suite named in
+# VMTEST_SUITES, saving its output to $FUSD_RESULTS/NAME.out and its exit
+# status to NAME.rc, then saves the kernel log and marks the run done.
+set -u
+
+for suite in $VMTEST_SUITES; do
+    echo "vmtest: suite $suite start"
+    (cd "$FUSD_REPO" && exec "$FUSD_REPO/scripts/vmtest.d/$suite" </dev/null 2>&1) |
+        tee "$FUSD_RESULTS/$suite.out"
+    rc=${PIPESTATUS[0]}
+    echo "$rc" > "$FUSD_RESULTS/$suite.rc"
+    echo "vmtest: suite $suite end rc=$rc"
+done
+
+dmesg > "$FUSD_RESULTS/dmesg.txt"
+touch "$FUSD_RESULTS/done"
