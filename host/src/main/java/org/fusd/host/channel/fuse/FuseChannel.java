@@ -1,0 +1,154 @@
+package org.fusd.host.channel.fuse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.fusd.host.channel.Channel;
+import org.fusd.host.device.Device;
+import org.fusd.host.device.Errno;
+import org.fusd.host.fuse.DeviceSlot;
+import org.fusd.host.fuse.FileOps;
+import org.fusd.host.fuse.FuseInit;
+import org.fusd.host.fuse.FuseProtocol;
+import org.fusd.host.fuse.FuseSession;
+import org.fusd.host.fuse.Libc;
+import org.fusd.host.fuse.OpTable;
+
+/**
+ * The `fuse` channel: devices appear as regular files in a FUSE mount
+ * (/run/fusd as root, $XDG_RUNTIME_DIR/fusd otherwise). The wire protocol is
+ * spoken by {@link FuseSession} over the raw /dev/fuse fd; this class mounts,
+ * composes the op table (INIT, the root directory, the per-file ops) and
+ * unmounts on {@link #close()}.
+ *
+ * Usage: {@code FuseChannel ch = FuseChannel.open(dir).closeOnExit(); ch.add(device);}
+ */
+public final class FuseChannel implements Channel {
+    private static final int OPEN_FLAGS =
+            FuseProtocol.FOPEN_DIRECT_IO | FuseProtocol.FOPEN_NONSEEKABLE | FuseProtocol.FOPEN_STREAM;
+
+    private final Path dir;
+    private final RootDir root;
+    private final FuseSession session;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private Thread shutdownHook;
+
+    private FuseChannel(Path dir, RootDir root, FuseSession session) {
+        this.dir = dir;
+        this.root = root;
+        this.session = session;
+    }
+
+    /** Where devices appear by default: /run/fusd for root, $XDG_RUNTIME_DIR/fusd (or /tmp/fusd-UID) otherwise. */
+    public static Path defaultMountDir() {
+        if (Mounter.isRoot()) {
+            return Path.of("/run/fusd");
+        }
+        String xdg = System.getenv("XDG_RUNTIME_DIR");
+        if (xdg != null && !xdg.isEmpty()) {
+            return Path.of(xdg, "fusd");
+        }
+        return Path.of("/tmp", "fusd-" + Libc.getuid());
+    }
+
+    /** Mounts at the default dir with one reader thread. */
+    public static FuseChannel open() throws IOException {
+        return open(defaultMountDir());
+    }
+
+    /** Mounts at mountDir (created if missing) with one reader thread. */
+    public static FuseChannel open(Path mountDir) throws IOException {
+        return open(mountDir, 1);
+    }
+
+    /**
+     * Mounts at mountDir, clearing a stale mount left there by a killed host.
+     * readers: threads reading requests (1 is fastest for a single client).
+     */
+    public static FuseChannel open(Path mountDir, int readers) throws IOException {
+        Path dir = mountDir.toAbsolutePath().normalize();
+        Mounter.clearStale(dir);
+        Files.createDirectories(dir);
+        int uid = Libc.getuid();
+        int gid = Libc.getgid();
+        RootDir root = new RootDir(uid, gid);
+        OpTable table = new OpTable();
+        int fd = Mounter.mount(dir, uid, gid);
+        FuseSession session = new FuseSession(fd, table, "fusd-fuse");
+        new FuseInit().addTo(table);
+        session.addCommonRows(table, root::forget);
+        new FileOps(root::slot, OPEN_FLAGS).addTo(table);
+        root.addTo(table);
+        FuseChannel channel = new FuseChannel(dir, root, session);
+        session.start(Math.max(1, readers), null);
+        return channel;
+    }
+
+    /** Unmounts when the JVM exits (SIGINT, SIGTERM, System.exit). Returns this. */
+    public synchronized FuseChannel closeOnExit() {
+        if (shutdownHook == null && !closed.get()) {
+            shutdownHook = new Thread(this::close, "fusd-fuse-unmount");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
+        return this;
+    }
+
+    public Path mountDir() {
+        return dir;
+    }
+
+    /** True until the connection ends (unmounted and every open file closed). */
+    public boolean isServing() {
+        return session.isRunning();
+    }
+
+    @Override
+    public String kind() {
+        return "fuse";
+    }
+
+    @Override
+    public void add(Device device) throws IOException {
+        if (closed.get()) {
+            throw new IOException("the fuse channel at " + dir + " is closed");
+        }
+        if (root.has(device.name())) {
+            throw new IOException("a device named '" + device.name() + "' is already served at " + pathOf(device.name()));
+        }
+        DeviceSlot slot = new DeviceSlot(device, root.newNodeid(), session);
+        device.attach(slot);
+        if (!root.add(device.name(), slot)) {
+            throw new IOException("a device named '" + device.name() + "' is already served at " + pathOf(device.name()));
+        }
+    }
+
+    @Override
+    public void remove(String name) {
+        root.remove(name);
+    }
+
+    @Override
+    public String pathOf(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        session.stop(Errno.ENODEV);
+        Mounter.unmount(dir);
+        session.awaitReaders(2000);
+        synchronized (this) {
+            if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                } catch (IllegalStateException ignored) {
+                    // already shutting down
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package org.fusd.host.fuse;
+
+/**
+ * The protocol as a table: one row per opcode with its name, the smallest
+ * body it can be decoded from, and its handler. A session looks rows up by
+ * opcode; an opcode without a row is answered ENOSYS, a body shorter than the
+ * row's minimum EINVAL. Channels compose their table from the shared rows
+ * ({@link FileOps}, {@link FuseSession#addCommonRows}) and their own.
+ */
+public final class OpTable {
+
+    /** Decodes one request (body fields by offset) and answers it, now or later. */
+    @FunctionalInterface
+    public interface Handler {
+        void handle(FuseRequest request);
+    }
+
+    public record Op(int opcode, String name, int minBody, Handler handler) {
+    }
+
+    private final Op[] rows = new Op[64];
+    private Op cuseInit;
+
+    /** Adds or replaces the row for an opcode. */
+    public OpTable add(int opcode, String name, int minBody, Handler handler) {
+        Op op = new Op(opcode, name, minBody, handler);
+        if (opcode == FuseProtocol.CUSE_INIT) {
+            cuseInit = op;
+        } else if (opcode > 0 && opcode < rows.length) {
+            rows[opcode] = op;
+        } else {
+            throw new IllegalArgumentException("opcode out of range: " + opcode);
+        }
+        return this;
+    }
+
+    /** The row for an opcode, or null (answer ENOSYS). */
+    public Op get(int opcode) {
+        if (opcode > 0 && opcode < rows.length) {
+            return rows[opcode];
+        }
+        return opcode == FuseProtocol.CUSE_INIT ? cuseInit : null;
+    }
+
+    /** The opcode's name for traces and errors ("READ", or "opcode 77"). */
+    public String name(int opcode) {
+        Op op = get(opcode);
+        return op != null ? op.name() : "opcode " + opcode;
+    }
+}
