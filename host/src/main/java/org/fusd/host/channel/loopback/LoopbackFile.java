@@ -1,0 +1,160 @@
+package org.fusd.host.channel.loopback;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.fusd.host.device.Errno;
+import org.fusd.host.device.ErrnoException;
+import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.PollEvents;
+
+/**
+ * One open of a loopback device: read, write, ioctl, poll, close, as blocking
+ * calls that return the result or throw ErrnoException, or as "start" calls
+ * returning the pending {@link LoopbackReply} (to block in another thread, or
+ * to interrupt). Reads advance the offset like a stream.
+ */
+public final class LoopbackFile implements AutoCloseable {
+    /** How long a blocking call waits before the test is told (a hung driver must not hang the build). */
+    public static final long TIMEOUT_MS = Long.getLong("fusd.loopback.timeoutMs", 10_000);
+
+    private final LoopbackChannel.Node node;
+    private final OpenFile file;
+    private long offset;
+    private boolean closed;
+
+    LoopbackFile(LoopbackChannel.Node node, OpenFile file) {
+        this.node = node;
+        this.file = file;
+    }
+
+    void openNow() {
+        LoopbackReply r = new LoopbackReply();
+        node.device.open(file, r);
+        await(r);
+    }
+
+    public OpenFile openFile() {
+        return file;
+    }
+
+    /** Like fcntl(F_SETFL): later calls see the new flags. */
+    public void setFlags(int flags) {
+        file.setFlags(flags);
+    }
+
+    public LoopbackReply startRead(int size) {
+        LoopbackReply r = new LoopbackReply();
+        node.device.read(file, size, offset, r);
+        return r;
+    }
+
+    public byte[] read(int size) {
+        byte[] b = await(startRead(size)).data();
+        offset += b.length;
+        return b;
+    }
+
+    public String readString(int size) {
+        return new String(read(size), StandardCharsets.UTF_8);
+    }
+
+    public LoopbackReply startWrite(byte[] data) {
+        LoopbackReply r = new LoopbackReply();
+        node.device.write(file, ByteBuffer.wrap(data), offset, r);
+        return r;
+    }
+
+    public int write(byte[] data) {
+        return await(startWrite(data)).n();
+    }
+
+    public int write(String s) {
+        return write(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * An ioctl as the kernel passes it: in holds _IOC_SIZE bytes for
+     * _IOW/_IOWR (else null), outSize the bytes the caller expects back.
+     */
+    public LoopbackReply startIoctl(int cmd, long arg, byte[] in, int outSize) {
+        LoopbackReply r = new LoopbackReply();
+        node.device.ioctl(file, cmd, arg, in == null ? ByteBuffer.allocate(0) : ByteBuffer.wrap(in), outSize, r);
+        return r;
+    }
+
+    public LoopbackReply.Result ioctl(int cmd, long arg, byte[] in, int outSize) {
+        return await(startIoctl(cmd, arg, in, outSize));
+    }
+
+    /** An encoded ioctl: in and out sizes follow from cmd's direction and size bits. */
+    public LoopbackReply.Result ioctl(int cmd, byte[] in) {
+        int dir = (cmd >>> 30) & 3;
+        int size = (cmd >>> 16) & 0x3fff;
+        return ioctl(cmd, 0, (dir & 1) != 0 ? in : null, (dir & 2) != 0 ? size : 0);
+    }
+
+    public int poll() {
+        LoopbackReply r = new LoopbackReply();
+        node.device.poll(file, r);
+        return await(r).n();
+    }
+
+    /** Waits until the device notifies pollers and poll() has any of the events (or the timeout passes). */
+    public int pollFor(int events, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (true) {
+            long seen = node.notifications.get();
+            int mask = poll();
+            long left = deadline - System.currentTimeMillis();
+            if ((mask & events) != 0 || left <= 0) {
+                return mask;
+            }
+            node.awaitNotification(seen, left);
+        }
+    }
+
+    public static boolean readable(int mask) {
+        return (mask & PollEvents.POLLIN) != 0;
+    }
+
+    /** flush then release, as the last close(2) does. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LoopbackReply f = new LoopbackReply();
+        node.device.flush(file, f);
+        await(f);
+        LoopbackReply r = new LoopbackReply();
+        node.device.release(file, r);
+        await(r);
+    }
+
+    /** The call's result; an errno becomes ErrnoException. */
+    public static LoopbackReply.Result await(LoopbackReply r) {
+        LoopbackReply.Result res = awaitResult(r.future());
+        if (!res.ok()) {
+            throw new ErrnoException(res.errno());
+        }
+        return res;
+    }
+
+    public static LoopbackReply.Result awaitResult(CompletableFuture<LoopbackReply.Result> f) {
+        try {
+            return f.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new ErrnoException(Errno.ETIMEDOUT, "the device did not answer in " + TIMEOUT_MS + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ErrnoException(Errno.EINTR);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package org.fusd.host.driver;
+
+import org.fusd.host.device.Reply;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.Value;
+
+/**
+ * A reply the script gives later. {@code file.defer()} makes one for the
+ * current call; the callback returns it; later {@code d.reply(value)} answers
+ * with the same conversion as a return value, or {@code d.fail("EAGAIN")} with
+ * an errno. If the caller is interrupted by a signal first, {@code cancelled}
+ * becomes true, {@code oncancel} (if set) is called, and later replies are
+ * ignored. Host owned: a Deferred can be kept in {@code device.state}.
+ */
+public final class Deferred {
+    /** The callback that deferred: "read", "write", "ioctl", ... */
+    @HostAccess.Export
+    public final String op;
+    @HostAccess.Export
+    public final ScriptFile file;
+    /** True once the caller was interrupted; replies are then ignored. */
+    @HostAccess.Export
+    public boolean cancelled;
+    /** True once replied, failed or cancelled. */
+    @HostAccess.Export
+    public boolean done;
+    /** Called with no arguments on the device thread when the caller is interrupted. */
+    @HostAccess.Export
+    public Value oncancel;
+
+    final ScriptDevice.Call call;
+    private final ScriptDevice device;
+
+    Deferred(ScriptDevice device, ScriptDevice.Call call, ScriptFile file) {
+        this.device = device;
+        this.call = call;
+        this.file = file;
+        this.op = call.op.callback;
+    }
+
+    @HostAccess.Export
+    public void reply(Value... value) {
+        if (done) {
+            return;
+        }
+        done = true;
+        device.complete(call, value.length == 0 ? null : value[0]);
+    }
+
+    @HostAccess.Export
+    public void fail(Value errno) {
+        if (done) {
+            return;
+        }
+        done = true;
+        device.failWith(call, errno);
+    }
+
+    /** Runs on the loop thread after the channel reported an interrupt. */
+    void interrupted() {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelled = true;
+        Value hook = oncancel;
+        if (hook != null && hook.canExecute()) {
+            device.runGuarded("oncancel", () -> hook.execute());
+        }
+    }
+
+    Reply reply() {
+        return call.reply;
+    }
+
+    @Override
+    public String toString() {
+        return "Deferred(" + op + (done ? cancelled ? ", cancelled)" : ", done)" : ")");
+    }
+}

@@ -1,0 +1,199 @@
+package org.fusd.host.driver;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.EnvironmentAccess;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.PolyglotAccess;
+import org.graalvm.polyglot.io.IOAccess;
+
+/**
+ * Loads driver scripts into devices. Owns the one GraalVM {@link Engine} all
+ * contexts share (so compiled code and parsed sources are shared) and the
+ * sandbox every context gets: only the host objects fusd hands out, no Java
+ * classes, no threads, processes or native code, and no file system or
+ * network unless allowIO.
+ */
+public final class DriverRuntime implements AutoCloseable {
+
+    /** Script languages, by file extension. */
+    public enum Language {
+        JS("js"), PYTHON("python");
+
+        final String id;
+
+        Language(String id) {
+            this.id = id;
+        }
+    }
+
+    /** Longest device name in bytes. */
+    public static final int MAX_NAME_BYTES = 64;
+
+    private static final HostAccess HOST_ACCESS = HostAccess.newBuilder()
+            .allowAccessAnnotatedBy(HostAccess.Export.class)
+            .allowBufferAccess(true)
+            .allowArrayAccess(true)
+            .build();
+
+    private final Engine engine;
+    private final boolean allowIO;
+    private final Consumer<String> log;
+    private final Map<String, ScriptDevice> devices = new LinkedHashMap<>();
+
+    /**
+     * @param allowIO give scripts the file system and network ({@code --allow-io})
+     * @param log where script errors go, one line each (stderr in the CLI)
+     */
+    public DriverRuntime(boolean allowIO, Consumer<String> log) {
+        this.engine = sharedEngine();
+        this.allowIO = allowIO;
+        this.log = log;
+    }
+
+    private static Engine sharedEngine;
+
+    /** One engine per process: tests create many runtimes; the engine's code cache is shared by all. */
+    private static synchronized Engine sharedEngine() {
+        if (sharedEngine == null) {
+            sharedEngine = Engine.newBuilder("js", "python")
+                    .option("engine.WarnInterpreterOnly", "false")
+                    .out(System.err)
+                    .err(System.err)
+                    .build();
+        }
+        return sharedEngine;
+    }
+
+    /** The language of a script by its extension: .js/.mjs are JavaScript, .py Python. */
+    public static Language languageOf(Path path) {
+        String n = path.getFileName().toString();
+        if (n.endsWith(".js") || n.endsWith(".mjs")) {
+            return Language.JS;
+        }
+        if (n.endsWith(".py")) {
+            return Language.PYTHON;
+        }
+        throw new ScriptLoadException(path + ": unknown script language (want .js, .mjs or .py)");
+    }
+
+    /**
+     * Evaluates a driver script and returns its device, ready to attach to a
+     * channel. Throws ScriptLoadException (with file:line) if it does not load,
+     * its name is invalid, or another loaded driver has the same name.
+     */
+    public ScriptDevice load(Path path) {
+        languageOf(path);
+        ScriptDevice d = new ScriptDevice(this, path);
+        d.start();
+        String name = d.name();
+        String problem = checkName(name);
+        synchronized (devices) {
+            if (problem == null && devices.containsKey(name)) {
+                problem = "is already served by " + devices.get(name).path();
+            }
+            if (problem == null) {
+                devices.put(name, d);
+                return d;
+            }
+        }
+        d.close();
+        throw new ScriptLoadException(path + ": device name \"" + printable(name) + "\" " + problem);
+    }
+
+    /** Loads several scripts; if one fails, the ones loaded are closed and the error is thrown. */
+    public List<ScriptDevice> loadAll(List<Path> paths) {
+        List<ScriptDevice> loaded = new ArrayList<>();
+        try {
+            for (Path p : paths) {
+                loaded.add(load(p));
+            }
+            return loaded;
+        } catch (RuntimeException e) {
+            loaded.forEach(this::unload);
+            throw e;
+        }
+    }
+
+    /** Why name cannot be a device name, or null if it can. */
+    public static String checkName(String name) {
+        if (name.isEmpty()) {
+            return "is empty";
+        }
+        if (name.equals(".") || name.equals("..") || name.contains("..")) {
+            return "must not contain \"..\"";
+        }
+        if (name.indexOf('/') >= 0) {
+            return "must not contain '/'";
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char ch = name.charAt(i);
+            if (ch < 0x20 || ch == 0x7f) {
+                return "must not contain control characters";
+            }
+        }
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            return "is longer than " + MAX_NAME_BYTES + " bytes";
+        }
+        return null;
+    }
+
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (char ch : s.toCharArray()) {
+            b.append(ch < 0x20 || ch == 0x7f ? String.format("\\x%02x", (int) ch) : String.valueOf(ch));
+        }
+        return b.length() > 80 ? b.substring(0, 80) + "..." : b.toString();
+    }
+
+    /** Stops a device's thread and closes its context. */
+    public void unload(ScriptDevice d) {
+        synchronized (devices) {
+            devices.remove(d.name(), d);
+        }
+        d.close();
+    }
+
+    public List<ScriptDevice> devices() {
+        synchronized (devices) {
+            return List.copyOf(devices.values());
+        }
+    }
+
+    Context newContext(Language lang) {
+        Context.Builder b = Context.newBuilder(lang.id)
+                .engine(engine)
+                .allowHostAccess(HOST_ACCESS)
+                .allowHostClassLookup(c -> false)
+                .allowPolyglotAccess(PolyglotAccess.NONE)
+                .allowCreateThread(false)
+                .allowCreateProcess(false)
+                .allowNativeAccess(false)
+                .allowEnvironmentAccess(EnvironmentAccess.NONE)
+                .allowIO(allowIO ? IOAccess.ALL : IOAccess.NONE)
+                .out(System.err)
+                .err(System.err);
+        if (lang == Language.JS) {
+            b.option("js.esm-eval-returns-exports", "true");
+        }
+        return b.build();
+    }
+
+    void log(String line) {
+        log.accept(line);
+    }
+
+    @Override
+    public void close() {
+        for (ScriptDevice d : devices()) {
+            unload(d);
+        }
+    }
+}

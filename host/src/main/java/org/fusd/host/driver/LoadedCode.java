@@ -1,0 +1,157 @@
+package org.fusd.host.driver;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import org.fusd.host.device.Errno;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.SourceSection;
+import org.graalvm.polyglot.Value;
+
+/**
+ * One evaluation of a driver script: its context and the callbacks it
+ * exported, looked up once. Everything tied to the context lives here and
+ * nowhere else, so a reload is "evaluate a new LoadedCode, swap, close the
+ * old one". Used only on the device's loop thread.
+ */
+abstract class LoadedCode implements AutoCloseable {
+    final Path path;
+    final Context context;
+    private final Value[] callbacks = new Value[Op.values().length];
+    private Value interrupted;
+    String name;
+    int mode = 0666;
+
+    LoadedCode(Path path, Context context) {
+        this.path = path;
+        this.context = context;
+    }
+
+    /** The exported callback for op, or null if the script has none. */
+    final Value callback(Op op) {
+        return callbacks[op.ordinal()];
+    }
+
+    /** The optional {@code interrupted(file, op)} callback (JS promises). */
+    final Value interruptedCallback() {
+        return interrupted;
+    }
+
+    /** Reads name, mode and the callbacks from the script's exports. */
+    final void bind(Value exports) {
+        bind(exports::getMember);
+    }
+
+    /** Reads name, mode and the callbacks through lookup (a module's own globals, never builtins). */
+    final void bind(java.util.function.Function<String, Value> exports) {
+        Value n = exports.apply("name");
+        if (n == null || n.isNull()) {
+            throw new ScriptLoadException(path + ": the driver does not define `name` (the device name)");
+        }
+        if (!n.isString()) {
+            throw new ScriptLoadException(path + ": `name` must be a string, not " + HostValues.typeName(n));
+        }
+        name = n.asString();
+        Value m = exports.apply("mode");
+        if (m != null && !m.isNull()) {
+            if (!m.fitsInInt() || m.asInt() < 0 || m.asInt() > 07777) {
+                throw new ScriptLoadException(path + ": `mode` must be permission bits like 0o666, not " + m);
+            }
+            mode = m.asInt();
+        }
+        for (Op op : Op.values()) {
+            callbacks[op.ordinal()] = function(exports, op.callback);
+        }
+        interrupted = function(exports, "interrupted");
+    }
+
+    private Value function(java.util.function.Function<String, Value> exports, String member) {
+        Value f = exports.apply(member);
+        if (f == null || f.isNull()) {
+            return null;
+        }
+        if (!f.canExecute()) {
+            throw new ScriptLoadException(path + ": `" + member + "` must be a function, not " + HostValues.typeName(f));
+        }
+        return f;
+    }
+
+    /** Written data as the script sees it: valid during the call (JS: a zero-copy Uint8Array). */
+    abstract Object guestData(ByteBuffer data);
+
+    /** Stored bytes handed back to the script (a copy). */
+    abstract Object guestBytes(byte[] bytes);
+
+    /**
+     * Copies v's bytes into out (cleared first) if v is bytes in this language
+     * (or a string, as UTF-8), growing it if needed; returns the buffer to use, or
+     * null if v is not bytes.
+     */
+    final ByteBuffer bytesInto(Value v, ByteBuffer out) {
+        if (v.isString()) {
+            byte[] b = v.asString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return ByteBuffer.wrap(b);
+        }
+        Value buf = v;
+        long off = 0;
+        long len;
+        if (v.hasBufferElements()) {
+            len = v.getBufferSize();
+        } else if (HostValues.isTypedArray(v)) {
+            buf = v.getMember("buffer");
+            off = v.getMember("byteOffset").asLong();
+            len = v.getMember("byteLength").asLong();
+        } else {
+            return null;
+        }
+        int n = Math.toIntExact(len);
+        if (out.capacity() < n) {
+            out = ByteBuffer.allocate(Math.max(n, out.capacity() * 2));
+        }
+        if (n > 0) {
+            buf.readBuffer(off, out.array(), 0, n);
+        }
+        out.clear().limit(n);
+        return out;
+    }
+
+    /** True if v is a pending computation whose settlement is the reply (a JS Promise). */
+    boolean isPromise(Value v) {
+        return false;
+    }
+
+    /** The errno a thrown value names (Errno("EAGAIN"), Errno.EAGAIN), or null if it is not an Errno. */
+    final Errno thrownErrno(PolyglotException e) {
+        if (!e.isGuestException()) {
+            return null;
+        }
+        Value g = e.getGuestObject();
+        if (g == null || g.isNull() || !g.hasMember("_fusd_errno")) {
+            return null;
+        }
+        return ScriptDevice.errnoOf(g.getMember("_fusd_errno"));
+    }
+
+    /** Where the exception was thrown, "file:line", or null. */
+    String where(PolyglotException e) {
+        SourceSection s = e.getSourceLocation();
+        if (s == null) {
+            for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {
+                if (f.isGuestFrame() && f.getSourceLocation() != null) {
+                    s = f.getSourceLocation();
+                    break;
+                }
+            }
+        }
+        return s == null ? null : s.getSource().getName() + ":" + s.getStartLine();
+    }
+
+    @Override
+    public void close() {
+        try {
+            context.close(true);
+        } catch (RuntimeException e) {
+            // the context may be mid-call on a crashed loop; nothing else to free
+        }
+    }
+}

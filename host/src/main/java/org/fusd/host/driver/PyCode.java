@@ -1,0 +1,120 @@
+package org.fusd.host.driver;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import org.fusd.host.device.Errno;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+
+/** A Python driver: a plain module whose globals are the contract. */
+final class PyCode extends LoadedCode {
+
+    /** Defines the globals every Python driver sees; evaluated in the module before the script. */
+    private static final String PRELUDE = """
+            class Errno(Exception):
+                def __init__(self, errno, message=None):
+                    Exception.__init__(self, str(errno) if message is None else message)
+                    self._fusd_errno = errno
+
+            for _n in (%s,):
+                setattr(Errno, _n, Errno(_n))
+            del _n
+
+            POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP = 0x001, 0x002, 0x004, 0x008, 0x010
+            POLLNVAL, POLLRDNORM, POLLWRNORM = 0x020, 0x040, 0x100
+            device = _fusd_host.device
+
+            def set_timeout(fn, ms, *args):
+                return _fusd_host.setTimer(fn, float(ms), False, args)
+
+            def set_interval(fn, ms, *args):
+                return _fusd_host.setTimer(fn, float(ms), True, args)
+
+            def clear_timeout(timer_id):
+                if timer_id is not None:
+                    _fusd_host.clearTimer(timer_id)
+
+            clear_interval = clear_timeout
+
+            def _IOC(d, t, nr, size):
+                return (d << 30) | (size << 16) | ((ord(t) if isinstance(t, str) else t) << 8) | nr
+
+            def _IO(t, nr):
+                return _IOC(0, t, nr, 0)
+
+            def _IOW(t, nr, size):
+                return _IOC(1, t, nr, size)
+
+            def _IOR(t, nr, size):
+                return _IOC(2, t, nr, size)
+
+            def _IOWR(t, nr, size):
+                return _IOC(3, t, nr, size)
+
+            def _IOC_SIZE(cmd):
+                return (cmd >> 16) & 0x3fff
+
+            def _fusd_where(e):
+                tb = e.__traceback__
+                if tb is None:
+                    return None
+                while tb.tb_next is not None:
+                    tb = tb.tb_next
+                return "%%s:%%d" %% (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+
+            def _fusd_bytes(a):
+                return bytes(a)
+
+            def _fusd_export(n):
+                return globals().get(n)
+            """.formatted(String.join(", ", Errno.all().keySet().stream().map(n -> "'" + n + "'").toList()));
+
+    private final Value whereFn;
+    private final Value bytesFn;
+
+    private PyCode(Path path, Context context, Value globals) {
+        super(path, context);
+        this.whereFn = globals.getMember("_fusd_where");
+        this.bytesFn = globals.getMember("_fusd_bytes");
+    }
+
+    static PyCode load(Path path, String text, Context context, Object bridge) {
+        Value globals = context.getBindings("python");
+        globals.putMember("_fusd_host", bridge);
+        context.eval(Source.create("python", PRELUDE));
+        PyCode code = new PyCode(path, context, globals);
+        context.eval(Source.newBuilder("python", text, path.toString()).buildLiteral());
+        Value export = globals.getMember("_fusd_export");
+        code.bind(n -> export.execute(n));
+        return code;
+    }
+
+    @Override
+    Object guestData(ByteBuffer data) {
+        byte[] b = new byte[data.remaining()];
+        data.duplicate().get(b);
+        return bytesFn.execute((Object) b);
+    }
+
+    @Override
+    Object guestBytes(byte[] bytes) {
+        return bytesFn.execute((Object) bytes);
+    }
+
+    @Override
+    String where(PolyglotException e) {
+        if (e.isGuestException() && e.getGuestObject() != null) {
+            try {
+                Value w = whereFn.execute(e.getGuestObject());
+                if (w.isString()) {
+                    return w.asString();
+                }
+            } catch (PolyglotException ignored) {
+                // fall back to the frame location
+            }
+        }
+        return super.where(e);
+    }
+}

@@ -1,0 +1,736 @@
+package org.fusd.host.driver;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.fusd.host.device.Device;
+import org.fusd.host.device.DeviceNode;
+import org.fusd.host.device.Errno;
+import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.PollEvents;
+import org.fusd.host.device.Reply;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.proxy.ProxyExecutable;
+import org.graalvm.polyglot.proxy.ProxyObject;
+
+/**
+ * A device whose behaviour is a driver script. Channel threads call the
+ * Device methods; each queues the call to the device's {@link DeviceLoop},
+ * which runs the script's callback and converts its answer into the reply.
+ *
+ * What is the device (name, node, open files with their state, device state,
+ * deferred replies) lives here; what is the code (context, callbacks) lives in
+ * {@link LoadedCode}, held in one field that {@link #reload()} swaps.
+ */
+public final class ScriptDevice implements Device {
+    static final int DEFAULT_POLL_MASK = PollEvents.POLLIN | PollEvents.POLLOUT
+            | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM;
+
+    private final DriverRuntime runtime;
+    private final Path path;
+    private final DeviceLoop loop;
+    private final StateObject.GuestBytes guestBytes = b -> code().guestBytes(b);
+    private final StateObject deviceState = new StateObject(guestBytes);
+    private final Object bridge;
+    private final Map<Long, ScriptFile> files = new LinkedHashMap<>();      // loop thread only
+    private final Map<Long, DeviceLoop.Timer> timers = new HashMap<>();     // loop thread only
+    private long nextTimerId;                                              // loop thread only
+    private volatile LoadedCode code;
+    private volatile DeviceNode node;
+    private Call current;                                                  // loop thread only
+    private ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);            // loop thread only
+
+    ScriptDevice(DriverRuntime runtime, Path path) {
+        this.runtime = runtime;
+        this.path = path;
+        this.loop = new DeviceLoop(path.getFileName().toString(), e -> runtime.log(
+                "fusd: " + path + ": internal error on the device thread: " + e));
+        this.bridge = new Bridge();
+    }
+
+    /** Starts the device thread and evaluates the script on it. */
+    void start() {
+        loop.start();
+        try {
+            code = onLoop(this::load);
+        } catch (RuntimeException e) {
+            loop.stop();
+            throw e;
+        }
+    }
+
+    /**
+     * Evaluates the script again in a fresh context and swaps it in; open
+     * files, their state, device state and deferred replies carry over, the
+     * old code's timers are cancelled. On failure the old code keeps serving.
+     */
+    public void reload() {
+        onLoop(() -> {
+            LoadedCode fresh = load();
+            if (!fresh.name.equals(code.name)) {
+                fresh.close();
+                throw new ScriptLoadException(path + ": a reload cannot rename the device ("
+                        + code.name + " -> " + fresh.name + ")");
+            }
+            for (DeviceLoop.Timer t : timers.values()) {
+                loop.cancel(t);
+            }
+            timers.clear();
+            LoadedCode old = code;
+            code = fresh;
+            old.close();
+            return fresh;
+        });
+    }
+
+    private LoadedCode load() {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new ScriptLoadException(path + ": cannot read: " + e.getMessage());
+        }
+        DriverRuntime.Language lang = DriverRuntime.languageOf(path);
+        Context ctx = runtime.newContext(lang);
+        try {
+            return lang == DriverRuntime.Language.JS
+                    ? JsCode.load(path, text, ctx, bridge)
+                    : PyCode.load(path, text, ctx, bridge);
+        } catch (PolyglotException e) {
+            String where = e.getSourceLocation() != null
+                    ? e.getSourceLocation().getSource().getName() + ":" + e.getSourceLocation().getStartLine()
+                    : path.toString();
+            if (e.isGuestException() && !e.isSyntaxError()) {
+                try {
+                    where = whereOfLoadError(lang, ctx, e, where);
+                } catch (RuntimeException ignored) {
+                    // keep the location we have
+                }
+            }
+            ctx.close(true);
+            throw new ScriptLoadException(where + ": " + firstLine(e.getMessage()));
+        } catch (RuntimeException e) {
+            ctx.close(true);
+            throw e;
+        }
+    }
+
+    private static String whereOfLoadError(DriverRuntime.Language lang, Context ctx, PolyglotException e, String dflt) {
+        if (lang == DriverRuntime.Language.PYTHON && e.getGuestObject() != null) {
+            Value w = ctx.getBindings("python").getMember("_fusd_where");
+            if (w != null) {
+                Value s = w.execute(e.getGuestObject());
+                if (s.isString()) {
+                    return s.asString();
+                }
+            }
+        }
+        return dflt;
+    }
+
+    static String firstLine(String s) {
+        if (s == null) {
+            return "error";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** Runs f on the loop thread and waits for its result; exceptions come back to the caller. */
+    private <T> T onLoop(java.util.function.Supplier<T> f) {
+        if (loop.inLoop()) {
+            return f.get();
+        }
+        CompletableFuture<T> done = new CompletableFuture<>();
+        loop.submit(() -> {
+            try {
+                done.complete(f.get());
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        });
+        try {
+            return done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the device thread", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    LoadedCode code() {
+        return code;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** device.state, host owned. */
+    public StateObject state() {
+        return deviceState;
+    }
+
+    /** Stops the device thread and closes the context. Pending replies get ENODEV. */
+    void close() {
+        loop.submit(() -> {
+            for (ScriptFile f : files.values()) {
+                f.file.setState(null);
+            }
+            files.clear();
+            timers.clear();
+            loop.cancelAllTimers();
+            code.close();
+        });
+        loop.stop();
+        try {
+            loop.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- Device: channel threads ----
+
+    @Override
+    public String name() {
+        return code.name;
+    }
+
+    @Override
+    public int mode() {
+        return code.mode;
+    }
+
+    @Override
+    public void attach(DeviceNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public void open(OpenFile file, Reply reply) {
+        loop.submit(new Call(this, Op.OPEN, file, reply));
+    }
+
+    @Override
+    public void read(OpenFile file, int size, long offset, Reply reply) {
+        Call c = new Call(this, Op.READ, file, reply);
+        c.size = size;
+        c.offset = offset;
+        loop.submit(c);
+    }
+
+    @Override
+    public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
+        Call c = new Call(this, Op.WRITE, file, reply);
+        c.data = data;
+        c.size = data.remaining();
+        c.offset = offset;
+        loop.submit(c);
+    }
+
+    @Override
+    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
+        Call c = new Call(this, Op.IOCTL, file, reply);
+        c.cmd = cmd;
+        c.offset = arg;
+        c.data = in;
+        c.size = outSize;
+        loop.submit(c);
+    }
+
+    @Override
+    public void poll(OpenFile file, Reply reply) {
+        loop.submit(new Call(this, Op.POLL, file, reply));
+    }
+
+    @Override
+    public void flush(OpenFile file, Reply reply) {
+        loop.submit(new Call(this, Op.FLUSH, file, reply));
+    }
+
+    @Override
+    public void release(OpenFile file, Reply reply) {
+        loop.submit(new Call(this, Op.RELEASE, file, reply));
+    }
+
+    // ---- the loop thread ----
+
+    /** One queued call. */
+    static final class Call implements Runnable {
+        final ScriptDevice device;
+        final Op op;
+        final OpenFile file;
+        final Reply reply;
+        int size;
+        int cmd;
+        long offset;
+        ByteBuffer data;
+        boolean deferred;
+        boolean failed;
+
+        Call(ScriptDevice device, Op op, OpenFile file, Reply reply) {
+            this.device = device;
+            this.op = op;
+            this.file = file;
+            this.reply = reply;
+        }
+
+        @Override
+        public void run() {
+            try {
+                device.dispatch(this);
+            } catch (RuntimeException e) {
+                device.internalError(this, e);
+            }
+        }
+    }
+
+    private void dispatch(Call c) {
+        if (c.reply.isDone()) {
+            return;                         // interrupted while queued
+        }
+        ScriptFile sf = fileOf(c);
+        LoadedCode lc = code;
+        Value fn = lc.callback(c.op);
+        if (fn == null) {
+            missing(c, sf);
+            return;
+        }
+        sf.refresh();
+        Value result;
+        current = c;
+        try {
+            result = switch (c.op) {
+                case READ -> fn.execute(sf, c.size, c.offset);
+                case WRITE -> fn.execute(sf, lc.guestData(c.data), c.offset);
+                case IOCTL -> fn.execute(sf, Integer.toUnsignedLong(c.cmd), ioctlArg(c, lc));
+                case OPEN -> fn.execute(sf, c.file.flags());
+                default -> fn.execute(sf);
+            };
+        } catch (PolyglotException e) {
+            current = null;
+            thrown(c, e, lc);
+            afterReply(c, sf);
+            return;
+        }
+        current = null;
+        if (result.isHostObject() && result.asHostObject() instanceof Deferred d && d.call == c) {
+            return;                         // answered later through d
+        }
+        if (lc.isPromise(result)) {
+            deferPromise(c, sf, result);
+            return;
+        }
+        complete(c, result);
+    }
+
+    /** A bug in fusd, not in the script: the caller gets EIO and the device keeps serving. */
+    private void internalError(Call c, RuntimeException e) {
+        current = null;
+        runtime.log("fusd: " + code.name + ": " + c.op.callback + ": internal error: " + e);
+        c.failed = true;
+        c.reply.error(Errno.EIO);
+        afterReply(c, fileIfOpen(c));
+    }
+
+    private ScriptFile fileOf(Call c) {
+        Object s = c.file.state();
+        if (s instanceof ScriptFile sf) {
+            return sf;
+        }
+        ScriptFile sf = new ScriptFile(this, c.file, new StateObject(guestBytes));
+        c.file.setState(sf);
+        files.put(c.file.id(), sf);
+        return sf;
+    }
+
+    /** What a kernel driver without this method answers. */
+    private void missing(Call c, ScriptFile sf) {
+        switch (c.op) {
+            case READ, WRITE -> c.reply.error(Errno.EINVAL);
+            case IOCTL -> c.reply.error(Errno.ENOTTY);
+            case POLL -> c.reply.count(DEFAULT_POLL_MASK);
+            default -> c.reply.ok();
+        }
+        afterReply(c, sf);
+    }
+
+    private Object ioctlArg(Call c, LoadedCode lc) {
+        int dir = (c.cmd >>> 30) & 3;
+        if ((dir & 1) != 0 && c.data != null) {
+            return lc.guestData(c.data);    // _IOW, _IOWR: the bytes the caller passed
+        }
+        if (dir == 2) {
+            return null;                    // _IOR: nothing comes in
+        }
+        return c.offset;                    // _IO or unencoded: the raw argument
+    }
+
+    /** Forgets a file after its release, or after an open that failed. */
+    private void afterReply(Call c, ScriptFile sf) {
+        if (c.op == Op.RELEASE || (c.op == Op.OPEN && c.failed)) {
+            files.remove(c.file.id());
+        }
+    }
+
+    Deferred defer(ScriptFile sf) {
+        Call c = current;
+        if (c == null || !loop.inLoop()) {
+            throw new IllegalStateException("defer() can only be called inside a callback, for the call being answered");
+        }
+        if (c.file != sf.file) {
+            throw new IllegalStateException("defer() must be called on the file of the current call");
+        }
+        c.deferred = true;
+        Deferred d = new Deferred(this, c, sf);
+        c.reply.onInterrupt(() -> loop.submit(d::interrupted));
+        return d;
+    }
+
+    private void deferPromise(Call c, ScriptFile sf, Value promise) {
+        c.deferred = true;
+        boolean[] settled = new boolean[1];
+        ProxyExecutable onValue = args -> {
+            if (!settled[0]) {
+                settled[0] = true;
+                complete(c, args.length == 0 ? null : args[0]);
+            }
+            return null;
+        };
+        ProxyExecutable onError = args -> {
+            if (!settled[0]) {
+                settled[0] = true;
+                rejected(c, args.length == 0 ? null : args[0]);
+            }
+            return null;
+        };
+        c.reply.onInterrupt(() -> loop.submit(() -> {
+            if (settled[0]) {
+                return;
+            }
+            settled[0] = true;
+            Value hook = code.interruptedCallback();
+            if (hook != null) {
+                runGuarded("interrupted", () -> hook.execute(sf, c.op.callback));
+            }
+        }));
+        promise.invokeMember("then", onValue, onError);
+    }
+
+    /** A callback's answer (returned, resolved or passed to Deferred.reply) becomes the reply. */
+    void complete(Call c, Value v) {
+        Reply r = c.reply;
+        try {
+            switch (c.op) {
+                case READ -> completeRead(c, v);
+                case WRITE -> {
+                    if (v == null || v.isNull()) {
+                        r.count(c.size);
+                    } else if (isInt(v)) {
+                        long n = v.asLong();
+                        if (n < 0) {
+                            r.error(Errno.byNumber((int) -n));
+                        } else {
+                            r.count((int) Math.min(n, c.size));
+                        }
+                    } else {
+                        wrongType(c, v, "a count of bytes consumed, a negative errno or nothing");
+                    }
+                }
+                case POLL -> {
+                    if (v == null || v.isNull()) {
+                        r.count(DEFAULT_POLL_MASK);
+                    } else if (isInt(v) && v.asLong() >= 0) {
+                        r.count(v.asInt());
+                    } else if (isInt(v)) {
+                        r.error(Errno.byNumber((int) -v.asLong()));
+                    } else {
+                        wrongType(c, v, "an event mask like POLLIN | POLLOUT");
+                    }
+                }
+                case IOCTL -> completeIoctl(c, v);
+                default -> {
+                    if (v == null || v.isNull() || (v.isBoolean() && v.asBoolean())) {
+                        r.ok();
+                    } else if (isInt(v)) {
+                        if (v.asLong() < 0) {
+                            c.failed = true;
+                            r.error(Errno.byNumber((int) -v.asLong()));
+                        } else {
+                            r.ok();
+                        }
+                    } else {
+                        c.failed = true;
+                        wrongType(c, v, "nothing, 0 or a negative errno");
+                    }
+                }
+            }
+        } catch (PolyglotException e) {
+            thrown(c, e, code);
+        }
+        afterReply(c, fileIfOpen(c));
+    }
+
+    private ScriptFile fileIfOpen(Call c) {
+        return files.get(c.file.id());
+    }
+
+    private void completeRead(Call c, Value v) {
+        Reply r = c.reply;
+        if (v == null || v.isNull()) {
+            r.data(ByteBuffer.allocate(0));
+            return;
+        }
+        if (isInt(v) && v.asLong() < 0) {
+            r.error(Errno.byNumber((int) -v.asLong()));
+            return;
+        }
+        ByteBuffer b = code.bytesInto(v, scratch);
+        if (b == null) {
+            wrongType(c, v, "bytes (a string, Uint8Array, ArrayBuffer, bytes or bytearray)");
+            return;
+        }
+        if (b != scratch && b.hasArray() && b.capacity() > scratch.capacity() && b.array().length == b.capacity()
+                && !v.isString()) {
+            scratch = b;                    // keep the grown buffer for next time
+        }
+        if (b.remaining() > c.size) {
+            b.limit(b.position() + c.size);
+        }
+        r.data(b);
+    }
+
+    private void completeIoctl(Call c, Value v) {
+        Reply r = c.reply;
+        if (v == null || v.isNull()) {
+            r.ioctl(0, null);
+            return;
+        }
+        if (isInt(v)) {
+            long n = v.asLong();
+            if (n < 0) {
+                r.error(Errno.byNumber((int) -n));
+            } else {
+                r.ioctl((int) n, null);
+            }
+            return;
+        }
+        int result = 0;
+        Value out = v;
+        if (!v.isString() && !v.hasBufferElements() && !HostValues.isTypedArray(v) && v.hasArrayElements()
+                && v.getArraySize() == 2 && isInt(v.getArrayElement(0))) {
+            result = v.getArrayElement(0).asInt();
+            out = v.getArrayElement(1);
+        }
+        ByteBuffer b = out.isNull() ? null : code.bytesInto(out, ByteBuffer.allocate(Math.max(c.size, 16)));
+        if (b == null && !out.isNull()) {
+            wrongType(c, v, "a number, bytes for _IOR/_IOWR, or [result, bytes]");
+            return;
+        }
+        if (b != null && b.remaining() > c.size) {
+            b.limit(b.position() + c.size);
+        }
+        r.ioctl(result, b);
+    }
+
+    private static boolean isInt(Value v) {
+        return v.isNumber() && v.fitsInLong();
+    }
+
+    private void wrongType(Call c, Value v, String expected) {
+        runtime.log("fusd: " + code.name + ": " + c.op.callback + " returned " + describe(v) + "; expected " + expected
+                + " (" + code.path + ")");
+        c.reply.error(Errno.EIO);
+    }
+
+    private static String describe(Value v) {
+        if (v.isNumber()) {
+            return "a number (" + v + ")";
+        }
+        if (v.isBoolean()) {
+            return "a boolean (" + v + ")";
+        }
+        String t = HostValues.typeName(v);
+        return (t.matches("^[AEIOUaeiou].*") ? "an " : "a ") + t;
+    }
+
+    /** A callback threw: an Errno is the caller's errno; anything else is EIO plus a message. */
+    private void thrown(Call c, PolyglotException e, LoadedCode lc) {
+        if (c.op == Op.OPEN) {
+            c.failed = true;
+        }
+        Errno errno = lc.thrownErrno(e);
+        if (errno != null) {
+            c.reply.error(errno);
+            return;
+        }
+        if (e.isCancelled() || e.isExit()) {
+            c.reply.error(Errno.EIO);
+            return;
+        }
+        report(c.op.callback, e, lc);
+        c.reply.error(Errno.EIO);
+    }
+
+    private void rejected(Call c, Value reason) {
+        if (reason != null && !reason.isNull() && reason.hasMembers() && reason.hasMember("_fusd_errno")) {
+            c.reply.error(errnoOf(reason.getMember("_fusd_errno")));
+        } else {
+            runtime.log("fusd: " + code.name + ": " + c.op.callback + ": promise rejected: "
+                    + (reason == null ? "undefined" : firstLine(reason.toString())) + " (" + code.path + ")");
+            c.reply.error(Errno.EIO);
+        }
+        afterReply(c, fileIfOpen(c));
+    }
+
+    void failWith(Call c, Value errno) {
+        c.reply.error(errnoOf(errno));
+        afterReply(c, fileIfOpen(c));
+    }
+
+    /** "EAGAIN", 11 or -11, an Errno object: the errno it names (EIO if none). */
+    static Errno errnoOf(Value v) {
+        if (v != null && v.hasMember("_fusd_errno")) {
+            v = v.getMember("_fusd_errno");
+        }
+        if (v != null && v.isString()) {
+            Errno e = Errno.byName(v.asString());
+            return e != null ? e : Errno.EIO;
+        }
+        if (v != null && v.isNumber() && v.fitsInInt() && v.asInt() != 0) {
+            return Errno.byNumber(Math.abs(v.asInt()));
+        }
+        return Errno.EIO;
+    }
+
+    private void report(String what, PolyglotException e, LoadedCode lc) {
+        String where = lc.where(e);
+        runtime.log("fusd: " + lc.name + ": " + what + ": " + firstLine(e.getMessage())
+                + (where != null ? " (" + where + ")" : ""));
+    }
+
+    /** Runs script code outside a call (timers, hooks): errors are reported, never thrown. */
+    void runGuarded(String what, Runnable r) {
+        try {
+            r.run();
+        } catch (PolyglotException e) {
+            report(what, e, code);
+        }
+    }
+
+    // ---- what scripts reach: device, timers ----
+
+    private final class Bridge implements ProxyObject {
+        private final Object device = new DeviceApi();
+        private final ProxyExecutable setTimer = this::setTimer;
+        private final ProxyExecutable clearTimer = args -> {
+            DeviceLoop.Timer t = timers.remove(args[0].asLong());
+            if (t != null) {
+                loop.cancel(t);
+            }
+            return null;
+        };
+
+        private Object setTimer(Value... a) {
+            Value fn = a[0];
+            if (!fn.canExecute()) {
+                throw new IllegalArgumentException("TypeError: the timer callback must be a function");
+            }
+            long ms = (long) a[1].asDouble();
+            boolean repeat = a[2].asBoolean();
+            Object[] args = new Object[(int) a[3].getArraySize()];
+            for (int i = 0; i < args.length; i++) {
+                args[i] = a[3].getArrayElement(i);
+            }
+            long id = ++nextTimerId;
+            DeviceLoop.Timer t = loop.schedule(() -> {
+                if (!repeat) {
+                    timers.remove(id);
+                }
+                runGuarded(repeat ? "setInterval" : "setTimeout", () -> fn.execute(args));
+            }, ms, repeat ? ms : 0);
+            timers.put(id, t);
+            return id;
+        }
+
+        @Override
+        public Object getMember(String key) {
+            return switch (key) {
+                case "device" -> device;
+                case "setTimer" -> setTimer;
+                case "clearTimer" -> clearTimer;
+                default -> null;
+            };
+        }
+
+        @Override
+        public Object getMemberKeys() {
+            return org.graalvm.polyglot.proxy.ProxyArray.fromArray("device", "setTimer", "clearTimer");
+        }
+
+        @Override
+        public boolean hasMember(String key) {
+            return getMember(key) != null;
+        }
+
+        @Override
+        public void putMember(String key, Value value) {
+            throw new UnsupportedOperationException("read-only");
+        }
+    }
+
+    /** The {@code device} global: name, mode, state, notify(). */
+    private final class DeviceApi implements ProxyObject {
+        private final ProxyExecutable notify = args -> {
+            DeviceNode n = node;
+            if (n != null) {
+                n.notifyPollers();
+            }
+            return null;
+        };
+
+        @Override
+        public Object getMember(String key) {
+            LoadedCode lc = code;
+            return switch (key) {
+                case "state" -> deviceState;
+                case "notify" -> notify;
+                case "name" -> lc == null ? null : lc.name;
+                case "mode" -> lc == null ? null : lc.mode;
+                default -> null;
+            };
+        }
+
+        @Override
+        public Object getMemberKeys() {
+            return org.graalvm.polyglot.proxy.ProxyArray.fromArray("state", "notify", "name", "mode");
+        }
+
+        @Override
+        public boolean hasMember(String key) {
+            return switch (key) {
+                case "state", "notify", "name", "mode" -> true;
+                default -> false;
+            };
+        }
+
+        @Override
+        public void putMember(String key, Value value) {
+            throw new UnsupportedOperationException("TypeError: device." + key + " is read-only; use device.state");
+        }
+    }
+
+}

@@ -1,0 +1,73 @@
+package org.fusd.host.driver;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.proxy.ProxyArray;
+
+/**
+ * A host-owned list stored in state (see {@link StateObject}). Setting the
+ * element just past the end appends, which is how JS {@code push} and Python
+ * {@code append} reach it. Loop thread only.
+ */
+public final class StateList implements ProxyArray {
+    private final List<Object> list;
+    private final StateObject.GuestBytes bytes;
+
+    StateList(StateObject.GuestBytes bytes) {
+        this.bytes = bytes;
+        this.list = new ArrayList<>();
+    }
+
+    StateList(StateObject.GuestBytes bytes, List<Object> hostValues) {
+        this.bytes = bytes;
+        this.list = new ArrayList<>(hostValues.size());
+        for (Object o : hostValues) {
+            list.add(o == StateObject.NullMarker.NULL ? null : o);
+        }
+    }
+
+    /** The raw host values (byte[] for bytes). */
+    public List<Object> snapshot() {
+        return List.copyOf(list);
+    }
+
+    void addHost(Object hostValue) {
+        list.add(hostValue);
+    }
+
+    @Override
+    public Object get(long index) {
+        checkIndex(index, list.size());
+        return HostValues.toGuest(list.get((int) index), bytes);
+    }
+
+    @Override
+    public void set(long index, Value value) {
+        checkIndex(index, list.size() + 1);
+        Object v = HostValues.toHost(value, bytes, "[" + index + "]");
+        if (index == list.size()) {
+            list.add(v);
+        } else {
+            list.set((int) index, v);
+        }
+    }
+
+    @Override
+    public boolean remove(long index) {
+        checkIndex(index, list.size());
+        list.remove((int) index);
+        return true;
+    }
+
+    @Override
+    public long getSize() {
+        return list.size();
+    }
+
+    private static void checkIndex(long index, int bound) {
+        if (index < 0 || index >= bound) {
+            throw new ArrayIndexOutOfBoundsException("index " + index + " out of range 0.." + (bound - 1));
+        }
+    }
+}
