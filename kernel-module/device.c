@@ -37,7 +37,8 @@ static bool fusd_name_ok(const char *name)
 	    strstr(name, ".."))
 		return false;
 	for (i = 0; i < len; i++) {
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+		if (!isascii(name[i]) ||
+		    (!isalnum(name[i]) && !strchr("_.-", name[i])))
 			return false;
 	}
 	return true;
@@ -429,14 +430,17 @@ static __poll_t fusd_dev_poll(struct file *file, poll_table *wait)
 
 static int fusd_dev_flush(struct file *file, fl_owner_t id)
 {
+	struct fusd_file *ff = file->private_data;
 	struct fusd_req *req;
 	s64 res;
 
+	if (!(ff->dev->flags & FUSD_DEV_FLUSH))
+		return 0;
 	req = fusd_req_alloc(FUSD_FLUSH, 0);
 	if (!req)
 		return -ENOMEM;
 	req->hdr.flags = file->f_flags;
-	res = fusd_req_call(file->private_data, req);
+	res = fusd_req_call(ff, req);
 	fusd_req_put(req);
 	return res;
 }

@@ -37,13 +37,14 @@
 #define FUSD_READ		18	/* size, offset; reply: data */
 #define FUSD_WRITE		19	/* offset, payload; reply: count */
 #define FUSD_IOCTL		20	/* arg = cmd, offset = raw arg, size */
-#define FUSD_FLUSH		21	/* reply: result 0 or -errno */
+#define FUSD_FLUSH		21	/* FUSD_DEV_FLUSH only; reply: 0 or -errno */
 #define FUSD_LLSEEK		22	/* offset, arg = whence; reply: pos */
 #define FUSD_INTERRUPT		23	/* no reply; req_id names the request */
 
 /* struct fusd_register.flags */
 #define FUSD_DEV_SEEKABLE	0x1	/* llseek, pread, pwrite allowed */
-#define FUSD_DEV_FLAGS_ALL	FUSD_DEV_SEEKABLE
+#define FUSD_DEV_FLUSH		0x2	/* send FLUSH on every close() */
+#define FUSD_DEV_FLAGS_ALL	(FUSD_DEV_SEEKABLE | FUSD_DEV_FLUSH)
 
 /* Poll mask bits (the values of POLLIN etc. on Linux). */
 #define FUSD_POLLIN		0x0001
