@@ -61,7 +61,8 @@ export HOME=/tmp/home LANG=C.UTF-8 TERM=${TERM:-linux}
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 if [ "$VMTEST_SHELL" = 1 ]; then
     echo "vmtest: shell (exit to power off)"
-    chroot $R /bin/bash -c "cd '$FUSD_REPO' && exec bash -i"
+    # cttyhack gives the shell the serial console as controlling tty (job control, ^C).
+    setsid cttyhack chroot $R /bin/bash -c "cd '$FUSD_REPO' && exec bash -i"
 else
     chroot $R /bin/bash "$FUSD_REPO/scripts/vmtest.d/guest.sh"
 fi
