@@ -103,6 +103,11 @@ public final class FuseChannel implements Channel {
         return session.isRunning();
     }
 
+    /** Requests waiting for a deferred reply (diagnostics, tests). */
+    public int pendingRequests() {
+        return session.pendingCount();
+    }
+
     @Override
     public String kind() {
         return "fuse";

@@ -1,0 +1,188 @@
+package org.fusd.host.channel.fuse;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.fusd.host.device.Device;
+import org.fusd.host.device.DeviceNode;
+import org.fusd.host.device.Errno;
+import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.OpenFlags;
+import org.fusd.host.device.PollEvents;
+import org.fusd.host.device.Reply;
+
+/**
+ * A test device: one FIFO shared by all opens. Reads with no data wait (a
+ * deferred reply, cancelled by a signal) unless O_NONBLOCK, then EAGAIN.
+ * ioctls: SET (_IOW 'p' 1 int), GET (_IOR 'p' 2 int), REVERSE (_IOWR 'p' 3 8 bytes).
+ * Records what reached it so tests can check.
+ */
+final class PipeDevice implements Device {
+    static final int SET = ioc(1, 'p', 1, 4);
+    static final int GET = ioc(2, 'p', 2, 4);
+    static final int REVERSE = ioc(3, 'p', 3, 8);
+
+    private final String name;
+    private final int mode;
+    private DeviceNode node;
+    private final ByteArrayOutputStream fifo = new ByteArrayOutputStream();
+    private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+    private int value;
+
+    final AtomicInteger opens = new AtomicInteger();
+    final AtomicInteger flushes = new AtomicInteger();
+    final AtomicInteger releases = new AtomicInteger();
+    final AtomicInteger interrupts = new AtomicInteger();
+    final AtomicInteger ioctls = new AtomicInteger();
+    final AtomicInteger polls = new AtomicInteger();
+    volatile int lastOpenFlags;
+    volatile int lastReadFlags;
+
+    private record Waiter(int size, Reply reply) {
+    }
+
+    static int ioc(int dir, char type, int nr, int size) {
+        return (dir << 30) | (size << 16) | (type << 8) | nr;
+    }
+
+    PipeDevice(String name) {
+        this(name, 0666);
+    }
+
+    PipeDevice(String name, int mode) {
+        this.name = name;
+        this.mode = mode;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int mode() {
+        return mode;
+    }
+
+    @Override
+    public void attach(DeviceNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public void open(OpenFile file, Reply reply) {
+        opens.incrementAndGet();
+        lastOpenFlags = file.flags();
+        reply.ok();
+    }
+
+    @Override
+    public void read(OpenFile file, int size, long offset, Reply reply) {
+        lastReadFlags = file.flags();
+        synchronized (this) {
+            if (fifo.size() > 0) {
+                reply.data(take(size));
+                return;
+            }
+            if (OpenFlags.nonBlocking(file.flags())) {
+                reply.error(Errno.EAGAIN);
+                return;
+            }
+            Waiter w = new Waiter(size, reply);
+            waiting.add(w);
+            reply.onInterrupt(() -> {
+                synchronized (this) {
+                    waiting.remove(w);
+                }
+                interrupts.incrementAndGet();
+            });
+        }
+    }
+
+    /** Number of reads waiting for data. */
+    synchronized int waitingReads() {
+        return waiting.size();
+    }
+
+    private ByteBuffer take(int size) {
+        byte[] all = fifo.toByteArray();
+        int n = Math.min(size, all.length);
+        fifo.reset();
+        fifo.write(all, n, all.length - n);
+        return ByteBuffer.wrap(all, 0, n);
+    }
+
+    /** Appends bytes as if written, wakes waiting readers and pollers. */
+    void push(byte[] bytes) {
+        synchronized (this) {
+            fifo.write(bytes, 0, bytes.length);
+            while (fifo.size() > 0 && !waiting.isEmpty()) {
+                Waiter w = waiting.poll();
+                if (!w.reply().isDone()) {
+                    w.reply().data(take(w.size()));
+                }
+            }
+        }
+        node.notifyPollers();
+    }
+
+    synchronized byte[] contents() {
+        return fifo.toByteArray();
+    }
+
+    @Override
+    public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
+        byte[] b = new byte[data.remaining()];
+        data.get(b);
+        push(b);
+        reply.count(b.length);
+    }
+
+    @Override
+    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
+        ioctls.incrementAndGet();
+        if (cmd == SET) {
+            value = in.order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(in.position());
+            reply.ioctl(0, null);
+        } else if (cmd == GET) {
+            ByteBuffer out = ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(value).flip();
+            reply.ioctl(7, out);
+        } else if (cmd == REVERSE) {
+            byte[] b = new byte[in.remaining()];
+            in.get(b);
+            for (int i = 0; i < b.length / 2; i++) {
+                byte t = b[i];
+                b[i] = b[b.length - 1 - i];
+                b[b.length - 1 - i] = t;
+            }
+            reply.ioctl(b.length, ByteBuffer.wrap(b));
+        } else {
+            reply.error(Errno.ENOTTY);
+        }
+    }
+
+    @Override
+    public void poll(OpenFile file, Reply reply) {
+        polls.incrementAndGet();
+        int mask = PollEvents.POLLOUT | PollEvents.POLLWRNORM;
+        synchronized (this) {
+            if (fifo.size() > 0) {
+                mask |= PollEvents.POLLIN | PollEvents.POLLRDNORM;
+            }
+        }
+        reply.count(mask);
+    }
+
+    @Override
+    public void flush(OpenFile file, Reply reply) {
+        flushes.incrementAndGet();
+        reply.ok();
+    }
+
+    @Override
+    public void release(OpenFile file, Reply reply) {
+        releases.incrementAndGet();
+        reply.ok();
+    }
+}
