@@ -1,0 +1,106 @@
+package org.fusd.host.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.fusd.host.channel.Channel;
+import org.fusd.host.channel.fuse.FuseChannel;
+import org.fusd.host.channel.loopback.LoopbackChannel;
+import org.fusd.host.device.Device;
+import org.fusd.host.driver.DriverRuntime;
+import org.fusd.host.driver.ScriptDevice;
+import org.fusd.host.driver.ScriptLoadException;
+import org.fusd.host.trace.TraceDevice;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code fusd-host run SCRIPT...}: loads every script (all or nothing), serves
+ * their devices on one channel, prints a ready line per device on stdout and
+ * serves until SIGINT/SIGTERM, which close the channel (unmount) cleanly.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Serve the devices defined by driver scripts (.js, .mjs, .py) until interrupted.")
+public final class RunCommand implements Callable<Integer> {
+    /** Returned when serving: main() must not exit, the shutdown hook ends the process. */
+    static final int KEEP_RUNNING = -1;
+
+    /** --channel values. */
+    enum ChannelKind { auto, fuse, loopback }
+
+    @Parameters(arity = "1..*", paramLabel = "SCRIPT", description = "Driver scripts, one device each.")
+    List<Path> scripts;
+
+    @Option(names = "--channel", defaultValue = "auto", paramLabel = "KIND",
+            description = "How devices reach the kernel: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; auto picks fuse).")
+    ChannelKind channel;
+
+    @Option(names = "--mount", paramLabel = "DIR",
+            description = "Mount directory for the fuse channel (default: /run/fusd as root, $XDG_RUNTIME_DIR/fusd otherwise).")
+    Path mount;
+
+    @Option(names = "--allow-io", description = "Let scripts use the file system and network.")
+    boolean allowIO;
+
+    @Option(names = "--trace", description = "Print one line per device call on stderr.")
+    boolean trace;
+
+    @Override
+    public Integer call() {
+        for (Path p : scripts) {
+            if (!Files.isRegularFile(p)) {
+                System.err.println("fusd-host: " + p + ": no such script");
+                return Main.EXIT_LOAD;
+            }
+        }
+        DriverRuntime runtime = new DriverRuntime(allowIO, System.err::println);
+        List<ScriptDevice> devices;
+        try {
+            devices = runtime.loadAll(scripts);
+        } catch (ScriptLoadException e) {
+            System.err.println("fusd-host: " + e.getMessage());
+            runtime.close();
+            return Main.EXIT_LOAD;
+        }
+        Channel ch;
+        try {
+            ch = openChannel();
+        } catch (IOException | RuntimeException | LinkageError e) {
+            System.err.println("fusd-host: cannot start the " + channel + " channel: " + e.getMessage());
+            runtime.close();
+            return Main.EXIT_FAILURE;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ch.close();
+            runtime.close();
+            stopped.countDown();
+        }, "fusd-shutdown"));
+        try {
+            for (ScriptDevice d : devices) {
+                Device served = trace ? new TraceDevice(d, System.err) : d;
+                ch.add(served);
+                System.out.println("fusd: serving " + d.name() + " at " + ch.pathOf(d.name()));
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("fusd-host: cannot serve: " + e.getMessage());
+            return Main.EXIT_FAILURE;               // the shutdown hook unmounts
+        }
+        if (ch instanceof LoopbackChannel) {
+            System.out.println("fusd: loopback channel: devices are reachable in-process only");
+        }
+        System.out.flush();
+        return KEEP_RUNNING;
+    }
+
+    private Channel openChannel() throws IOException {
+        return switch (channel) {
+            case loopback -> new LoopbackChannel();
+            case auto, fuse -> mount == null ? FuseChannel.open() : FuseChannel.open(mount);
+        };
+    }
+}
