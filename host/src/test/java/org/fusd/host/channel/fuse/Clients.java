@@ -60,15 +60,20 @@ final class Clients {
     }
 
     static String finish(Process p) throws Exception {
-        boolean exited = p.waitFor(30, TimeUnit.SECONDS);
-        if (!exited) {
-            p.destroyForcibly();
-        }
+        boolean exited = p.waitFor(60, TimeUnit.SECONDS);
         StringBuilder b = new StringBuilder();
         BufferedReader r = reader(p);
-        String line;
-        while (exited && (line = r.readLine()) != null) {
-            b.append(line).append('\n');
+        if (!exited) {
+            p.destroyForcibly();
+            p.waitFor(5, TimeUnit.SECONDS);
+            while (r.ready()) {
+                b.append((char) r.read());
+            }
+        } else {
+            String line;
+            while ((line = r.readLine()) != null) {
+                b.append(line).append('\n');
+            }
         }
         READERS.remove(p);
         String text = b.toString();
