@@ -7,7 +7,7 @@ MVN := mvn -B -q
 PREFIX ?= /usr/local
 DRIVER ?= examples/hello.js
 
-.PHONY: build run test test-host test-vm install clean check-jdk
+.PHONY: build run test test-host test-bench-check test-vm bench install clean check-jdk
 
 check-jdk:
 	@test -n "$(JAVA_HOME)" || exit 1
@@ -18,10 +18,18 @@ build: check-jdk
 run: build
 	host/bin/fusd-host run $(DRIVER)
 
-test: check-jdk test-host test-vm
+test: check-jdk test-host test-bench-check test-vm
 
 test-host:
 	$(MVN) package
+
+# The benchmark code's correctness (each driver answers the right bytes); no timing.
+test-bench-check: build
+	scripts/bench/run --check
+
+# Timing is reported, never asserted. QUICK=1 runs a reduced set (< 3 min).
+bench: build
+	scripts/bench/run $(if $(QUICK),--quick)
 
 test-vm: build
 	@if [ -x scripts/vmtest ]; then scripts/vmtest; else echo "scripts/vmtest: not present yet"; fi
