@@ -28,6 +28,7 @@ public final class FileOps {
     private final Resolver resolver;
     private final int openFlags;
     private final HandleTable handles = new HandleTable();
+    private final IoctlCall.Rounds ioctlRounds = new IoctlCall.Rounds();
 
     /**
      * @param openFlags the FOPEN_* flags every OPEN reply carries (a FUSE
@@ -122,20 +123,28 @@ public final class FileOps {
             return;
         }
         int cmd = req.u32(12);
-        int dir = FuseProtocol.iocDir(cmd);
-        if (dir == FuseProtocol.IOC_NONE) {
-            // No size/direction encoded: the kernel copied nothing, the device cannot help.
-            req.session.replyError(req.unique, Errno.ENOTTY.number());
-            return;
-        }
         long arg = req.u64(16);
         int inSize = req.u32(24);
         int outSize = req.u32(28);
-        ByteBuffer in = (dir & FuseProtocol.IOC_WRITE) != 0
-                ? req.payload(FuseProtocol.IOCTL_IN, inSize) : req.payload(FuseProtocol.IOCTL_IN, 0);
-        int out = (dir & FuseProtocol.IOC_READ) != 0 ? outSize : 0;
-        FuseReply reply = new FuseReply(req.session, req.unique, FuseReply.Kind.IOCTL, out, null);
-        call(req, reply, true, () -> h.slot.device().ioctl(h.file, cmd, arg, in, out, reply));
+        IoctlCall mem;
+        if ((req.u32(8) & IoctlCall.FLAG_UNRESTRICTED) != 0) {
+            // CUSE: the device may ask for more of the caller's memory (FUSE_IOCTL_RETRY rounds).
+            mem = IoctlCall.unrestricted(req, ioctlRounds, h.fh, cmd, arg, inSize, outSize);
+            if (mem == null) {
+                return;                     // answered: a retry for the encoded struct, or an error
+            }
+        } else if (FuseProtocol.iocDir(cmd) == FuseProtocol.IOC_NONE) {
+            // No size/direction encoded: the kernel copied nothing, the device cannot help.
+            req.session.replyError(req.unique, Errno.ENOTTY.number());
+            return;
+        } else {
+            mem = IoctlCall.restricted(req, cmd, arg, inSize, outSize);
+        }
+        ByteBuffer in = mem.structIn();
+        int out = mem.structOut();
+        FuseReply reply = new FuseReply(req.session, req.unique, FuseReply.Kind.IOCTL, mem.outSize(), null);
+        mem.bind(reply);
+        call(req, reply, true, () -> h.slot.device().ioctl(h.file, cmd, arg, in, out, mem, reply));
     }
 
     private void poll(FuseRequest req) {

@@ -162,6 +162,15 @@ public final class FuseReply implements Reply {
         releaseBuffer();
     }
 
+    /** CUSE ioctl: have the kernel copy these caller regions and send the request again (FUSE_IOCTL_RETRY). */
+    void ioctlRetry(long[] in, long[] out) {
+        if (!finish()) {
+            return;
+        }
+        IoctlCall.sendRetry(this, in, out);
+        releaseBuffer();
+    }
+
     private void sendIoctl(int result, ByteBuffer out) {
         int n = out == null ? 0 : Math.min(out.remaining(), maxSize);
         FuseSession.ReplyBuffer rb = session.replyBuffer(FuseProtocol.IOCTL_OUT + n);

@@ -137,6 +137,9 @@ public final class FuseSession {
                     }
                     return; // ENODEV: unmounted; anything else: the connection is gone
                 }
+                if (n == 0) {
+                    return; // end of file: the peer is gone
+                }
                 if (n < FuseProtocol.IN_HEADER) {
                     continue;
                 }

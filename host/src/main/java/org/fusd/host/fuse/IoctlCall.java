@@ -1,0 +1,255 @@
+package org.fusd.host.fuse;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import org.fusd.host.device.Errno;
+import org.fusd.host.device.IoctlMemory;
+
+/**
+ * The caller memory of one FUSE_IOCTL request, and the FUSE_IOCTL_RETRY
+ * rounds that map more of it on CUSE.
+ *
+ * Restricted (a FUSE mount): the kernel copied the _IOC-encoded struct and
+ * nothing else can be had; {@link #retry} answers ENOTTY.
+ *
+ * Unrestricted (CUSE): the kernel first sends nothing but cmd and arg. The
+ * daemon answers RETRY with iovec lists (in, then out: u64 base, u64 len
+ * each), and the kernel sends the request again with the in regions'
+ * bytes concatenated and out_size their total; the final reply's data is
+ * scattered over the out regions. The repeated request does not say which
+ * regions it carries, so the lists we asked for are kept per (fh, thread)
+ * in {@link Rounds} until the next round takes them. An _IOC-encoded command
+ * gets its struct mapped by a first retry without bothering the device, so
+ * plain _IOR/_IOW/_IOWR work as on a restricted channel.
+ */
+public final class IoctlCall implements IoctlMemory {
+    // fuse_ioctl_in.flags / fuse_ioctl_out.flags.
+    public static final int FLAG_COMPAT = 1;
+    public static final int FLAG_UNRESTRICTED = 1 << 1;
+    public static final int FLAG_RETRY = 1 << 2;
+    /** struct fuse_ioctl_iovec: u64 base, u64 len. */
+    public static final int IOVEC = 16;
+    /** The kernel's FUSE_IOCTL_MAX_IOV: in + out regions of one retry. */
+    public static final int MAX_IOV = 256;
+    /** Bytes per direction the kernel moves by default (fc->max_pages 32). */
+    public static final int MAX_BYTES = 32 * 4096;
+
+    private static final long[] NONE = new long[0];
+
+    private final boolean unrestricted;
+    private final Rounds rounds;
+    private final Rounds.Key key;
+    private final int cmd;
+    private final long arg;
+    private final long[] in;
+    private final long[] out;
+    private final ByteBuffer inData;
+    private final int outSize;
+    private FuseReply reply;
+
+    private IoctlCall(boolean unrestricted, Rounds rounds, Rounds.Key key, int cmd, long arg, long[] in, long[] out,
+            ByteBuffer inData) {
+        this.unrestricted = unrestricted;
+        this.rounds = rounds;
+        this.key = key;
+        this.cmd = cmd;
+        this.arg = arg;
+        this.in = in;
+        this.out = out;
+        this.inData = inData;
+        this.outSize = (int) total(out);
+    }
+
+    /** A restricted request: the encoded struct (inSize bytes in, outSize out), nothing more. */
+    static IoctlCall restricted(FuseRequest req, int cmd, long arg, int inSize, int outSize) {
+        long[] in = inSize > 0 ? new long[] {arg, inSize} : NONE;
+        long[] out = outSize > 0 ? new long[] {arg, outSize} : NONE;
+        return new IoctlCall(false, null, null, cmd, arg, in, out, data(req, inSize));
+    }
+
+    /**
+     * An unrestricted request: the call to deliver to the device, or null if
+     * this method answered the request itself (a first RETRY for the encoded
+     * struct, or EIO for a round we cannot place).
+     */
+    static IoctlCall unrestricted(FuseRequest req, Rounds rounds, long fh, int cmd, long arg, int inSize,
+            int outSize) {
+        Rounds.Key key = new Rounds.Key(fh, req.pid);
+        Rounds.Round r = rounds.take(key);
+        if (r != null && r.cmd == cmd && r.arg == arg && total(r.in) == inSize && total(r.out) == outSize) {
+            return new IoctlCall(true, rounds, key, cmd, arg, r.in, r.out, data(req, inSize));
+        }
+        if (inSize != 0 || outSize != 0) {
+            req.session.replyError(req.unique, Errno.EIO.number()); // a round we did not ask for
+            return null;
+        }
+        int dir = FuseProtocol.iocDir(cmd);
+        int size = FuseProtocol.iocSize(cmd);
+        long[] encIn = (dir & FuseProtocol.IOC_WRITE) != 0 && size > 0 ? new long[] {arg, size} : NONE;
+        long[] encOut = (dir & FuseProtocol.IOC_READ) != 0 && size > 0 ? new long[] {arg, size} : NONE;
+        if (encIn.length == 0 && encOut.length == 0) {
+            return new IoctlCall(true, rounds, key, cmd, arg, NONE, NONE, data(req, 0));
+        }
+        rounds.put(key, new Rounds.Round(cmd, arg, encIn, encOut));
+        sendRetry(req.session, req.unique, encIn, encOut);
+        return null;
+    }
+
+    private static ByteBuffer data(FuseRequest req, int inSize) {
+        return req.payload(FuseProtocol.IOCTL_IN, inSize).slice().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    void bind(FuseReply r) {
+        this.reply = r;
+    }
+
+    /** What the device's ioctl() gets as {@code in}: the encoded struct's bytes for _IOW/_IOWR, else empty. */
+    ByteBuffer structIn() {
+        int n = (FuseProtocol.iocDir(cmd) & FuseProtocol.IOC_WRITE) == 0 ? 0
+                : unrestricted ? Math.min(FuseProtocol.iocSize(cmd), inData.remaining()) : inData.remaining();
+        return inData.slice(0, n).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** What the device's ioctl() gets as {@code outSize}: the encoded struct's size for _IOR/_IOWR, else 0. */
+    int structOut() {
+        if ((FuseProtocol.iocDir(cmd) & FuseProtocol.IOC_READ) == 0) {
+            return 0;
+        }
+        return unrestricted ? Math.min(FuseProtocol.iocSize(cmd), outSize) : outSize;
+    }
+
+    @Override
+    public boolean canRetry() {
+        return unrestricted;
+    }
+
+    @Override
+    public long[] in() {
+        return in.clone();
+    }
+
+    @Override
+    public ByteBuffer inData() {
+        return inData.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Override
+    public long[] out() {
+        return out.clone();
+    }
+
+    @Override
+    public int outSize() {
+        return outSize;
+    }
+
+    @Override
+    public void retry(long[] wantIn, long[] wantOut) {
+        if (!unrestricted) {
+            reply.error(Errno.ENOTTY);
+            return;
+        }
+        String bad = check(wantIn, wantOut);
+        if (bad != null) {
+            System.err.println("fusd: ioctl 0x" + Integer.toHexString(cmd) + ": cannot map the memory asked for: " + bad);
+            reply.error(bad.startsWith("more than") ? Errno.ENOMEM : Errno.EINVAL);
+            return;
+        }
+        long[] i = wantIn.clone();
+        long[] o = wantOut.clone();
+        if (Arrays.equals(i, in) && Arrays.equals(o, out)) {
+            System.err.println("fusd: ioctl 0x" + Integer.toHexString(cmd) + ": retry asked for no new memory");
+            reply.error(Errno.EIO);
+            return;
+        }
+        rounds.put(key, new Rounds.Round(cmd, arg, i, o));
+        reply.ioctlRetry(i, o);
+    }
+
+    /** Why the kernel would refuse these lists, or null if it will map them. */
+    static String check(long[] wantIn, long[] wantOut) {
+        if (wantIn.length % 2 != 0 || wantOut.length % 2 != 0) {
+            return "region lists must be (address, length) pairs";
+        }
+        if ((wantIn.length + wantOut.length) / 2 > MAX_IOV) {
+            return "more than " + MAX_IOV + " regions";
+        }
+        for (long[] list : new long[][] {wantIn, wantOut}) {
+            for (int k = 1; k < list.length; k += 2) {
+                if (list[k] < 0) {
+                    return "a negative length";
+                }
+            }
+            if (total(list) > MAX_BYTES) {
+                return "more than " + MAX_BYTES + " bytes in one direction";
+            }
+        }
+        return null;
+    }
+
+    static long total(long[] regions) {
+        long n = 0;
+        for (int k = 1; k < regions.length; k += 2) {
+            n += regions[k];
+        }
+        return n;
+    }
+
+    /** Bytes of a RETRY reply body for these lists. */
+    static int retrySize(long[] wantIn, long[] wantOut) {
+        return FuseProtocol.IOCTL_OUT + (wantIn.length + wantOut.length) / 2 * IOVEC;
+    }
+
+    /** Writes fuse_ioctl_out (flags RETRY, the counts) and the iovecs at b[at...]; returns the body length. */
+    public static int encodeRetry(ByteBuffer b, int at, long[] wantIn, long[] wantOut) {
+        b.putInt(at, 0);
+        b.putInt(at + 4, FLAG_RETRY);
+        b.putInt(at + 8, wantIn.length / 2);
+        b.putInt(at + 12, wantOut.length / 2);
+        int o = at + FuseProtocol.IOCTL_OUT;
+        for (long[] list : new long[][] {wantIn, wantOut}) {
+            for (long v : list) {
+                b.putLong(o, v);
+                o += 8;
+            }
+        }
+        return o - at;
+    }
+
+    private static void sendRetry(FuseSession s, long unique, long[] wantIn, long[] wantOut) {
+        int n = retrySize(wantIn, wantOut);
+        FuseSession.ReplyBuffer rb = s.replyBuffer(n);
+        encodeRetry(rb.bytes(), FuseProtocol.OUT_HEADER, wantIn, wantOut);
+        s.send(rb, unique, 0, n);
+    }
+
+    static void sendRetry(FuseReply reply, long[] wantIn, long[] wantOut) {
+        sendRetry(reply.session, reply.unique, wantIn, wantOut);
+    }
+
+    /** Regions asked for by a RETRY, until the repeated request takes them. Keyed by fh and calling thread. */
+    public static final class Rounds {
+        record Key(long fh, int tid) {
+        }
+
+        record Round(int cmd, long arg, long[] in, long[] out) {
+        }
+
+        private final ConcurrentHashMap<Key, Round> asked = new ConcurrentHashMap<>();
+
+        Round take(Key k) {
+            return asked.remove(k);
+        }
+
+        void put(Key k, Round r) {
+            asked.put(k, r);
+        }
+
+        /** Rounds asked for and not (yet) repeated: calls interrupted between rounds leave one each. */
+        public int size() {
+            return asked.size();
+        }
+    }
+}
