@@ -1,0 +1,509 @@
+package org.fusd.host.channel.fusd;
+
+import com.sun.jna.LastErrorException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.fusd.host.channel.Channel;
+import org.fusd.host.device.Caller;
+import org.fusd.host.device.Device;
+import org.fusd.host.device.Errno;
+import org.fusd.host.device.ErrnoException;
+import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.PollEvents;
+import org.fusd.host.device.Reply;
+import org.fusd.host.fuse.Libc;
+
+/**
+ * The `fusd` channel: devices are real character devices, /dev/NAME, made by
+ * the project's kernel module through its control node /dev/fusd. The wire
+ * format is kernel-module/include/uapi/fusd.h, mirrored by {@link FusdAbi}:
+ * each read(2) of the control fd is one request, each write(2) one message
+ * (REGISTER, UNREGISTER, REPLY, POLL_NOTIFY).
+ *
+ * One reader thread decodes requests and calls the {@link Device}; replies are
+ * written by whichever thread completes them, from a per-thread buffer. The
+ * kernel never asks for a poll mask: the channel pushes each open file's mask
+ * after open and whenever the device calls notifyPollers().
+ *
+ * Closing the channel closes the fd: the kernel removes every node and fails
+ * the calls still waiting with ENODEV. The control fd is non-blocking and the
+ * reader waits in poll(2) together with an eventfd, so close() can wake it.
+ */
+public final class FusdChannel implements Channel {
+    /** The module's control node. */
+    public static final Path CONTROL = Path.of("/dev/fusd");
+
+    private static final int POOLED_BUFFERS = 8;
+    private static final int DEFAULT_MASK = PollEvents.POLLIN | PollEvents.POLLOUT
+            | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM;
+
+    private final int fd;
+    private final int wakeFd;
+    private final int uid = Libc.getuid();
+    private final int gid = Libc.getgid();
+    private final ConcurrentHashMap<String, FusdNode> byName = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, FusdNode> byId = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, FusdFile> files = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, FusdReply> pending = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<ByteBuffer> spare = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger spareCount = new AtomicInteger();
+    private final AtomicInteger nextDevId = new AtomicInteger();
+    private final ThreadLocal<OutBuffer> out = ThreadLocal.withInitial(OutBuffer::new);
+    /** Writers hold the read lock; close() takes the write lock before closing the fd. */
+    private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+    private volatile boolean fdClosed;
+    private final Thread reader;
+
+    private FusdChannel(int fd, int wakeFd) {
+        this.fd = fd;
+        this.wakeFd = wakeFd;
+        this.reader = new Thread(this::readLoop, "fusd-reader");
+        reader.setDaemon(true);
+    }
+
+    /** True if the module's control node exists (the module is loaded). */
+    public static boolean available() {
+        return Files.exists(CONTROL);
+    }
+
+    public static FusdChannel open() throws IOException {
+        return open(CONTROL);
+    }
+
+    /** Opens the control node and starts the reader thread. */
+    public static FusdChannel open(Path control) throws IOException {
+        int fd;
+        try {
+            fd = Libc.open(control.toString(), Libc.O_RDWR | Libc.O_CLOEXEC | FusdNative.O_NONBLOCK);
+        } catch (LastErrorException e) {
+            throw new IOException(control + ": " + strerror(e.getErrorCode())
+                    + (e.getErrorCode() == 2 ? " (is fusd.ko loaded?)" : ""));
+        }
+        int wake;
+        try {
+            wake = FusdNative.eventfd(0, FusdNative.EFD_CLOEXEC | FusdNative.EFD_NONBLOCK);
+        } catch (LastErrorException e) {
+            Libc.close(fd);
+            throw new IOException("eventfd: " + strerror(e.getErrorCode()));
+        }
+        FusdChannel ch = new FusdChannel(fd, wake);
+        ch.reader.start();
+        return ch;
+    }
+
+    @Override
+    public String kind() {
+        return "fusd";
+    }
+
+    @Override
+    public String pathOf(String name) {
+        return "/dev/" + name;
+    }
+
+    /** Registers the device: /dev/NAME with the device's mode, owned by this process's uid and gid. */
+    @Override
+    public synchronized void add(Device device) throws IOException {
+        if (closed) {
+            throw new IOException("the fusd channel is closed");
+        }
+        String name = device.name();
+        byte[] raw = name.getBytes(StandardCharsets.UTF_8);
+        if (raw.length == 0 || raw.length >= FusdAbi.FUSD_NAME_MAX) {
+            throw new IOException("device name '" + name + "' must be 1.." + (FusdAbi.FUSD_NAME_MAX - 1) + " bytes");
+        }
+        if (byName.containsKey(name)) {
+            throw new IOException("a device named '" + name + "' is already served at " + pathOf(name));
+        }
+        FusdNode node = new FusdNode(this, device, nextDevId.incrementAndGet(), name);
+        device.attach(node);
+        byId.put(node.devId, node);
+        OutBuffer ob = out.get();
+        ByteBuffer b = ob.ensure(FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE);
+        FusdAbi.putHeader(b, FusdAbi.FUSD_REGISTER, FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE, node.devId, 0, 0, 0, 0);
+        FusdAbi.putRegister(b, FusdAbi.MSG_SIZE, raw, device.mode() & 0777, uid, gid, 0, DEFAULT_MASK);
+        int err = write(ob, FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE);
+        if (err != 0) {
+            byId.remove(node.devId);
+            throw new IOException("cannot register " + pathOf(name) + ": " + switch (err) {
+                case 17 -> "the name is taken (a device or file of that name exists)";
+                case 22 -> "invalid name, mode or owner (names: [A-Za-z0-9_.-], no leading '.')";
+                case 1 -> "not permitted to give the node this owner";
+                default -> strerror(err);
+            });
+        }
+        byName.put(name, node);
+    }
+
+    /**
+     * New opens of the name fail with ENOENT; the node is unregistered once
+     * its open files are closed (at once if there are none), because the
+     * module fails every call on an unregistered device.
+     */
+    @Override
+    public void remove(String name) {
+        FusdNode node = byName.remove(name);
+        if (node != null) {
+            node.remove();
+        }
+    }
+
+    void unregister(FusdNode node) {
+        OutBuffer ob = out.get();
+        FusdAbi.putHeader(ob.bytes, FusdAbi.FUSD_UNREGISTER, FusdAbi.MSG_SIZE, node.devId, 0, 0, 0, 0);
+        write(ob, FusdAbi.MSG_SIZE);
+        byId.remove(node.devId);
+    }
+
+    /** Stops serving: the fd closes, the kernel removes the nodes and fails waiting calls (ENODEV). */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        wakeReader();
+        try {
+            reader.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        fdLock.writeLock().lock();
+        try {
+            fdClosed = true;
+            closeQuietly(fd);
+            closeQuietly(wakeFd);
+        } finally {
+            fdLock.writeLock().unlock();
+        }
+        for (FusdReply r : pending.values()) {
+            r.error(Errno.ENODEV);      // nothing is written any more: this only settles them
+        }
+        // The module sends no RELEASE for files of a dead device: release them here.
+        List<FusdFile> open = new ArrayList<>(files.values());
+        files.clear();
+        for (FusdFile f : open) {
+            releaseToDevice(f);
+        }
+        byId.clear();
+        byName.clear();
+    }
+
+    /** Requests waiting for a deferred reply (diagnostics, tests). */
+    public int pendingRequests() {
+        return pending.size();
+    }
+
+    /** True while the reader thread runs. */
+    public boolean isServing() {
+        return reader.isAlive();
+    }
+
+    // ---- the reader thread ----
+
+    private void readLoop() {
+        ByteBuffer buf = takeBuffer();
+        long addr = Libc.address(buf);
+        ByteBuffer pfds = ByteBuffer.allocateDirect(16).order(FusdAbi.ORDER);
+        pfds.putInt(0, fd).putShort(4, (short) FusdNative.POLLIN).putInt(8, wakeFd)
+                .putShort(12, (short) FusdNative.POLLIN);
+        long pfdsAddr = Libc.address(pfds);
+        while (!closed) {
+            long n;
+            try {
+                n = Libc.read(fd, addr, buf.capacity());
+            } catch (LastErrorException e) {
+                int errno = e.getErrorCode();
+                if (errno == Libc.EAGAIN) {
+                    try {
+                        FusdNative.poll(pfdsAddr, 2, -1);
+                    } catch (LastErrorException ignored) {
+                        // EINTR: look again
+                    }
+                    continue;
+                }
+                if (errno == Libc.EINTR) {
+                    continue;
+                }
+                if (!closed) {
+                    System.err.println("fusd: reading " + CONTROL + " failed: " + strerror(errno) + "; stopping");
+                }
+                return;
+            }
+            if (n < FusdAbi.MSG_SIZE) {
+                continue;
+            }
+            try {
+                if (dispatch(buf, (int) n)) {
+                    buf = takeBuffer();         // the old one is lent to a pending request
+                    addr = Libc.address(buf);
+                }
+            } catch (RuntimeException e) {
+                System.err.println("fusd: handling a request failed: " + e);
+            }
+        }
+    }
+
+    /** Handles one request; returns true if buf is now lent to it. */
+    private boolean dispatch(ByteBuffer buf, int n) {
+        int opcode = buf.getShort(FusdAbi.MSG_OPCODE) & 0xffff;
+        long reqId = buf.getLong(FusdAbi.MSG_REQ_ID);
+        if (buf.getInt(FusdAbi.MSG_MAGIC) != FusdAbi.FUSD_MAGIC || buf.getInt(FusdAbi.MSG_LEN) != n) {
+            System.err.println("fusd: malformed message from the kernel (opcode " + opcode + ", " + n + " bytes)");
+            return false;
+        }
+        if (opcode == FusdAbi.FUSD_INTERRUPT) {
+            FusdReply r = pending.get(reqId);
+            if (r != null) {
+                r.interrupt();
+            }
+            return false;
+        }
+        int devId = buf.getInt(FusdAbi.MSG_DEV_ID);
+        int fhId = buf.getInt(FusdAbi.MSG_FH_ID);
+        int flags = buf.getInt(FusdAbi.MSG_FLAGS);
+        if (opcode == FusdAbi.FUSD_OPEN) {
+            open(buf, reqId, devId, fhId, flags);
+            return false;
+        }
+        FusdFile f = files.get(fhId);
+        if (opcode == FusdAbi.FUSD_RELEASE) {
+            if (f != null && files.remove(fhId, f)) {
+                f.file.setFlags(flags);
+                release(f);
+            }
+            return false;
+        }
+        if (f == null || f.node.devId != devId) {
+            replyNow(reqId, -Errno.EBADF.number());
+            return false;
+        }
+        f.file.setFlags(flags);
+        Device device = f.node.device;
+        int size = buf.getInt(FusdAbi.MSG_SIZE_FIELD);
+        long offset = buf.getLong(FusdAbi.MSG_OFFSET);
+        switch (opcode) {
+            case FusdAbi.FUSD_READ -> {
+                int want = Math.min(size, FusdAbi.FUSD_MAX_PAYLOAD);
+                FusdReply r = pend(FusdReply.Kind.READ, reqId, f, want);
+                call(r, () -> device.read(f.file, want, offset, r));
+            }
+            case FusdAbi.FUSD_WRITE -> {
+                int len = Math.min(size, n - FusdAbi.MSG_SIZE);
+                FusdReply r = pend(FusdReply.Kind.WRITE, reqId, f, len);
+                ByteBuffer data = buf.slice(FusdAbi.MSG_SIZE, len).order(FusdAbi.ORDER);
+                call(r, () -> device.write(f.file, data, offset, r));
+                return !r.isDone() && r.lend(buf);
+            }
+            case FusdAbi.FUSD_IOCTL -> {
+                int cmd = buf.getInt(FusdAbi.MSG_ARG);
+                int dir = cmd >>> 30;
+                int inLen = (dir & 1) != 0 ? n - FusdAbi.MSG_SIZE : 0;
+                int outLen = (dir & 2) != 0 ? size : 0;
+                FusdReply r = pend(FusdReply.Kind.IOCTL, reqId, f, outLen);
+                ByteBuffer in = buf.slice(FusdAbi.MSG_SIZE, inLen).order(FusdAbi.ORDER);
+                call(r, () -> device.ioctl(f.file, cmd, offset, in, outLen, r));
+                return inLen > 0 && !r.isDone() && r.lend(buf);
+            }
+            case FusdAbi.FUSD_FLUSH -> {
+                FusdReply r = pend(FusdReply.Kind.FLUSH, reqId, f, 0);
+                call(r, () -> device.flush(f.file, r));
+            }
+            case FusdAbi.FUSD_LLSEEK -> replyNow(reqId, -Errno.ESPIPE.number());
+            default -> replyNow(reqId, -Errno.ENOSYS.number());
+        }
+        return false;
+    }
+
+    private void open(ByteBuffer buf, long reqId, int devId, int fhId, int flags) {
+        FusdNode node = byId.get(devId);
+        if (node == null || node.isRemoved()) {
+            replyNow(reqId, -Errno.ENOENT.number());
+            return;
+        }
+        Caller caller = new Caller(buf.getInt(FusdAbi.MSG_PID), buf.getInt(FusdAbi.MSG_UID),
+                buf.getInt(FusdAbi.MSG_GID));
+        FusdFile f = new FusdFile(node, fhId, new OpenFile(caller, flags));
+        f.file.setChannelData(f);
+        FusdReply r = pend(FusdReply.Kind.OPEN, reqId, f, 0);
+        call(r, () -> node.device.open(f.file, r));
+    }
+
+    /** A successful OPEN: the file becomes known, its poll mask is pushed, then the caller is answered. */
+    void opened(FusdReply r) {
+        FusdFile f = r.file;
+        files.put(f.fhId, f);
+        f.node.opened(f);
+        f.node.refreshPoll(f, r::sendOpened);
+    }
+
+    private void release(FusdFile f) {
+        f.node.released(f);
+        releaseToDevice(f);
+    }
+
+    private static void releaseToDevice(FusdFile f) {
+        FusdReply r = new FusdReply(null, FusdReply.Kind.RELEASE, 0, f, 0);
+        try {
+            f.node.device.release(f.file, r);
+        } catch (RuntimeException e) {
+            System.err.println("fusd: release of " + f.node.name + " failed: " + e);
+        }
+    }
+
+    /** The device accepted an open whose caller had given up (signal): it gets the release it expects. */
+    void releaseAbandoned(FusdFile f) {
+        if (files.remove(f.fhId, f)) {
+            release(f);
+        } else {
+            releaseToDevice(f);
+        }
+    }
+
+    private FusdReply pend(FusdReply.Kind kind, long reqId, FusdFile f, int max) {
+        FusdReply r = new FusdReply(this, kind, reqId, f, max);
+        pending.put(reqId, r);
+        return r;
+    }
+
+    void unpend(FusdReply r) {
+        pending.remove(r.reqId, r);
+    }
+
+    private static void call(Reply r, Runnable deviceCall) {
+        try {
+            deviceCall.run();
+        } catch (ErrnoException e) {
+            r.error(e.errno());
+        } catch (RuntimeException e) {
+            System.err.println("fusd: device call failed: " + e);
+            r.error(Errno.EIO);
+        }
+    }
+
+    // ---- writing messages ----
+
+    private void replyNow(long reqId, long result) {
+        OutBuffer ob = out.get();
+        FusdAbi.putHeader(ob.bytes, FusdAbi.FUSD_REPLY, FusdAbi.MSG_SIZE, 0, reqId, 0, 0, result);
+        write(ob, FusdAbi.MSG_SIZE);
+    }
+
+    /** One FUSD_REPLY: result and n bytes of payload from its position. */
+    void sendReply(FusdReply r, long result, ByteBuffer payload, int n) {
+        OutBuffer ob = out.get();
+        int len = FusdAbi.MSG_SIZE + n;
+        ByteBuffer b = ob.ensure(len);
+        FusdAbi.putHeader(b, FusdAbi.FUSD_REPLY, len, r.file.node.devId, r.reqId, r.file.fhId, 0, result);
+        if (n > 0) {
+            b.put(FusdAbi.MSG_SIZE, payload, payload.position(), n);
+        }
+        int err = write(ob, len);
+        if (err == Libc.EINVAL && result >= 0) {
+            // The module refused the reply's shape; the caller must not wait forever.
+            System.err.println("fusd: " + r.file.node.name + ": the kernel rejected a " + r.kind
+                    + " reply (result " + result + ", " + n + " bytes); answering EIO");
+            replyNow(r.reqId, -Errno.EIO.number());
+        } else if (err == Libc.ENOENT && r.kind == FusdReply.Kind.OPEN && result == 0) {
+            releaseAbandoned(r.file);   // the opener was interrupted meanwhile
+        }
+    }
+
+    void sendPollNotify(int devId, int fhId, int mask) {
+        OutBuffer ob = out.get();
+        FusdAbi.putHeader(ob.bytes, FusdAbi.FUSD_POLL_NOTIFY, FusdAbi.MSG_SIZE, devId, 0, fhId, mask, 0);
+        write(ob, FusdAbi.MSG_SIZE);
+    }
+
+    /** write(2) of one message; returns 0 or the errno. Nothing is written once the fd is closed. */
+    private int write(OutBuffer ob, int len) {
+        fdLock.readLock().lock();
+        try {
+            if (fdClosed) {
+                return Errno.EBADF.number();
+            }
+            Libc.write(fd, ob.address, len);
+            return 0;
+        } catch (LastErrorException e) {
+            return e.getErrorCode();
+        } finally {
+            fdLock.readLock().unlock();
+        }
+    }
+
+    private void wakeReader() {
+        OutBuffer ob = out.get();
+        ob.bytes.putLong(0, 1L);
+        try {
+            Libc.write(wakeFd, ob.address, 8);
+        } catch (LastErrorException ignored) {
+            // the counter is already non-zero
+        }
+    }
+
+    // ---- request buffers lent to pending requests ----
+
+    private ByteBuffer takeBuffer() {
+        ByteBuffer b = spare.poll();
+        if (b != null) {
+            spareCount.decrementAndGet();
+            return b;
+        }
+        return ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
+    }
+
+    void giveBack(ByteBuffer b) {
+        if (spareCount.incrementAndGet() <= POOLED_BUFFERS) {
+            spare.offer(b);
+        } else {
+            spareCount.decrementAndGet();
+        }
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            Libc.close(fd);
+        } catch (LastErrorException ignored) {
+            // already closed
+        }
+    }
+
+    private static String strerror(int errno) {
+        Errno e = Errno.byNumber(errno);
+        return e.name();
+    }
+
+    /** A thread's message memory: grows to the largest message it sent. */
+    private static final class OutBuffer {
+        ByteBuffer bytes;
+        long address;
+
+        OutBuffer() {
+            allocate(4096);
+        }
+
+        private void allocate(int capacity) {
+            bytes = ByteBuffer.allocateDirect(capacity).order(FusdAbi.ORDER);
+            address = Libc.address(bytes);
+        }
+
+        ByteBuffer ensure(int size) {
+            if (size > bytes.capacity()) {
+                allocate(Math.max(size, Math.min(bytes.capacity() * 2, FusdAbi.FUSD_MSG_MAX)));
+            }
+            return bytes;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package org.fusd.host.channel.fusd;
+
+import org.fusd.host.device.OpenFile;
+
+/**
+ * One open file of a fusd device: the kernel's fh_id, the host's OpenFile and
+ * the poll mask last pushed for it. Pushes are ordered by a sequence number
+ * taken when the device was asked for its mask, so a slow answer to an old
+ * question never overwrites a newer mask.
+ */
+final class FusdFile {
+    final FusdNode node;
+    final int fhId;
+    final OpenFile file;
+    private long asked;         // guarded by this
+    private long pushed;        // guarded by this
+    private int mask = -1;      // last mask pushed; guarded by this
+
+    FusdFile(FusdNode node, int fhId, OpenFile file) {
+        this.node = node;
+        this.fhId = fhId;
+        this.file = file;
+    }
+
+    /** A new question to the device; its answer goes to {@link #pushMask}. */
+    synchronized long ask() {
+        return ++asked;
+    }
+
+    /** Sends the mask unless a newer answer was sent or it did not change. */
+    synchronized void pushMask(FusdChannel channel, long seq, int newMask) {
+        if (seq <= pushed) {
+            return;
+        }
+        pushed = seq;
+        int m = newMask & FusdAbi.FUSD_POLL_ALL;
+        if (m == mask) {
+            return;
+        }
+        mask = m;
+        channel.sendPollNotify(node.devId, fhId, m);
+    }
+}

@@ -1,0 +1,495 @@
+#!/usr/bin/env python3
+"""End-to-end checks of the examples/ drivers through a real channel.
+
+    scripts/e2e/examples.py --channel fuse [--dir /run/fusd] [NAME...]
+    scripts/e2e/examples.py --channel fusd            # device dir /dev
+    scripts/e2e/examples.py --channel fusd --one-host # all examples in one host
+
+For each example it starts `host/bin/fusd-host run examples/X --channel CH`,
+waits for the ready line ("fusd: serving NAME at PATH"), checks the device
+with real syscalls (os.open/read/write, fcntl.ioctl, select.poll/select,
+signals) and stops the host with SIGTERM. Output: one `PASS name` or
+`FAIL name: why` line per check (`SKIP name: why` for an example that is not
+in the tree); the exit status is 1 if anything failed.
+
+Everything that differs between channels is a row of CHANNELS; every example
+is a row of EXAMPLES (script, checks). Adding a channel is adding a row.
+Extra JVM options come from FUSD_JAVA_OPTS, which host/bin/fusd-host honours.
+"""
+import argparse
+import ctypes
+import errno
+import fcntl
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HOST = os.path.join(REPO, "host", "bin", "fusd-host")
+READY = re.compile(r"^fusd: serving (\S+) at (\S+)\s*$")
+
+# What differs between channels.
+#   dir:        where devices appear by default
+#   args(dir):  extra fusd-host arguments
+#   killed:     errnos a blocked reader may get when the host dies (SIGKILL)
+#   ioc_none:   _IO ioctls (no size, no direction) reach the driver (FUSE: ENOTTY)
+CHANNELS = {
+    "fusd": dict(dir="/dev", args=lambda d: [], killed={errno.ENODEV}, ioc_none=True),
+    "cuse": dict(dir="/dev", args=lambda d: [], killed={errno.ENODEV, errno.ECONNABORTED, errno.EIO},
+                 ioc_none=True),
+    "fuse": dict(dir="/run/fusd", args=lambda d: ["--mount", d],
+                 killed={errno.ECONNABORTED, errno.ENOTCONN}, ioc_none=False),
+}
+
+START_TIMEOUT = float(os.environ.get("FUSD_E2E_START_TIMEOUT", "180"))
+WAIT = float(os.environ.get("FUSD_E2E_WAIT", "10"))   # a wake-up that should come "soon"
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+class Fail(Exception):
+    pass
+
+
+def ensure(cond, why):
+    if not cond:
+        raise Fail(why)
+
+
+def ioc(d, t, nr, size):
+    return (d << 30) | (size << 16) | (ord(t) << 8) | nr
+
+
+def raw_read(fd, n):
+    """read(2) without Python's EINTR retry: (result, errno, bytes)."""
+    buf = ctypes.create_string_buffer(n)
+    r = libc.read(fd, buf, n)
+    return r, ctypes.get_errno() if r < 0 else 0, buf.raw[:max(r, 0)]
+
+
+def in_thread(fn, *args):
+    """Runs fn in a daemon thread; returns (thread, box) where box gets 'value' or 'error'."""
+    box = {}
+
+    def run():
+        try:
+            box["value"] = fn(*args)
+        except BaseException as e:  # noqa: BLE001 - reported by the caller
+            box["error"] = e
+        box["t"] = time.monotonic()
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t, box
+
+
+def joined(t, box, timeout, what):
+    t.join(timeout)
+    ensure(not t.is_alive(), f"{what}: still blocked after {timeout:.0f} s")
+    if "error" in box:
+        raise Fail(f"{what}: {box['error']!r}")
+    return box["value"]
+
+
+def read_all(path, limit=1 << 20):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while sum(map(len, chunks)) < limit:
+            b = os.read(fd, 4096)
+            if not b:
+                break
+            chunks.append(b)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+# ---- the host process ----
+
+class Host:
+    """One fusd-host process serving some scripts on a channel."""
+
+    def __init__(self, scripts, channel, dev_dir):
+        self.err = tempfile.TemporaryFile()
+        cmd = [HOST, "run", *scripts, "--channel", channel, *CHANNELS[channel]["args"](dev_dir)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.err,
+                                     stdin=subprocess.DEVNULL, cwd=REPO)
+        self.paths = {}
+        self.started = time.monotonic()
+
+    def wait_ready(self, count):
+        deadline = time.monotonic() + START_TIMEOUT
+        buf = b""
+        fd = self.proc.stdout.fileno()
+        while len(self.paths) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Fail(f"no ready line after {START_TIMEOUT:.0f} s{self.stderr_tail()}")
+            r, _, _ = select.select([fd], [], [], left)
+            if not r:
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise Fail(f"host exited ({self.proc.wait()}) before it was ready{self.stderr_tail()}")
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                m = READY.match(line.decode(errors="replace"))
+                if m:
+                    self.paths[m.group(1)] = m.group(2)
+        # Drain stdout from now on so the host never blocks on a full pipe.
+        threading.Thread(target=lambda: [None for _ in iter(lambda: os.read(fd, 4096), b"")],
+                         daemon=True).start()
+        return self.paths
+
+    def stderr_tail(self):
+        try:
+            self.err.seek(0)
+            lines = self.err.read().decode(errors="replace").strip().splitlines()
+        except (OSError, ValueError):
+            return ""
+        return (": " + " | ".join(lines[-3:])) if lines else ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.err.close()
+
+
+# ---- checks, one function per example; each returns [(name, error or None)] ----
+
+def check_hello(text):
+    def run(path, ctx):
+        data = read_all(path)
+        ensure(data == text, f"read {data!r}, expected {text!r}")
+        return data
+    return [("read", run)]
+
+
+def pipe_checks():
+    def nonblock(path, ctx):
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            os.read(fd, 100)
+        except BlockingIOError:
+            return
+        except OSError as e:
+            raise Fail(f"empty O_NONBLOCK read: {e}, expected EAGAIN")
+        finally:
+            os.close(fd)
+        raise Fail("empty O_NONBLOCK read returned, expected EAGAIN")
+
+    def blocks(path, ctx):
+        r = os.open(path, os.O_RDONLY)
+        w = os.open(path, os.O_WRONLY)
+        try:
+            t, box = in_thread(os.read, r, 100)
+            time.sleep(0.5)
+            ensure(t.is_alive(), f"read returned {box.get('value', box.get('error'))!r} with no writer")
+            before = time.monotonic()
+            ensure(os.write(w, b"ping") == 4, "short write")
+            data = joined(t, box, WAIT, "blocked read after a write")
+            ensure(data == b"ping", f"read {data!r}, expected b'ping'")
+            ctx.note(f"blocked read woke {1000 * (box['t'] - before):.1f} ms after the write")
+        finally:
+            os.close(w)
+            os.close(r)
+
+    def poll_wakes(path, ctx):
+        r = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        w = os.open(path, os.O_WRONLY)
+        try:
+            p = select.poll()
+            p.register(r, select.POLLIN)
+            ev = p.poll(200)
+            ensure(not ev, f"poll on an empty pipe returned {ev}")
+            t, box = in_thread(p.poll, int(WAIT * 1000))
+            time.sleep(0.3)
+            ensure(t.is_alive(), "poll returned before the write")
+            os.write(w, b"x")
+            ev = joined(t, box, WAIT + 1, "poll after a write")
+            ensure(ev and ev[0][1] & select.POLLIN, f"poll returned {ev}, expected POLLIN")
+            ensure(os.read(r, 10) == b"x", "read after poll")
+            # select(2) sees the same mask.
+            t, box = in_thread(select.select, [r], [], [], WAIT)
+            time.sleep(0.3)
+            os.write(w, b"y")
+            rl, _, _ = joined(t, box, WAIT + 1, "select after a write")
+            ensure(rl == [r], f"select returned {rl}")
+            ensure(os.read(r, 10) == b"y", "read after select")
+        finally:
+            os.close(w)
+            os.close(r)
+
+    def eintr(path, ctx):
+        r = os.open(path, os.O_RDONLY)
+        w = os.open(path, os.O_WRONLY)
+        old = signal.signal(signal.SIGALRM, lambda s, f: None)
+        signal.siginterrupt(signal.SIGALRM, True)
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0.5)
+            t0 = time.monotonic()
+            res, err, _ = raw_read(r, 100)
+            took = time.monotonic() - t0
+            ensure(res == -1 and err == errno.EINTR,
+                   f"read returned {res} ({errno.errorcode.get(err, err)}), expected EINTR")
+            ensure(took < WAIT, f"EINTR came after {took:.1f} s")
+            # The interrupted read must not swallow the next write.
+            os.write(w, b"after")
+            t, box = in_thread(os.read, r, 100)
+            data = joined(t, box, WAIT, "read after EINTR")
+            ensure(data == b"after", f"read after EINTR got {data!r}")
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+            os.close(w)
+            os.close(r)
+
+    return [("nonblock-eagain", nonblock), ("read-blocks", blocks), ("poll-wakes", poll_wakes),
+            ("signal-eintr", eintr)]
+
+
+def counter_checks():
+    # examples/counter.py: GET _IOR('c', 1, 8), SET _IOW('c', 2, 8), RESET _IO('c', 3),
+    # ADD _IOWR('c', 4, 8) (returns the new value); unknown commands ENOTTY; read "N\n".
+    GET, SET, RESET, ADD = ioc(2, "c", 1, 8), ioc(1, "c", 2, 8), ioc(0, "c", 3, 0), ioc(3, "c", 4, 8)
+
+    def get(fd):
+        return struct.unpack("<q", fcntl.ioctl(fd, GET, bytes(8)))[0]
+
+    def ioctls(path, ctx):
+        fd = os.open(path, os.O_RDWR)
+        try:
+            fcntl.ioctl(fd, SET, struct.pack("<q", 0))
+            ensure(get(fd) == 0, f"after SET 0 the value is {get(fd)}")
+            fcntl.ioctl(fd, SET, struct.pack("<q", 40))
+            v = struct.unpack("<q", fcntl.ioctl(fd, ADD, struct.pack("<q", 2)))[0]
+            ensure(v == 42, f"ADD 2 returned {v}, expected 42")
+            ensure(get(fd) == 42, f"GET returned {get(fd)}, expected 42")
+            ensure(read_all(path) == b"42\n", "read does not show 42")
+            try:
+                fcntl.ioctl(fd, ioc(2, "c", 99, 8), bytes(8))
+                raise Fail("an unknown ioctl succeeded")
+            except OSError as e:
+                ensure(e.errno == errno.ENOTTY, f"unknown ioctl: {e}, expected ENOTTY")
+        finally:
+            os.close(fd)
+
+    def reset(path, ctx):
+        fd = os.open(path, os.O_RDWR)
+        try:
+            fcntl.ioctl(fd, SET, struct.pack("<q", 7))
+            try:
+                fcntl.ioctl(fd, RESET)
+            except OSError as e:
+                if not ctx.caps.get("ioc_none", True) and e.errno == errno.ENOTTY:
+                    ctx.note("_IO ioctls are not delivered on this channel (ENOTTY, as documented)")
+                    return
+                raise
+            ensure(get(fd) == 0, f"after RESET the value is {get(fd)}")
+        finally:
+            os.close(fd)
+    return [("ioctls", ioctls), ("reset-io", reset)]
+
+
+def ticker_checks():
+    def lines(path, ctx):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            stamps = []
+            for _ in range(6):
+                b = os.read(fd, 256)
+                ensure(b.endswith(b"\n"), f"read {b!r}, expected a line")
+                stamps.append(time.monotonic())
+            gaps = [b - a for a, b in zip(stamps[1:], stamps[2:])]
+            mean = sum(gaps) / len(gaps)
+            ctx.note(f"tick gaps ms: {' '.join(f'{1000 * g:.0f}' for g in gaps)}")
+            ensure(0.05 <= mean <= 0.5, f"mean gap {1000 * mean:.0f} ms, expected ~100 ms")
+        finally:
+            os.close(fd)
+
+    def poll_wakes(path, ctx):
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            p = select.poll()
+            p.register(fd, select.POLLIN)
+            for i in range(3):
+                ev = p.poll(int(WAIT * 1000))
+                ensure(ev and ev[0][1] & select.POLLIN, f"poll #{i} returned {ev}, expected POLLIN")
+                b = os.read(fd, 256)
+                ensure(b.endswith(b"\n"), f"read after poll: {b!r}")
+        finally:
+            os.close(fd)
+    return [("lines-100ms", lines), ("poll-wakes", poll_wakes)]
+
+
+def zero_checks():
+    def fills(path, ctx):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            for n in (1, 4096, 65536):
+                b = os.read(fd, n)
+                ensure(b == bytes(n), f"read({n}) gave {len(b)} bytes, zero: {b == bytes(len(b))}")
+        finally:
+            os.close(fd)
+    return [("fills", fills)]
+
+
+# script -> list of (check name, fn(path, ctx))
+EXAMPLES = {
+    "hello.js": check_hello(b"Hello from a script!\n"),
+    "hello.py": check_hello(b"Hello from a Python script!\n"),
+    "pipe.js": pipe_checks(),
+    "counter.py": counter_checks(),
+    "ticker.js": ticker_checks(),
+    "zero.js": zero_checks(),
+}
+
+
+# ---- generic checks of the host, not of one example ----
+
+def killed_check(channel, dev_dir, script, ctx):
+    """SIGKILL the host while a reader blocks: the reader gets an error within a second."""
+    host = Host([script], channel, dev_dir)
+    try:
+        path = next(iter(host.wait_ready(1).values()))
+        fd = os.open(path, os.O_RDONLY)
+        t, box = in_thread(raw_read, fd, 100)
+        time.sleep(0.5)
+        ensure(t.is_alive(), f"read returned {box.get('value')!r} with no writer")
+        killed = time.monotonic()
+        host.proc.kill()
+        res, err, _ = joined(t, box, 1.0 + 1.0, "blocked read after SIGKILL of the host")
+        took = box["t"] - killed
+        try:
+            os.close(fd)
+        except OSError:
+            pass                    # FUSE: the flush of a dead connection fails
+        ensure(res == -1 and err in CHANNELS[channel]["killed"],
+               f"read returned {res} ({errno.errorcode.get(err, err)}), expected one of "
+               f"{sorted(errno.errorcode[e] for e in CHANNELS[channel]['killed'])}")
+        ensure(took <= 1.0, f"the error came {took:.2f} s after the kill")
+        ctx.note(f"reader got {errno.errorcode[err]} {1000 * took:.0f} ms after SIGKILL")
+    finally:
+        host.stop()
+
+
+class Ctx:
+    def __init__(self, verbose, caps):
+        self.verbose = verbose
+        self.caps = caps
+
+    def note(self, msg):
+        if self.verbose:
+            print(f"# {msg}", flush=True)
+
+
+def report(name, fn, *args):
+    try:
+        fn(*args)
+    except Fail as e:
+        print(f"FAIL {name}: {e}", flush=True)
+        return False
+    except OSError as e:
+        print(f"FAIL {name}: {e}", flush=True)
+        return False
+    print(f"PASS {name}", flush=True)
+    return True
+
+
+def run_checks(prefix, path, checks, ctx):
+    ok = True
+    for cname, fn in checks:
+        ok &= report(f"{prefix}/{cname}", fn, path, ctx)
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--channel", required=True, choices=sorted(CHANNELS))
+    ap.add_argument("--dir", help="where devices appear (default: per channel, e.g. /dev, /run/fusd)")
+    ap.add_argument("--one-host", action="store_true", help="serve all examples from one host process")
+    ap.add_argument("--killed", action="store_true", help="also check a SIGKILL of the host (uses pipe.js)")
+    ap.add_argument("-q", "--quiet", action="store_true", help="no '#' notes")
+    ap.add_argument("examples", nargs="*", help="examples to check (default: all)")
+    a = ap.parse_args()
+    dev_dir = a.dir or CHANNELS[a.channel]["dir"]
+    ctx = Ctx(not a.quiet, CHANNELS[a.channel])
+    names = a.examples or list(EXAMPLES)
+    ok = True
+    present = []
+    for n in names:
+        if n not in EXAMPLES:
+            print(f"FAIL {n}: no such example in the table", flush=True)
+            ok = False
+        elif not os.path.isfile(os.path.join(REPO, "examples", n)):
+            print(f"SKIP {n}: examples/{n} is not in the tree", flush=True)
+        else:
+            present.append(n)
+
+    if a.one_host and present:
+        host = Host([f"examples/{n}" for n in present], a.channel, dev_dir)
+        try:
+            t0 = time.monotonic()
+            paths = None
+            try:
+                paths = host.wait_ready(len(present))
+                print(f"PASS one-host/ready", flush=True)
+                ctx.note(f"{len(present)} devices ready after {time.monotonic() - t0:.1f} s")
+            except Fail as e:
+                print(f"FAIL one-host/ready: {e}", flush=True)
+                ok = False
+            if paths:
+                by_script = dict(zip(present, paths.values()))
+                for n in present:
+                    path = by_script[n]
+                    if not path.startswith(dev_dir.rstrip("/") + "/"):
+                        print(f"FAIL {n}/path: {path} is not in {dev_dir}", flush=True)
+                        ok = False
+                    ok &= run_checks(n, path, EXAMPLES[n], ctx)
+        finally:
+            host.stop()
+    else:
+        for n in present:
+            host = Host([f"examples/{n}"], a.channel, dev_dir)
+            try:
+                t0 = time.monotonic()
+                try:
+                    path = next(iter(host.wait_ready(1).values()))
+                except Fail as e:
+                    print(f"FAIL {n}/ready: {e}", flush=True)
+                    ok = False
+                    continue
+                ctx.note(f"{n}: ready at {path} after {time.monotonic() - t0:.1f} s")
+                if not path.startswith(dev_dir.rstrip("/") + "/"):
+                    print(f"FAIL {n}/path: {path} is not in {dev_dir}", flush=True)
+                    ok = False
+                ok &= run_checks(n, path, EXAMPLES[n], ctx)
+            finally:
+                host.stop()
+                code = host.proc.returncode
+                if code not in (0, -signal.SIGTERM, 143):
+                    print(f"FAIL {n}/exit: host exited with {code} after SIGTERM", flush=True)
+                    ok = False
+    if a.killed:
+        if os.path.isfile(os.path.join(REPO, "examples", "pipe.js")):
+            ok &= report("host-killed", killed_check, a.channel, dev_dir, "examples/pipe.js", ctx)
+        else:
+            print("SKIP host-killed: examples/pipe.js is not in the tree", flush=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
