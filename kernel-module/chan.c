@@ -9,6 +9,8 @@
  * EINVAL before anything is changed.  Closing the last fd of a channel
  * removes its devices and fails every request still waiting on it.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
@@ -25,6 +27,7 @@ static void fusd_chan_free(struct kref *ref)
 	struct fusd_chan *chan = container_of(ref, struct fusd_chan, ref);
 
 	put_pid(chan->owner);
+	put_cred(chan->cred);
 	put_user_ns(chan->user_ns);
 	put_pid_ns(chan->pid_ns);
 	kfree(chan);
@@ -51,6 +54,8 @@ static int fusd_ctl_open(struct inode *inode, struct file *file)
 	init_waitqueue_head(&chan->waitq);
 	kref_init(&chan->ref);
 	chan->owner = get_pid(task_tgid(current));
+	chan->cred = get_cred(file->f_cred);
+	chan->admin = capable(CAP_SYS_ADMIN);
 	chan->user_ns = get_user_ns(file->f_cred->user_ns);
 	chan->pid_ns = get_pid_ns(task_active_pid_ns(current));
 	file->private_data = chan;

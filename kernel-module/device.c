@@ -17,8 +17,12 @@
 #include <linux/cred.h>
 #include <linux/ctype.h>
 #include <linux/fs.h>
-#include <linux/namei.h>
+#include <linux/file.h>
+#include <linux/fs_struct.h>
 #include <linux/overflow.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -44,7 +48,24 @@ static bool fusd_name_ok(const char *name)
 	return true;
 }
 
-/* Check @reg and translate its owner; the daemon is current. */
+/* May a daemon without CAP_SYS_ADMIN give its node @uid and @gid? */
+static bool fusd_owner_ok(const struct cred *cred, kuid_t uid, kgid_t gid)
+{
+	const struct group_info *gi = cred->group_info;
+	int i;
+
+	if (!uid_eq(uid, cred->fsuid))
+		return false;
+	if (gid_eq(gid, cred->fsgid))
+		return true;
+	for (i = 0; i < gi->ngroups; i++) {
+		if (gid_eq(gid, gi->gid[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Check @reg and translate its owner, for the daemon that opened @chan. */
 static int fusd_reg_check(struct fusd_chan *chan, u32 id,
 			  const struct fusd_register *reg, kuid_t *uid,
 			  kgid_t *gid)
@@ -54,39 +75,81 @@ static int fusd_reg_check(struct fusd_chan *chan, u32 id,
 	    (reg->poll_mask & ~FUSD_POLL_ALL) || reg->reserved[0] ||
 	    reg->reserved[1] || reg->reserved[2])
 		return -EINVAL;
-	*uid = make_kuid(chan->user_ns, reg->uid);
-	*gid = make_kgid(chan->user_ns, reg->gid);
+	*uid = make_kuid(chan->cred->user_ns, reg->uid);
+	*gid = make_kgid(chan->cred->user_ns, reg->gid);
 	if (!uid_valid(*uid) || !gid_valid(*gid))
 		return -EINVAL;
-	/* Only an administrator may give a node away. */
-	if (!capable(CAP_SYS_ADMIN) &&
-	    (!uid_eq(*uid, current_fsuid()) || !in_group_p(*gid)))
+	if (!chan->admin && !fusd_owner_ok(chan->cred, *uid, *gid))
 		return -EPERM;
 	return 0;
 }
 
-/* Is @name or @id taken?  fusd_mutex held. */
+/* Is @node (a relative path) there below @root? */
+static bool fusd_path_exists(const struct path *root, const char *node)
+{
+	struct file *f;
+
+#ifdef FUSD_FILE_OPEN_ROOT_PATH
+	f = file_open_root(root, node, O_PATH | O_NOFOLLOW, 0);
+#else
+	f = file_open_root(root->dentry, root->mnt, node, O_PATH | O_NOFOLLOW,
+			   0);
+#endif
+	if (IS_ERR(f))
+		return false;
+	fput(f);
+	return true;
+}
+
+/*
+ * Does /dev/@name exist for the daemon or for init?  Both views count:
+ * a daemon in a chroot must not shadow a device the system has.
+ */
+static bool fusd_node_exists(const char *name)
+{
+	struct task_struct *init;
+	struct path root;
+	bool found = true;
+	char *node;
+
+	node = kasprintf(GFP_KERNEL, "dev/%s", name);
+	if (!node)
+		return true;
+	get_fs_root(current->fs, &root);
+	found = fusd_path_exists(&root, node);
+	path_put(&root);
+	rcu_read_lock();
+	init = get_pid_task(find_pid_ns(1, &init_pid_ns), PIDTYPE_PID);
+	rcu_read_unlock();
+	if (!found && init) {
+		task_lock(init);
+		if (init->fs)
+			get_fs_root(init->fs, &root);
+		else
+			root.mnt = NULL;
+		task_unlock(init);
+		if (root.mnt) {
+			found = fusd_path_exists(&root, node);
+			path_put(&root);
+		}
+	}
+	if (init)
+		put_task_struct(init);
+	kfree(node);
+	return found;
+}
+
+/* Is @name or @id taken by a fusd device?  fusd_mutex held. */
 static bool fusd_dev_taken(struct fusd_chan *chan, u32 id, const char *name)
 {
 	struct fusd_dev *dev;
-	struct path path;
-	char *node;
-	bool taken = false;
 
 	list_for_each_entry(dev, &fusd_all_devs, all_entry) {
 		if ((dev->chan == chan && dev->id == id) ||
 		    !strcmp(dev->name, name))
 			return true;
 	}
-	node = kasprintf(GFP_KERNEL, "/dev/%s", name);
-	if (!node)
-		return true;
-	if (!kern_path(node, 0, &path)) {
-		path_put(&path);
-		taken = true;
-	}
-	kfree(node);
-	return taken;
+	return false;
 }
 
 static void fusd_dev_release(struct device *d)
@@ -121,6 +184,10 @@ int fusd_dev_register(struct fusd_chan *chan, u32 id,
 	strscpy(dev->name, reg->name, sizeof(dev->name));
 	INIT_LIST_HEAD(&dev->files);
 
+	if (fusd_node_exists(dev->name)) {
+		kfree(dev);
+		return -EEXIST;
+	}
 	mutex_lock(&fusd_mutex);
 	if (fusd_dev_taken(chan, id, dev->name)) {
 		ret = -EEXIST;

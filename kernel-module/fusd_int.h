@@ -52,6 +52,8 @@ struct fusd_chan {
 	wait_queue_head_t waitq;	/* daemon readers and pollers */
 	struct kref ref;
 	struct pid *owner;		/* daemon's thread group */
+	const struct cred *cred;	/* of the opener: node owner checks */
+	bool admin;			/* opener had CAP_SYS_ADMIN */
 	struct user_namespace *user_ns;	/* ids are translated into these */
 	struct pid_namespace *pid_ns;
 };
