@@ -18,6 +18,9 @@ public final class Deferred {
     public final String op;
     @HostAccess.Export
     public final ScriptFile file;
+    /** read: the most bytes the caller takes; ioctl: the bytes it expects back; else 0. */
+    @HostAccess.Export
+    public final int size;
     /** True once the caller was interrupted; replies are then ignored. */
     @HostAccess.Export
     public boolean cancelled;
@@ -36,6 +39,7 @@ public final class Deferred {
         this.call = call;
         this.file = file;
         this.op = call.op.callback;
+        this.size = call.op == Op.READ || call.op == Op.IOCTL ? call.size : 0;
     }
 
     @HostAccess.Export

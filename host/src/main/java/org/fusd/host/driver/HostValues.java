@@ -96,14 +96,14 @@ final class HostValues {
     static byte[] bytesOf(Value v) {
         if (v.hasBufferElements()) {
             byte[] b = new byte[Math.toIntExact(v.getBufferSize())];
-            v.readBuffer(0, b, 0, b.length);
+            LoadedCode.readBuffer(v, 0, b, b.length);
             return b;
         }
         if (isTypedArray(v)) {
             Value buf = v.getMember("buffer");
             int off = v.getMember("byteOffset").asInt();
             byte[] b = new byte[v.getMember("byteLength").asInt()];
-            buf.readBuffer(off, b, 0, b.length);
+            LoadedCode.readBuffer(buf, off, b, b.length);
             return b;
         }
         return null;

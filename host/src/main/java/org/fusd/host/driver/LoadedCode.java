@@ -109,10 +109,21 @@ abstract class LoadedCode implements AutoCloseable {
             out = ByteBuffer.allocate(Math.max(n, out.capacity() * 2));
         }
         if (n > 0) {
-            buf.readBuffer(off, out.array(), 0, n);
+            readBuffer(buf, off, out.array(), n);
         }
         out.clear().limit(n);
         return out;
+    }
+
+    /** Bulk copy; byte by byte for the few buffers that refuse it (GraalPy bytes made from a host array). */
+    static void readBuffer(Value buf, long off, byte[] dst, int n) {
+        try {
+            buf.readBuffer(off, dst, 0, n);
+        } catch (IndexOutOfBoundsException | UnsupportedOperationException e) {
+            for (int i = 0; i < n; i++) {
+                dst[i] = buf.readBufferByte(off + i);
+            }
+        }
     }
 
     /** True if v is a pending computation whose settlement is the reply (a JS Promise). */

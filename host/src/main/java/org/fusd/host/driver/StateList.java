@@ -29,7 +29,7 @@ public final class StateList implements ProxyArray {
 
     /** The raw host values (byte[] for bytes). */
     public List<Object> snapshot() {
-        return List.copyOf(list);
+        return java.util.Collections.unmodifiableList(new ArrayList<>(list));
     }
 
     void addHost(Object hostValue) {

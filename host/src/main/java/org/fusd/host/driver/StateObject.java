@@ -24,7 +24,7 @@ public final class StateObject implements ProxyObject, ProxyHashMap {
 
     /** A snapshot of the raw host values, for tests and tracing. */
     public Map<String, Object> snapshot() {
-        return Map.copyOf(map);
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(map));
     }
 
     /** The host value under key (byte[] for bytes, StateObject/StateList for containers). */

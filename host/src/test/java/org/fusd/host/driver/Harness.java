@@ -58,10 +58,10 @@ public final class Harness implements AutoCloseable {
     }
 
     /** Waits until a log line containing s appears (log lines are written on device threads). */
-    public String awaitLog(String s) throws InterruptedException {
+    public String awaitLog(String s, String... more) throws InterruptedException {
         for (int i = 0; i < 200; i++) {
             for (String l : log) {
-                if (l.contains(s)) {
+                if (l.contains(s) && java.util.Arrays.stream(more).allMatch(l::contains)) {
                     return l;
                 }
             }
