@@ -16,6 +16,19 @@ public interface Device {
     /** Permission bits of the node, e.g. 0666. */
     int mode();
 
+    /**
+     * The device number asked for, for channels that create a real character
+     * device (cuse): major 0 means "any free number" (the default).
+     */
+    default int major() {
+        return 0;
+    }
+
+    /** The minor number asked for along with {@link #major()}. */
+    default int minor() {
+        return 0;
+    }
+
     /** The channel serving this device; called once before any call. */
     void attach(DeviceNode node);
 
@@ -32,6 +45,16 @@ public interface Device {
      * caller expects back for _IOR/_IOWR.
      */
     void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply);
+
+    /**
+     * An ioctl with access to more of the caller's memory than the encoded
+     * struct (see {@link IoctlMemory}). Channels call this one; a device that
+     * only serves _IOC-encoded commands need not implement it.
+     */
+    default void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, IoctlMemory memory,
+            Reply reply) {
+        ioctl(file, cmd, arg, in, outSize, reply);
+    }
 
     /** Answer with the current event mask via {@link Reply#count(int)}. */
     void poll(OpenFile file, Reply reply);
