@@ -21,6 +21,9 @@ abstract class LoadedCode implements AutoCloseable {
     private Value interrupted;
     String name;
     int mode = 0666;
+    /** Device number asked for (exports `major`, `minor`); 0 = any. Honoured by channels that make real nodes (cuse). */
+    int major;
+    int minor;
 
     LoadedCode(Path path, Context context) {
         this.path = path;
@@ -59,10 +62,28 @@ abstract class LoadedCode implements AutoCloseable {
             }
             mode = m.asInt();
         }
+        major = number(exports, "major", 4095);
+        minor = number(exports, "minor", (1 << 20) - 1);
         for (Op op : Op.values()) {
             callbacks[op.ordinal()] = function(exports, op.callback);
         }
         interrupted = function(exports, "interrupted");
+    }
+
+    private int number(java.util.function.Function<String, Value> exports, String member, int max) {
+        Value v = exports.apply(member);
+        if (v == null || v.isNull()) {
+            return 0;
+        }
+        if (!v.isNumber() || !v.fitsInInt() || v.asInt() < 0 || v.asInt() > max) {
+            throw new ScriptLoadException(path + ": `" + member + "` must be a number from 0 to " + max + ", not " + v);
+        }
+        return v.asInt();
+    }
+
+    /** True if the ioctl callback takes the 4th argument, {@code mem} (JS: always; extra arguments are ignored). */
+    boolean ioctlTakesMemory() {
+        return true;
     }
 
     private Value function(java.util.function.Function<String, Value> exports, String member) {

@@ -67,17 +67,28 @@ final class PyCode extends LoadedCode {
             def _fusd_bytes(a):
                 return bytes(a)
 
+            def _fusd_nargs(fn):
+                c = getattr(fn, "__code__", None)
+                if c is None:
+                    return 3
+                if c.co_flags & 4:
+                    return 99
+                return c.co_argcount - (1 if hasattr(fn, "__self__") else 0)
+
             def _fusd_export(n):
                 return globals().get(n)
             """.formatted(String.join(", ", Errno.all().keySet().stream().map(n -> "'" + n + "'").toList()));
 
     private final Value whereFn;
     private final Value bytesFn;
+    private final Value nargsFn;
+    private Boolean ioctlMem;
 
     private PyCode(Path path, Context context, Value globals) {
         super(path, context);
         this.whereFn = globals.getMember("_fusd_where");
         this.bytesFn = globals.getMember("_fusd_bytes");
+        this.nargsFn = globals.getMember("_fusd_nargs");
     }
 
     static PyCode load(Path path, String text, Context context, Object bridge) {
@@ -96,6 +107,15 @@ final class PyCode extends LoadedCode {
         byte[] b = new byte[data.remaining()];
         data.duplicate().get(b);
         return bytesFn.execute((Object) b);
+    }
+
+    @Override
+    boolean ioctlTakesMemory() {
+        if (ioctlMem == null) {
+            Value fn = callback(Op.IOCTL);
+            ioctlMem = fn != null && nargsFn.execute(fn).asInt() >= 4;
+        }
+        return ioctlMem;
     }
 
     @Override

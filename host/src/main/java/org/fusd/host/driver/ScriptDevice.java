@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.IoctlMemory;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.Reply;
@@ -47,6 +48,7 @@ public final class ScriptDevice implements Device {
     private volatile DeviceNode node;
     private Call current;                                                  // loop thread only
     private ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);            // loop thread only
+    private final java.util.Set<Integer> warnedIoctls = new java.util.HashSet<>(); // loop thread only
 
     ScriptDevice(DriverRuntime runtime, Path path) {
         this.runtime = runtime;
@@ -215,6 +217,16 @@ public final class ScriptDevice implements Device {
     }
 
     @Override
+    public int major() {
+        return code.major;
+    }
+
+    @Override
+    public int minor() {
+        return code.minor;
+    }
+
+    @Override
     public void attach(DeviceNode node) {
         this.node = node;
     }
@@ -243,11 +255,18 @@ public final class ScriptDevice implements Device {
 
     @Override
     public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
+        ioctl(file, cmd, arg, in, outSize, null, reply);
+    }
+
+    @Override
+    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, IoctlMemory memory,
+            Reply reply) {
         Call c = new Call(this, Op.IOCTL, file, reply);
         c.cmd = cmd;
         c.offset = arg;
         c.data = in;
         c.size = outSize;
+        c.memory = memory;
         loop.submit(c);
     }
 
@@ -278,6 +297,8 @@ public final class ScriptDevice implements Device {
         int cmd;
         long offset;
         ByteBuffer data;
+        IoctlMemory memory;
+        IoctlMem mem;                       // the script's view of memory (ioctl)
         boolean deferred;
         boolean failed;
 
@@ -316,7 +337,7 @@ public final class ScriptDevice implements Device {
             result = switch (c.op) {
                 case READ -> fn.execute(sf, c.size, c.offset);
                 case WRITE -> fn.execute(sf, lc.guestData(c.data), c.offset);
-                case IOCTL -> fn.execute(sf, Integer.toUnsignedLong(c.cmd), ioctlArg(c, lc));
+                case IOCTL -> ioctlCall(fn, sf, c, lc);
                 case OPEN -> fn.execute(sf, c.file.flags());
                 default -> fn.execute(sf);
             };
@@ -513,10 +534,44 @@ public final class ScriptDevice implements Device {
         r.data(b);
     }
 
+    private Value ioctlCall(Value fn, ScriptFile sf, Call c, LoadedCode lc) {
+        c.mem = new IoctlMem(c.offset, c.memory, c.data, c.size, lc);
+        Object arg = ioctlArg(c, lc);
+        return lc.ioctlTakesMemory()
+                ? fn.execute(sf, Integer.toUnsignedLong(c.cmd), arg, c.mem)
+                : fn.execute(sf, Integer.toUnsignedLong(c.cmd), arg);
+    }
+
+    /**
+     * If the callback touched caller memory not mapped for this run, answers
+     * with a retry that maps it (cuse) or ENOTTY and a hint (fuse); true if so.
+     */
+    private boolean ioctlNeedsMemory(Call c) {
+        IoctlMem m = c.mem;
+        if (m == null || !m.needsMore()) {
+            return false;
+        }
+        IoctlMemory memory = m.memory();
+        if (memory != null && memory.canRetry()) {
+            memory.retry(m.wantIn(), m.wantOut());
+            return true;
+        }
+        if (warnedIoctls.add(c.cmd)) {
+            runtime.log("fusd: " + code.name + ": ioctl 0x" + Integer.toHexString(c.cmd) + " needs caller memory beyond "
+                    + "its encoded argument (" + m.describeNeeds() + "); this channel passes only the _IOC-encoded "
+                    + "struct (restricted ioctls), so the caller gets ENOTTY: serve the device with --channel cuse");
+        }
+        c.reply.error(Errno.ENOTTY);
+        return true;
+    }
+
     private void completeIoctl(Call c, Value v) {
         Reply r = c.reply;
+        if (ioctlNeedsMemory(c)) {
+            return;
+        }
         if (v == null || v.isNull()) {
-            r.ioctl(0, null);
+            replyIoctl(c, 0, null);
             return;
         }
         if (isInt(v)) {
@@ -524,7 +579,7 @@ public final class ScriptDevice implements Device {
             if (n < 0) {
                 r.error(Errno.byNumber((int) -n));
             } else {
-                r.ioctl((int) n, null);
+                replyIoctl(c, (int) n, null);
             }
             return;
         }
@@ -543,7 +598,13 @@ public final class ScriptDevice implements Device {
         if (b != null && b.remaining() > c.size) {
             b.limit(b.position() + c.size);
         }
-        r.ioctl(result, b);
+        replyIoctl(c, result, b);
+    }
+
+    /** The ioctl's result with its out bytes: the returned struct, plus what the script wrote through mem. */
+    private static void replyIoctl(Call c, int result, ByteBuffer struct) {
+        IoctlMem m = c.mem;
+        c.reply.ioctl(result, m != null && m.hasOutBeyond(c.size) ? m.outBytes(struct, c.size) : struct);
     }
 
     private static boolean isInt(Value v) {
@@ -569,6 +630,9 @@ public final class ScriptDevice implements Device {
 
     /** A callback threw: an Errno is the caller's errno; anything else is EIO plus a message. */
     private void thrown(Call c, PolyglotException e, LoadedCode lc) {
+        if (c.op == Op.IOCTL && ioctlNeedsMemory(c)) {
+            return;
+        }
         if (c.op == Op.OPEN) {
             c.failed = true;
         }

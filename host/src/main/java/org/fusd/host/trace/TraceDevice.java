@@ -35,6 +35,16 @@ public final class TraceDevice implements Device {
     }
 
     @Override
+    public int major() {
+        return inner.major();
+    }
+
+    @Override
+    public int minor() {
+        return inner.minor();
+    }
+
+    @Override
     public void attach(DeviceNode node) {
         inner.attach(node);
     }
@@ -59,6 +69,14 @@ public final class TraceDevice implements Device {
     @Override
     public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
         inner.ioctl(file, cmd, arg, in, outSize, wrap(reply, file, "ioctl",
+                String.format("cmd=0x%08x arg=0x%x in=%d out=%d", cmd, arg, in == null ? 0 : in.remaining(), outSize)));
+    }
+
+    @Override
+    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize,
+            org.fusd.host.device.IoctlMemory memory, Reply reply) {
+        // A retry (more caller memory asked for) goes to the channel directly and is not traced.
+        inner.ioctl(file, cmd, arg, in, outSize, memory, wrap(reply, file, "ioctl",
                 String.format("cmd=0x%08x arg=0x%x in=%d out=%d", cmd, arg, in == null ? 0 : in.remaining(), outSize)));
     }
 

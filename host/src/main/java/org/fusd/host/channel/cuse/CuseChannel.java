@@ -1,0 +1,241 @@
+package org.fusd.host.channel.cuse;
+
+import com.sun.jna.LastErrorException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.fusd.host.channel.Channel;
+import org.fusd.host.device.Device;
+import org.fusd.host.device.Errno;
+import org.fusd.host.fuse.CuseInit;
+import org.fusd.host.fuse.DeviceSlot;
+import org.fusd.host.fuse.FileOps;
+import org.fusd.host.fuse.FuseProtocol;
+import org.fusd.host.fuse.FuseSession;
+import org.fusd.host.fuse.Libc;
+import org.fusd.host.fuse.OpTable;
+
+/**
+ * The `cuse` channel: each device is a real character device /dev/NAME made
+ * by the kernel's CUSE module. One /dev/cuse fd per device carries the FUSE
+ * wire protocol; the first request, CUSE_INIT, is answered with the device's
+ * name (and number, if the driver asked for one), then the per-file requests
+ * are served by the same {@link FileOps} as the fuse channel. Unlike a FUSE
+ * mount, CUSE passes ioctls unrestricted: a driver can reach memory behind
+ * pointers in the argument (FUSE_IOCTL_RETRY rounds).
+ *
+ * After CUSE_INIT the kernel registers the device; devtmpfs (or udev) makes
+ * the node, owned by root with mode 0600. We wait for it (making it with
+ * mknod if neither exists), then give it the driver's mode and the host's
+ * owner. Closing the channel aborts each connection through
+ * /sys/class/cuse/NAME/abort: the node disappears and calls still open on
+ * it fail with ENODEV / ENOTCONN.
+ *
+ * Needs root (or write access to /dev/cuse and /dev). No mmap: CUSE has none.
+ */
+public final class CuseChannel implements Channel {
+    public static final Path CUSE = Path.of("/dev/cuse");
+    private static final Path SYS_CLASS = Path.of("/sys/class/cuse");
+    private static final int OPEN_FLAGS =
+            FuseProtocol.FOPEN_DIRECT_IO | FuseProtocol.FOPEN_NONSEEKABLE | FuseProtocol.FOPEN_STREAM;
+    private static final long APPEAR_MS = Long.getLong("fusd.cuse.appearMillis", 10_000);
+
+    private final Path devDir;
+    private final ConcurrentHashMap<String, Served> devices = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final int uid = Libc.getuid();
+    private final int gid = Libc.getgid();
+
+    /** One device: its connection and what FileOps resolves every request to. */
+    private record Served(String name, FuseSession session, DeviceSlot slot) {
+    }
+
+    private CuseChannel(Path devDir) {
+        this.devDir = devDir;
+    }
+
+    /** True if /dev/cuse can be opened here (the module is loaded and we may use it). */
+    public static boolean available() {
+        if (!Files.exists(CUSE)) {
+            return false;
+        }
+        try {
+            Libc.close(Libc.open(CUSE.toString(), Libc.O_RDWR | Libc.O_CLOEXEC));
+            return true;
+        } catch (LastErrorException e) {
+            return false;
+        }
+    }
+
+    /** A channel making nodes in /dev. Fails if /dev/cuse is missing or not ours to use. */
+    public static CuseChannel open() throws IOException {
+        if (!Files.exists(CUSE)) {
+            throw new IOException("no " + CUSE + ": the kernel's CUSE module is not loaded (modprobe cuse)");
+        }
+        if (!Files.isReadable(CUSE) || !Files.isWritable(CUSE)) {
+            throw new IOException(CUSE + " is not readable and writable by this user (the cuse channel needs root)");
+        }
+        return new CuseChannel(Path.of("/dev"));
+    }
+
+    @Override
+    public String kind() {
+        return "cuse";
+    }
+
+    @Override
+    public void add(Device device) throws IOException {
+        String name = device.name();
+        if (closed.get()) {
+            throw new IOException("the cuse channel is closed");
+        }
+        if (devices.putIfAbsent(name, new Served(name, null, null)) != null) {
+            throw new IOException("a device named '" + name + "' is already served at " + pathOf(name));
+        }
+        try {
+            devices.put(name, start(device));
+        } catch (IOException | RuntimeException e) {
+            devices.remove(name);
+            throw e;
+        }
+    }
+
+    private Served start(Device device) throws IOException {
+        String name = device.name();
+        if (Files.exists(SYS_CLASS.resolve(name))) {
+            throw new IOException("a CUSE device named '" + name + "' already exists (another host serves it)");
+        }
+        int fd;
+        try {
+            fd = Libc.open(CUSE.toString(), Libc.O_RDWR | Libc.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot open " + CUSE + ": " + Errno.byNumber(e.getErrorCode())
+                    + (e.getErrorCode() == Errno.EACCES.number() ? " (the cuse channel needs root)" : ""));
+        }
+        OpTable table = new OpTable();
+        FuseSession session = new FuseSession(fd, table, "fusd-cuse-" + name);
+        DeviceSlot slot = new DeviceSlot(device, 0, session);
+        new CuseInit(name, device.major(), device.minor()).addTo(table);
+        session.addCommonRows(table, (nodeid, nlookup) -> { });
+        new FileOps(nodeid -> slot, OPEN_FLAGS).addTo(table);
+        device.attach(slot);
+        Served s = new Served(name, session, slot);
+        session.start(1, () -> ended(s));
+        try {
+            makeNode(device, session);
+        } catch (IOException | RuntimeException e) {
+            abort(s);
+            throw e;
+        }
+        return s;
+    }
+
+    /** Waits for the kernel to register the device and its node to appear; sets mode and owner. */
+    private void makeNode(Device device, FuseSession session) throws IOException {
+        String name = device.name();
+        Path sysDev = SYS_CLASS.resolve(name).resolve("dev");
+        Path node = devDir.resolve(name);
+        long deadline = System.nanoTime() + APPEAR_MS * 1_000_000L;
+        String numbers = null;
+        while (numbers == null) {
+            if (!session.isRunning()) {
+                throw new IOException("the kernel refused the CUSE device '" + name + "'"
+                        + (device.major() != 0 ? " (is " + device.major() + ":" + device.minor() + " taken?)"
+                                : " (is the name taken?)") + "; see dmesg");
+            }
+            try {
+                numbers = Files.readString(sysDev, StandardCharsets.US_ASCII).trim();
+            } catch (NoSuchFileException e) {
+                pause(deadline, "the kernel did not register " + name + " in time");
+            }
+        }
+        String[] mm = numbers.split(":");
+        long rdev = CuseNodes.makedev(Integer.parseInt(mm[0]), Integer.parseInt(mm[1]));
+        long nodeDeadline = Math.min(deadline, System.nanoTime() + 2_000_000_000L);
+        while (!CuseNodes.isCharDevice(node, rdev)) {
+            if (System.nanoTime() > nodeDeadline) {
+                CuseNodes.mknod(node, rdev);  // no devtmpfs, no udev: make it ourselves
+                break;
+            }
+            pause(deadline, "no node " + node);
+        }
+        CuseNodes.setModeAndOwner(node, device.mode(), uid, gid);
+    }
+
+    private static void pause(long deadline, String why) throws IOException {
+        if (System.nanoTime() > deadline) {
+            throw new IOException(why);
+        }
+        try {
+            Thread.sleep(5);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting: " + why);
+        }
+    }
+
+    /** The connection ended (aborted, or the kernel refused CUSE_INIT): the device is gone. */
+    private void ended(Served s) {
+        if (!closed.get() && devices.remove(s.name(), s)) {
+            System.err.println("fusd: cuse: the kernel ended the connection of " + pathOf(s.name()));
+        }
+    }
+
+    /** Ends a device's connection: the kernel removes the node; readers see ENODEV and close the fd. */
+    private void abort(Served s) {
+        s.session().stop(Errno.ENODEV);
+        try {
+            Files.writeString(SYS_CLASS.resolve(s.name()).resolve("abort"), "1");
+        } catch (IOException e) {
+            // not registered (refused) or no sysfs: the connection ends when the process exits
+        }
+        s.session().awaitReaders(2000);
+    }
+
+    /** Requests waiting for a deferred reply, over all devices (diagnostics, tests). */
+    public int pendingRequests() {
+        int n = 0;
+        for (Served s : devices.values()) {
+            n += s.session() == null ? 0 : s.session().pendingCount();
+        }
+        return n;
+    }
+
+    /**
+     * New opens fail with ENOENT. The node goes away at once if no file is
+     * open; otherwise it stays (open files keep working) until the channel closes.
+     */
+    @Override
+    public void remove(String name) {
+        Served s = devices.get(name);
+        if (s == null || s.slot() == null) {
+            return;
+        }
+        s.slot().markRemoved();
+        if (s.slot().openCount() == 0 && devices.remove(name, s)) {
+            abort(s);
+        }
+    }
+
+    @Override
+    public String pathOf(String name) {
+        return devDir.resolve(name).toString();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (Served s : devices.values()) {
+            if (s.session() != null) {
+                abort(s);
+            }
+        }
+        devices.clear();
+    }
+}

@@ -1,0 +1,59 @@
+package org.fusd.host.channel.cuse;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import org.fusd.host.device.Errno;
+
+/** The device node of a CUSE device: is it there, make it, give it its mode and owner. */
+final class CuseNodes {
+    private static final int S_IFCHR = 0020000;
+
+    private CuseNodes() {
+    }
+
+    /** glibc's mknod, for systems with neither devtmpfs nor udev. */
+    private interface C extends Library {
+        C INSTANCE = Native.load("c", C.class);
+
+        int mknod(String path, int mode, long dev) throws LastErrorException;
+    }
+
+    /** The kernel's dev_t encoding (glibc makedev). */
+    static long makedev(int major, int minor) {
+        long ma = major & 0xffffffffL;
+        long mi = minor & 0xffffffffL;
+        return ((ma & 0xfffff000L) << 32) | ((ma & 0xfffL) << 8) | ((mi & 0xffffff00L) << 12) | (mi & 0xffL);
+    }
+
+    /** True if path is a character device with this number. */
+    static boolean isCharDevice(Path path, long rdev) {
+        try {
+            int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            long dev = (Long) Files.getAttribute(path, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
+            return (mode & 0170000) == S_IFCHR && dev == rdev;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static void mknod(Path path, long rdev) throws IOException {
+        try {
+            Files.deleteIfExists(path);
+            C.INSTANCE.mknod(path.toString(), S_IFCHR | 0600, rdev);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot make " + path + ": " + Errno.byNumber(e.getErrorCode()));
+        }
+    }
+
+    /** chmod and chown, as the fuse channel gives its files the driver's mode and the host's owner. */
+    static void setModeAndOwner(Path path, int mode, int uid, int gid) throws IOException {
+        Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(path, "unix:mode", mode & 07777, LinkOption.NOFOLLOW_LINKS);
+    }
+}
