@@ -48,7 +48,7 @@ CHANNELS = {
                  killed={errno.ECONNABORTED, errno.ENOTCONN}, ioc_none=False),
 }
 
-START_TIMEOUT = float(os.environ.get("FUSD_E2E_START_TIMEOUT", "180"))
+START_TIMEOUT = float(os.environ.get("FUSD_E2E_START_TIMEOUT", "600"))
 WAIT = float(os.environ.get("FUSD_E2E_WAIT", "10"))   # a wake-up that should come "soon"
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -149,12 +149,15 @@ class Host:
                          daemon=True).start()
         return self.paths
 
-    def stderr_tail(self):
+    def stderr_lines(self):
         try:
             self.err.seek(0)
-            lines = self.err.read().decode(errors="replace").strip().splitlines()
+            return self.err.read().decode(errors="replace").strip().splitlines()
         except (OSError, ValueError):
-            return ""
+            return []
+
+    def stderr_tail(self):
+        lines = self.stderr_lines()
         return (": " + " | ".join(lines[-3:])) if lines else ""
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
@@ -396,6 +399,13 @@ class Ctx:
             print(f"# {msg}", flush=True)
 
 
+def script_name(path):
+    """The device name a script declares (name = "x" / export const name = "x"), or None."""
+    with open(path, encoding="utf-8") as f:
+        m = re.search(r"""^(?:export\s+const\s+)?name\s*=\s*["']([^"']+)["']""", f.read(), re.M)
+    return m.group(1) if m else None
+
+
 def report(name, fn, *args):
     try:
         fn(*args)
@@ -409,10 +419,13 @@ def report(name, fn, *args):
     return True
 
 
-def run_checks(prefix, path, checks, ctx):
+def run_checks(prefix, path, checks, ctx, host=None):
     ok = True
     for cname, fn in checks:
         ok &= report(f"{prefix}/{cname}", fn, path, ctx)
+    if not ok and host is not None:
+        for line in host.stderr_lines()[-10:]:
+            print(f"# host stderr: {line}", flush=True)
     return ok
 
 
@@ -436,6 +449,10 @@ def main():
             ok = False
         elif not os.path.isfile(os.path.join(REPO, "examples", n)):
             print(f"SKIP {n}: examples/{n} is not in the tree", flush=True)
+        elif (dev := script_name(os.path.join(REPO, "examples", n))) and \
+                os.path.exists(os.path.join(dev_dir, dev)) and dev_dir.rstrip("/") == "/dev":
+            # A real node of that name (e.g. /dev/zero): the kernel refuses the name.
+            print(f"SKIP {n}: {dev_dir}/{dev} already exists (not ours)", flush=True)
         else:
             present.append(n)
 
@@ -458,7 +475,7 @@ def main():
                     if not path.startswith(dev_dir.rstrip("/") + "/"):
                         print(f"FAIL {n}/path: {path} is not in {dev_dir}", flush=True)
                         ok = False
-                    ok &= run_checks(n, path, EXAMPLES[n], ctx)
+                    ok &= run_checks(n, path, EXAMPLES[n], ctx, host)
         finally:
             host.stop()
     else:
@@ -476,7 +493,7 @@ def main():
                 if not path.startswith(dev_dir.rstrip("/") + "/"):
                     print(f"FAIL {n}/path: {path} is not in {dev_dir}", flush=True)
                     ok = False
-                ok &= run_checks(n, path, EXAMPLES[n], ctx)
+                ok &= run_checks(n, path, EXAMPLES[n], ctx, host)
             finally:
                 host.stop()
                 code = host.proc.returncode
