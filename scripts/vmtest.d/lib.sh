@@ -13,7 +13,7 @@ check() {
     if out=$("$@" 2>&1); then
         pass "$name"
     else
-        fail "$name" "'$*' failed: $(tail -n1 <<<"$out")"
+        fail "$name" "'$*' failed${out:+: $(tail -n1 <<<"$out")}"
     fi
 }
 
