@@ -389,6 +389,7 @@ static int fusd_dev_release_file(struct inode *inode, struct file *file)
 	list_del(&ff->dev_entry);
 	dev->open_count--;
 	spin_unlock(&dev->chan->lock);
+	ff->release->hdr.flags = file->f_flags;
 	fusd_req_send_release(ff);
 	put_device(&dev->dev);
 	kfree(ff);

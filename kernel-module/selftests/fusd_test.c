@@ -911,6 +911,77 @@ static int t_compat(void)
 	return 0;
 }
 
+/* Random messages: only the documented errors, and the channel still works. */
+static int t_fuzz(void)
+{
+	static unsigned char buf[FUSD_MSG_MAX + 64];
+	struct fusd_msg *m = (struct fusd_msg *)buf, req;
+	static const int ops[] = { FUSD_REGISTER, FUSD_UNREGISTER, FUSD_REPLY,
+				   FUSD_POLL_NOTIFY, FUSD_READ, 0, 99 };
+	unsigned int seed = 12345, i, j;
+	int ctl, fd, rc, ok = 0;
+	size_t len;
+	pid_t pid;
+	long r;
+
+	ctl = fusd_ctl_open();
+	CHECK_OK(ctl);
+	CHECK_OK(fusd_register_dev(ctl, 1, "ft-fuzz", 0666, 0, 0, 0, 0));
+	pid = fork();
+	if (!pid) {
+		fd = open_dev("ft-fuzz", O_RDONLY);
+		_exit(fd >= 0 && read(fd, buf, 8) == 2 ? 0 : 1);
+	}
+	CHECK(recv_op(ctl, buf, FUSD_OPEN) > 0, "no OPEN");
+	CHECK_OK(fusd_reply(ctl, m, 0, NULL, 0));
+	CHECK(recv_op(ctl, buf, FUSD_READ) > 0, "no READ");
+	req = *m;
+	for (i = 0; i < 20000; i++) {
+		switch (rand_r(&seed) % 4) {
+		case 0:
+			len = rand_r(&seed) % (sizeof(buf) + 1);
+			break;
+		case 1:
+			len = sizeof(*m) + rand_r(&seed) % 200;
+			break;
+		default:
+			len = sizeof(*m) + rand_r(&seed) % 8;
+		}
+		for (j = 0; j < len && j < 512; j++)
+			buf[j] = rand_r(&seed);
+		if (rand_r(&seed) % 8) {
+			m->magic = FUSD_MAGIC;
+			m->version = FUSD_ABI_VERSION;
+			m->len = len;
+			m->opcode = ops[rand_r(&seed) % 7];
+			if (rand_r(&seed) % 2)
+				m->pad = 0;
+			if (rand_r(&seed) % 2)
+				m->dev_id = rand_r(&seed) % 3;
+			if (m->opcode == FUSD_REPLY && rand_r(&seed) % 2)
+				m->req_id = req.req_id + rand_r(&seed) % 3;
+			if (m->opcode == FUSD_UNREGISTER && m->dev_id == 1)
+				m->dev_id = 2;
+		}
+		r = write(ctl, buf, len) < 0 ? -errno : 0;
+		if (!r) {
+			ok++;
+			continue;
+		}
+		CHECK(r == -EINVAL || r == -ENOENT || r == -EEXIST ||
+		      r == -EPERM, "message %u: %s", i, strerror(-r));
+	}
+	CHECK(exists("ft-fuzz"), "the device is gone");
+	rc = waitpid(pid, NULL, WNOHANG);
+	if (rc == 0)
+		CHECK_OK(fusd_reply(ctl, &req, 2, "ok", 2));
+	close(ctl);
+	rc = child_status(pid);
+	CHECK(rc == 0 || rc == 1, "reader status %d", rc);
+	printf("# fuzz: %d of 20000 random messages accepted\n", ok);
+	return 0;
+}
+
 /* ---- status ---- */
 
 static int read_status(char *out, size_t size)
@@ -1136,6 +1207,7 @@ static const struct test tests[] = {
 	{ "daemon-killed", t_daemon_killed, 30 },
 	{ "unregister-open", t_unregister_open, 30 },
 	{ "malformed", t_malformed, 30 },
+	{ "fuzz", t_fuzz, 120 },
 	{ "compat-ioctl", t_compat, 30 },
 	{ "status", t_status, 30 },
 	{ "stress", t_stress, 900 },
