@@ -1,6 +1,5 @@
 package org.fusd.host.driver;
 
-import org.fusd.host.device.Reply;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
@@ -43,12 +42,18 @@ public final class Deferred {
     }
 
     @HostAccess.Export
-    public void reply(Value... value) {
+    public void reply(Value value) {
         if (done) {
             return;
         }
         done = true;
-        device.complete(call, value.length == 0 ? null : value[0]);
+        device.complete(call, value);
+    }
+
+    /** reply() with nothing: success with no data (read: end of file; write: all consumed). */
+    @HostAccess.Export
+    public void reply() {
+        reply(null);
     }
 
     @HostAccess.Export
@@ -71,10 +76,6 @@ public final class Deferred {
         if (hook != null && hook.canExecute()) {
             device.runGuarded("oncancel", () -> hook.execute());
         }
-    }
-
-    Reply reply() {
-        return call.reply;
     }
 
     @Override

@@ -64,8 +64,8 @@ final class PyCode extends LoadedCode {
                     tb = tb.tb_next
                 return "%%s:%%d" %% (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
 
-            def _fusd_bytes(a):
-                return bytes(a)
+            def _fusd_bytes(s):
+                return s.encode("latin-1")
 
             def _fusd_nargs(fn):
                 c = getattr(fn, "__code__", None)
@@ -94,7 +94,7 @@ final class PyCode extends LoadedCode {
     static PyCode load(Path path, String text, Context context, Object bridge) {
         Value globals = context.getBindings("python");
         globals.putMember("_fusd_host", bridge);
-        context.eval(Source.create("python", PRELUDE));
+        context.eval(Source.newBuilder("python", PRELUDE, "fusd-prelude.py").buildLiteral());
         PyCode code = new PyCode(path, context, globals);
         context.eval(Source.newBuilder("python", text, path.toString()).buildLiteral());
         Value export = globals.getMember("_fusd_export");
@@ -106,7 +106,7 @@ final class PyCode extends LoadedCode {
     Object guestData(ByteBuffer data) {
         byte[] b = new byte[data.remaining()];
         data.duplicate().get(b);
-        return bytesFn.execute((Object) b);
+        return guestBytes(b);
     }
 
     @Override
@@ -120,7 +120,8 @@ final class PyCode extends LoadedCode {
 
     @Override
     Object guestBytes(byte[] bytes) {
-        return bytesFn.execute((Object) bytes);
+        // a Latin-1 string crosses into Python in one piece; encode() makes the bytes
+        return bytesFn.execute(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1));
     }
 
     @Override
