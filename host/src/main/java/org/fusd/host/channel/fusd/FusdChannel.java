@@ -89,6 +89,15 @@ public final class FusdChannel implements Channel {
             throw new IOException(control + ": " + strerror(e.getErrorCode())
                     + (e.getErrorCode() == 2 ? " (is fusd.ko loaded?)" : ""));
         }
+        return overFd(fd);
+    }
+
+    /**
+     * Serves over an fd already open (non-blocking; one message per read and
+     * per write): the control node, or in tests a SEQPACKET socket whose peer
+     * plays the kernel. The channel owns the fd.
+     */
+    static FusdChannel overFd(int fd) throws IOException {
         int wake;
         try {
             wake = FusdNative.eventfd(0, FusdNative.EFD_CLOEXEC | FusdNative.EFD_NONBLOCK);
@@ -241,6 +250,9 @@ public final class FusdChannel implements Channel {
                     System.err.println("fusd: reading " + CONTROL + " failed: " + strerror(errno) + "; stopping");
                 }
                 return;
+            }
+            if (n == 0) {
+                return;                         // end of file: only a test's socket peer does this
             }
             if (n < FusdAbi.MSG_SIZE) {
                 continue;

@@ -1,0 +1,282 @@
+package org.fusd.host.channel.fusd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.jna.LastErrorException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.fusd.host.device.Device;
+import org.fusd.host.device.DeviceNode;
+import org.fusd.host.device.Errno;
+import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.Reply;
+import org.fusd.host.fuse.Libc;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The channel against a fake kernel: a SEQPACKET socketpair keeps message
+ * boundaries like /dev/fusd, and the test writes requests and reads what the
+ * channel sends (registrations, replies, poll pushes) byte by byte per fusd.h.
+ */
+class FusdChannelTest {
+    private static final int F_SETFL = 4;
+    private int kernel;
+    private FusdChannel channel;
+    private final ByteBuffer in = ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
+    private final ByteBuffer out = ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
+    private final TestDevice dev = new TestDevice();
+
+    @BeforeEach
+    void start() throws Exception {
+        int[] sv = new int[2];
+        Libc.Ext.INSTANCE.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET, 0, sv);
+        Libc.Ext.INSTANCE.fcntl(sv[0], F_SETFL, FusdNative.O_NONBLOCK);
+        kernel = sv[1];
+        channel = FusdChannel.overFd(sv[0]);
+        channel.add(dev);
+        ByteBuffer m = next();
+        assertEquals(FusdAbi.FUSD_REGISTER, m.getShort(FusdAbi.MSG_OPCODE));
+        assertEquals(FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE, m.getInt(FusdAbi.MSG_LEN));
+        assertEquals(FusdAbi.FUSD_MAGIC, m.getInt(FusdAbi.MSG_MAGIC));
+        assertEquals(1, m.getInt(FusdAbi.MSG_DEV_ID));
+        byte[] name = new byte[4];
+        m.get(FusdAbi.MSG_SIZE + FusdAbi.REG_NAME, name);
+        assertEquals("test", new String(name, StandardCharsets.US_ASCII));
+        assertEquals(0, m.get(FusdAbi.MSG_SIZE + FusdAbi.REG_NAME + 4));
+        assertEquals(0640, m.getInt(FusdAbi.MSG_SIZE + FusdAbi.REG_MODE));
+        assertEquals(Libc.getuid(), m.getInt(FusdAbi.MSG_SIZE + FusdAbi.REG_UID));
+        assertEquals(Libc.getgid(), m.getInt(FusdAbi.MSG_SIZE + FusdAbi.REG_GID));
+    }
+
+    @AfterEach
+    void stop() {
+        channel.close();
+        Libc.close(kernel);
+    }
+
+    /** Sends a request from the "kernel". */
+    private void request(int opcode, long reqId, int fhId, int arg, long offset, int size, byte[] payload) {
+        int len = FusdAbi.MSG_SIZE + (payload == null ? 0 : payload.length);
+        FusdAbi.putHeader(out, opcode, len, 1, reqId, fhId, arg, 0);
+        out.putInt(FusdAbi.MSG_FLAGS, 02);
+        out.putInt(FusdAbi.MSG_PID, 4242);
+        out.putLong(FusdAbi.MSG_OFFSET, offset);
+        out.putInt(FusdAbi.MSG_SIZE_FIELD, size);
+        if (payload != null) {
+            out.put(FusdAbi.MSG_SIZE, payload);
+        }
+        Libc.write(kernel, Libc.address(out), len);
+    }
+
+    /** The next message from the channel (5 s at most), or null. */
+    private ByteBuffer next(long millis) {
+        ByteBuffer pfd = ByteBuffer.allocateDirect(8).order(FusdAbi.ORDER);
+        pfd.putInt(0, kernel).putShort(4, (short) FusdNative.POLLIN);
+        if (FusdNative.poll(Libc.address(pfd), 1, (int) millis) <= 0) {
+            return null;
+        }
+        long n = Libc.read(kernel, Libc.address(in), in.capacity());
+        assertEquals(n, in.getInt(FusdAbi.MSG_LEN), "len field matches the message size");
+        assertEquals(0, in.getInt(FusdAbi.MSG_PAD));
+        return in;
+    }
+
+    private ByteBuffer next() {
+        ByteBuffer m = next(5000);
+        assertNotNull(m, "no message from the channel");
+        return m;
+    }
+
+    private ByteBuffer reply(long reqId) {
+        ByteBuffer m = next();
+        assertEquals(FusdAbi.FUSD_REPLY, m.getShort(FusdAbi.MSG_OPCODE));
+        assertEquals(reqId, m.getLong(FusdAbi.MSG_REQ_ID));
+        return m;
+    }
+
+    private void open(long reqId, int fh) {
+        request(FusdAbi.FUSD_OPEN, reqId, fh, 0, 0, 0, null);
+        ByteBuffer m = next();   // the mask is pushed before the open is answered
+        assertEquals(FusdAbi.FUSD_POLL_NOTIFY, m.getShort(FusdAbi.MSG_OPCODE));
+        assertEquals(fh, m.getInt(FusdAbi.MSG_FH_ID));
+        assertEquals(dev.mask.get(), m.getInt(FusdAbi.MSG_ARG));
+        assertEquals(0L, reply(reqId).getLong(FusdAbi.MSG_RESULT));
+        assertEquals(4242, dev.lastFile.get().opener().pid());
+    }
+
+    @Test
+    void openReadWriteIoctlRelease() {
+        open(10, 5);
+        request(FusdAbi.FUSD_READ, 11, 5, 0, 0, 3, null);
+        ByteBuffer m = reply(11);
+        assertEquals(3L, m.getLong(FusdAbi.MSG_RESULT));
+        assertEquals(FusdAbi.MSG_SIZE + 3, m.getInt(FusdAbi.MSG_LEN));
+        assertEquals('h', m.get(FusdAbi.MSG_SIZE));
+        request(FusdAbi.FUSD_WRITE, 12, 5, 0, 0, 4, "abcd".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(4L, reply(12).getLong(FusdAbi.MSG_RESULT));
+        assertEquals("abcd", dev.written.get());
+        int iowr = (3 << 30) | (8 << 16) | ('t' << 8) | 1;
+        request(FusdAbi.FUSD_IOCTL, 13, 5, iowr, 0x1234, 8, "12345678".getBytes(StandardCharsets.US_ASCII));
+        m = reply(13);
+        assertEquals(7L, m.getLong(FusdAbi.MSG_RESULT));
+        assertEquals(FusdAbi.MSG_SIZE + 8, m.getInt(FusdAbi.MSG_LEN));
+        assertEquals('8', m.get(FusdAbi.MSG_SIZE));
+        int io = ('t' << 8) | 2;                    // _IO: reaches the device with the raw argument
+        request(FusdAbi.FUSD_IOCTL, 14, 5, io, 0x99, 0, null);
+        assertEquals(0x99L, reply(14).getLong(FusdAbi.MSG_RESULT));
+        request(FusdAbi.FUSD_READ, 15, 77, 0, 0, 3, null);   // unknown fh
+        assertEquals(-Errno.EBADF.number(), reply(15).getLong(FusdAbi.MSG_RESULT));
+        request(FusdAbi.FUSD_RELEASE, 16, 5, 0, 0, 0, null);
+        assertNull(next(300), "RELEASE gets no reply");
+        assertEquals(1, dev.releases.get());
+    }
+
+    @Test
+    void interruptRunsTheActionAndSendsNothing() {
+        open(20, 6);
+        request(FusdAbi.FUSD_READ, 21, 6, 0, 0, 100, null);
+        assertNull(next(200), "a deferred read is not answered");
+        request(FusdAbi.FUSD_INTERRUPT, 21, 6, 0, 0, 0, null);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (dev.interrupts.get() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, dev.interrupts.get());
+        assertTrue(dev.parked.get().isDone());
+        dev.parked.get().data(ByteBuffer.wrap(new byte[] {1}));     // too late: ignored
+        assertNull(next(300), "an interrupted request is not answered");
+        assertEquals(0, channel.pendingRequests());
+    }
+
+    @Test
+    void notifyPushesChangedMasksOnly() {
+        open(30, 7);
+        dev.mask.set(FusdAbi.FUSD_POLLIN | FusdAbi.FUSD_POLLOUT);
+        dev.node.notifyPollers();
+        ByteBuffer m = next();
+        assertEquals(FusdAbi.FUSD_POLL_NOTIFY, m.getShort(FusdAbi.MSG_OPCODE));
+        assertEquals(1, m.getInt(FusdAbi.MSG_DEV_ID));
+        assertEquals(7, m.getInt(FusdAbi.MSG_FH_ID));
+        assertEquals(FusdAbi.FUSD_POLLIN | FusdAbi.FUSD_POLLOUT, m.getInt(FusdAbi.MSG_ARG));
+        dev.node.notifyPollers();
+        assertNull(next(300), "an unchanged mask is not pushed again");
+    }
+
+    @Test
+    void removeWaitsForTheLastCloseThenUnregisters() {
+        open(40, 8);
+        channel.remove("test");
+        request(FusdAbi.FUSD_OPEN, 41, 9, 0, 0, 0, null);
+        assertEquals(-Errno.ENOENT.number(), reply(41).getLong(FusdAbi.MSG_RESULT));
+        request(FusdAbi.FUSD_RELEASE, 42, 8, 0, 0, 0, null);
+        ByteBuffer m = next();
+        assertEquals(FusdAbi.FUSD_UNREGISTER, m.getShort(FusdAbi.MSG_OPCODE));
+        assertEquals(1, m.getInt(FusdAbi.MSG_DEV_ID));
+    }
+
+    @Test
+    void closeStopsTheReader() throws Exception {
+        assertTrue(channel.isServing());
+        channel.close();
+        assertFalse(channel.isServing());
+        try {
+            Libc.write(kernel, Libc.address(out), 1);
+        } catch (LastErrorException e) {
+            assertEquals(32, e.getErrorCode());     // EPIPE: the channel's end is closed
+            return;
+        }
+        throw new AssertionError("the channel's fd is still open");
+    }
+
+    /** Reads answer "hey", writes record, ioctl echoes reversed, reads on fh 6 wait. */
+    static final class TestDevice implements Device {
+        final AtomicReference<OpenFile> lastFile = new AtomicReference<>();
+        final AtomicReference<String> written = new AtomicReference<>();
+        final AtomicReference<Reply> parked = new AtomicReference<>();
+        final AtomicInteger interrupts = new AtomicInteger();
+        final AtomicInteger releases = new AtomicInteger();
+        final AtomicInteger mask = new AtomicInteger(FusdAbi.FUSD_POLLOUT);
+        final CopyOnWriteArrayList<String> calls = new CopyOnWriteArrayList<>();
+        volatile DeviceNode node;
+
+        @Override
+        public String name() {
+            return "test";
+        }
+
+        @Override
+        public int mode() {
+            return 0640;
+        }
+
+        @Override
+        public void attach(DeviceNode node) {
+            this.node = node;
+        }
+
+        @Override
+        public void open(OpenFile file, Reply reply) {
+            lastFile.set(file);
+            reply.ok();
+        }
+
+        @Override
+        public void read(OpenFile file, int size, long offset, Reply reply) {
+            if (lastFile.get() == file && file.opener().pid() == 4242 && parked.get() == null
+                    && size == 100) {
+                parked.set(reply);
+                reply.onInterrupt(interrupts::incrementAndGet);
+                return;
+            }
+            reply.data(ByteBuffer.wrap("hey!".getBytes(StandardCharsets.US_ASCII)));
+        }
+
+        @Override
+        public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
+            byte[] b = new byte[data.remaining()];
+            data.get(b);
+            written.set(new String(b, StandardCharsets.US_ASCII));
+            reply.count(b.length);
+        }
+
+        @Override
+        public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
+            if (outSize == 0) {
+                reply.ioctl((int) arg, null);
+                return;
+            }
+            byte[] b = new byte[in.remaining()];
+            in.get(b);
+            byte[] r = new byte[b.length];
+            for (int i = 0; i < b.length; i++) {
+                r[i] = b[b.length - 1 - i];
+            }
+            reply.ioctl(7, ByteBuffer.wrap(r));
+        }
+
+        @Override
+        public void poll(OpenFile file, Reply reply) {
+            reply.count(mask.get());
+        }
+
+        @Override
+        public void flush(OpenFile file, Reply reply) {
+            reply.ok();
+        }
+
+        @Override
+        public void release(OpenFile file, Reply reply) {
+            releases.incrementAndGet();
+            reply.ok();
+        }
+    }
+}
