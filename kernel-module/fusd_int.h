@@ -42,7 +42,7 @@
 #define FUSD_MINORS		4096
 
 struct fusd_chan {
-	spinlock_t lock;
+	spinlock_t lock;		/* see "Lock order" above */
 	bool dead;			/* fd released; under lock */
 	struct list_head queue;		/* unread messages; under lock */
 	DECLARE_HASHTABLE(pending, 6);	/* read, unanswered; under lock */

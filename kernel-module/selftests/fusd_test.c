@@ -944,8 +944,11 @@ static int t_fuzz(void)
 		case 1:
 			len = sizeof(*m) + rand_r(&seed) % 200;
 			break;
-		default:
+		case 2:
 			len = sizeof(*m) + rand_r(&seed) % 8;
+			break;
+		default:
+			len = sizeof(*m);
 		}
 		for (j = 0; j < len && j < 512; j++)
 			buf[j] = rand_r(&seed);
@@ -958,6 +961,10 @@ static int t_fuzz(void)
 				m->pad = 0;
 			if (rand_r(&seed) % 2)
 				m->dev_id = rand_r(&seed) % 3;
+			if (rand_r(&seed) % 2)
+				m->fh_id = rand_r(&seed) % 3;
+			if (rand_r(&seed) % 2)
+				m->arg &= FUSD_POLL_ALL;
 			if (m->opcode == FUSD_REPLY && rand_r(&seed) % 2)
 				m->req_id = req.req_id + rand_r(&seed) % 3;
 			if (m->opcode == FUSD_UNREGISTER && m->dev_id == 1)
