@@ -1,0 +1,47 @@
+package org.fusd.host.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Exit codes and messages of the command line, in process (no channel is started). */
+class MainTest {
+    @TempDir
+    Path dir;
+
+    private static int run(StringWriter err, String... args) {
+        CommandLine cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void usageErrorsAre2() {
+        assertEquals(Main.EXIT_USAGE, run(new StringWriter(), "run"));
+        assertEquals(Main.EXIT_USAGE, run(new StringWriter(), "run", "--channel", "carrier-pigeon", "x.js"));
+        assertEquals(Main.EXIT_USAGE, run(new StringWriter(), "--no-such-option"));
+        assertEquals(Main.EXIT_USAGE, run(new StringWriter()));
+    }
+
+    @Test
+    void helpAndVersionAre0() {
+        assertEquals(Main.EXIT_OK, run(new StringWriter(), "--help"));
+        assertEquals(Main.EXIT_OK, run(new StringWriter(), "--version"));
+        assertEquals(Main.EXIT_OK, run(new StringWriter(), "run", "--help"));
+    }
+
+    @Test
+    void loadFailuresAre3() throws Exception {
+        assertEquals(Main.EXIT_LOAD, run(new StringWriter(), "run", "--channel", "loopback", dir.resolve("missing.js").toString()));
+        Path bad = Files.writeString(dir.resolve("bad.js"), "export const name = \"x\";\nexport function read() { return 1 +* 2; }\n");
+        assertEquals(Main.EXIT_LOAD, run(new StringWriter(), "run", "--channel", "loopback", bad.toString()));
+    }
+}
