@@ -13,6 +13,7 @@ import org.fusd.host.device.Device;
 import org.fusd.host.driver.DriverRuntime;
 import org.fusd.host.driver.ScriptDevice;
 import org.fusd.host.driver.ScriptLoadException;
+import org.fusd.host.reload.HotReload;
 import org.fusd.host.trace.TraceDevice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,6 +50,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--trace", description = "Print one line per device call on stderr.")
     boolean trace;
 
+    @Option(names = "--no-watch", description = "Do not reload a script when it (or a file it imports) changes; SIGHUP still reloads all.")
+    boolean noWatch;
+
     @Override
     public Integer call() {
         for (Path p : scripts) {
@@ -74,8 +78,10 @@ public final class RunCommand implements Callable<Integer> {
             runtime.close();
             return Main.EXIT_FAILURE;
         }
+        HotReload reload = new HotReload(runtime, ch, System.out::println, System.err::println);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            reload.close();
             ch.close();
             runtime.close();
             stopped.countDown();
@@ -84,6 +90,7 @@ public final class RunCommand implements Callable<Integer> {
             for (ScriptDevice d : devices) {
                 Device served = trace ? new TraceDevice(d, System.err) : d;
                 ch.add(served);
+                reload.add(scripts.get(devices.indexOf(d)), d, served);
                 System.out.println("fusd: serving " + d.name() + " at " + ch.pathOf(d.name()));
             }
         } catch (IOException | RuntimeException e) {
@@ -92,6 +99,14 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (ch instanceof LoopbackChannel) {
             System.out.println("fusd: loopback channel: devices are reachable in-process only");
+        }
+        reload.reloadOnSighup();
+        if (!noWatch) {
+            try {
+                reload.watch();
+            } catch (IOException e) {
+                System.err.println("fusd-host: cannot watch the scripts (" + e.getMessage() + "); SIGHUP reloads them");
+            }
         }
         System.out.flush();
         return KEEP_RUNNING;

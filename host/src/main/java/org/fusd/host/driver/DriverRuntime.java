@@ -47,6 +47,7 @@ public final class DriverRuntime implements AutoCloseable {
     private final boolean allowIO;
     private final Consumer<String> log;
     private final Map<String, ScriptDevice> devices = new LinkedHashMap<>();
+    private final SpareContexts spares = new SpareContexts(this::buildContext);
 
     /**
      * @param allowIO give scripts the file system and network ({@code --allow-io})
@@ -153,6 +154,26 @@ public final class DriverRuntime implements AutoCloseable {
         return b.length() > 80 ? b.substring(0, 80) + "..." : b.toString();
     }
 
+    /**
+     * Moves d from oldName to newName in the name registry (a reload changed
+     * the script's name). Returns why it cannot, or null once done.
+     */
+    String rename(ScriptDevice d, String oldName, String newName) {
+        String problem = checkName(newName);
+        if (problem != null) {
+            return problem;
+        }
+        synchronized (devices) {
+            ScriptDevice other = devices.get(newName);
+            if (other != null && other != d) {
+                return "is already served by " + other.path();
+            }
+            devices.remove(oldName, d);
+            devices.put(newName, d);
+        }
+        return null;
+    }
+
     /** Stops a device's thread and closes its context. */
     public void unload(ScriptDevice d) {
         synchronized (devices) {
@@ -167,7 +188,22 @@ public final class DriverRuntime implements AutoCloseable {
         }
     }
 
+    /** Keeps an initialized spare context for lang so that reloads need not wait for one (hot reload). */
+    public void keepSpareContext(Language lang) {
+        spares.keep(lang);
+    }
+
+    /** True if a spare context for lang is ready (diagnostics, tests). */
+    public boolean hasSpareContext(Language lang) {
+        return spares.ready(lang);
+    }
+
     Context newContext(Language lang) {
+        Context spare = spares.take(lang);
+        return spare != null ? spare : buildContext(lang);
+    }
+
+    private Context buildContext(Language lang) {
         Context.Builder b = Context.newBuilder(lang.id)
                 .engine(engine)
                 .allowHostAccess(HOST_ACCESS)
@@ -192,6 +228,7 @@ public final class DriverRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        spares.close();
         for (ScriptDevice d : devices()) {
             unload(d);
         }

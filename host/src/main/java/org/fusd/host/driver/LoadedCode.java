@@ -19,6 +19,7 @@ abstract class LoadedCode implements AutoCloseable {
     final Context context;
     private final Value[] callbacks = new Value[Op.values().length];
     private Value interrupted;
+    private Value reloadHook;
     String name;
     int mode = 0666;
     /** Device number asked for (exports `major`, `minor`); 0 = any. Honoured by channels that make real nodes (cuse). */
@@ -38,6 +39,11 @@ abstract class LoadedCode implements AutoCloseable {
     /** The optional {@code interrupted(file, op)} callback (JS promises). */
     final Value interruptedCallback() {
         return interrupted;
+    }
+
+    /** The optional {@code reload(previousVersion, device)} hook, run once after a hot reload. */
+    final Value reloadHook() {
+        return reloadHook;
     }
 
     /** Reads name, mode and the callbacks from the script's exports. */
@@ -68,6 +74,7 @@ abstract class LoadedCode implements AutoCloseable {
             callbacks[op.ordinal()] = function(exports, op.callback);
         }
         interrupted = function(exports, "interrupted");
+        reloadHook = function(exports, "reload");
     }
 
     private int number(java.util.function.Function<String, Value> exports, String member, int max) {

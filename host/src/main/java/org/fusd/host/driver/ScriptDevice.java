@@ -40,12 +40,12 @@ public final class ScriptDevice implements Device {
     private final DeviceLoop loop;
     private final StateObject.GuestBytes guestBytes = b -> code().guestBytes(b);
     private final StateObject deviceState = new StateObject(guestBytes);
-    private final Object bridge;
     private final Map<Long, ScriptFile> files = new LinkedHashMap<>();      // loop thread only
-    private final Map<Long, DeviceLoop.Timer> timers = new HashMap<>();     // loop thread only
-    private long nextTimerId;                                              // loop thread only
+    private final java.util.Set<Call> pending = new java.util.LinkedHashSet<>(); // deferred calls; loop thread only
+    private final java.util.List<DeviceNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private Bridge bridge;                                                 // the live code's; loop thread only
     private volatile LoadedCode code;
-    private volatile DeviceNode node;
+    private volatile int version = 1;
     private Call current;                                                  // loop thread only
     private ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);            // loop thread only
     private final java.util.Set<Integer> warnedIoctls = new java.util.HashSet<>(); // loop thread only
@@ -55,45 +55,134 @@ public final class ScriptDevice implements Device {
         this.path = path;
         this.loop = new DeviceLoop(path.getFileName().toString(), e -> runtime.log(
                 "fusd: " + path + ": internal error on the device thread: " + e));
-        this.bridge = new Bridge();
     }
 
     /** Starts the device thread and evaluates the script on it. */
     void start() {
         loop.start();
         try {
-            code = onLoop(this::load);
+            code = onLoop(() -> {
+                Loaded l = load();
+                bridge = l.bridge();
+                return l.code();
+            });
         } catch (RuntimeException e) {
             loop.stop();
             throw e;
         }
     }
 
+    /** What a successful {@link #reload()} did. */
+    public record Reloaded(int version, String oldName, String newName, long nanos) {
+        public boolean renamed() {
+            return !oldName.equals(newName);
+        }
+    }
+
     /**
-     * Evaluates the script again in a fresh context and swaps it in; open
-     * files, their state, device state and deferred replies carry over, the
-     * old code's timers are cancelled. On failure the old code keeps serving.
+     * Evaluates the script again in a fresh context on the shared engine and
+     * swaps it in (see docs/hot-reload.md). Open files, their state, device
+     * state and poll waiters carry over; the old code's timers stop. A call
+     * the old code deferred is kept if its Deferred is reachable from host
+     * state (the new code answers it), else it is handed to the new code as if
+     * it had just arrived. The new code's {@code reload(previousVersion,
+     * device)} export, if any, runs once before any call. A new {@code name}
+     * renames the device (the caller moves it on its channel). On failure
+     * (ScriptLoadException with file:line) the old code keeps serving.
      */
-    public void reload() {
-        onLoop(() -> {
-            LoadedCode fresh = load();
-            if (!fresh.name.equals(code.name)) {
-                fresh.close();
-                throw new ScriptLoadException(path + ": a reload cannot rename the device ("
-                        + code.name + " -> " + fresh.name + ")");
+    public Reloaded reload() {
+        return onLoop(() -> {
+            long t0 = System.nanoTime();
+            Loaded fresh = load();
+            String oldName = code.name;
+            String newName = fresh.code().name;
+            if (!newName.equals(oldName)) {
+                String problem = runtime.rename(this, oldName, newName);
+                if (problem != null) {
+                    fresh.bridge().cancelTimers();
+                    fresh.code().close();
+                    throw new ScriptLoadException(path + ": device name \"" + newName + "\" " + problem);
+                }
             }
-            for (DeviceLoop.Timer t : timers.values()) {
-                loop.cancel(t);
-            }
-            timers.clear();
+            bridge.cancelTimers();
             LoadedCode old = code;
-            code = fresh;
+            int previous = version;
+            code = fresh.code();
+            bridge = fresh.bridge();
+            version = previous + 1;
+            java.util.List<Call> handed = handOver();
             old.close();
-            return fresh;
+            Value hook = code.reloadHook();
+            if (hook != null) {
+                Object api = bridge.getMember("device");
+                runGuarded("reload", () -> hook.execute(previous, api));
+            }
+            for (Call c : handed) {
+                c.run();
+            }
+            for (DeviceNode n : nodes) {
+                n.notifyPollers();                  // the new code may report another mask
+            }
+            return new Reloaded(version, oldName, newName, System.nanoTime() - t0);
         });
     }
 
-    private LoadedCode load() {
+    /** The code's version: 1 when loaded, +1 per successful reload. */
+    public int version() {
+        return version;
+    }
+
+    /**
+     * Sorts the calls the old code deferred: those whose Deferred is in host
+     * state stay (the new code reaches them there); the rest (held by old
+     * globals, or JS promises) are returned to be dispatched to the new code.
+     */
+    private java.util.List<Call> handOver() {
+        pending.removeIf(c -> c.reply.isDone());
+        java.util.Set<Object> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        collectDeferreds(deviceState, kept, seen);
+        for (ScriptFile f : files.values()) {
+            collectDeferreds(f.state, kept, seen);
+        }
+        java.util.List<Call> handed = new java.util.ArrayList<>();
+        for (java.util.Iterator<Call> it = pending.iterator(); it.hasNext();) {
+            Call c = it.next();
+            if (c.deferredBy != null && kept.contains(c.deferredBy)) {
+                c.deferredBy.oncancel = null;       // a function of the closed context
+                continue;
+            }
+            if (c.deferredBy != null) {
+                c.deferredBy.done = true;           // superseded: nobody can reply to it any more
+            }
+            if (c.settled != null) {
+                c.settled[0] = true;
+            }
+            c.deferredBy = null;
+            c.settled = null;
+            c.deferred = false;
+            it.remove();
+            handed.add(c);
+        }
+        return handed;
+    }
+
+    private static void collectDeferreds(Object v, java.util.Set<Object> out, java.util.Set<Object> seen) {
+        if (v instanceof Deferred) {
+            out.add(v);
+        } else if ((v instanceof StateObject || v instanceof StateList) && seen.add(v)) {
+            Iterable<?> children = v instanceof StateObject o ? o.snapshot().values() : ((StateList) v).snapshot();
+            for (Object child : children) {
+                collectDeferreds(child, out, seen);
+            }
+        }
+    }
+
+    /** A freshly evaluated script and the host API (with its timers) it was given. */
+    private record Loaded(LoadedCode code, Bridge bridge) {
+    }
+
+    private Loaded load() {
         String text;
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
@@ -102,14 +191,14 @@ public final class ScriptDevice implements Device {
         }
         DriverRuntime.Language lang = DriverRuntime.languageOf(path);
         Context ctx = runtime.newContext(lang);
+        Bridge b = new Bridge();
         try {
-            return lang == DriverRuntime.Language.JS
-                    ? JsCode.load(path, text, ctx, bridge)
-                    : PyCode.load(path, text, ctx, bridge);
+            return new Loaded(lang == DriverRuntime.Language.JS
+                    ? JsCode.load(path, text, ctx, b)
+                    : PyCode.load(path, text, ctx, b), b);
         } catch (PolyglotException e) {
-            String where = e.getSourceLocation() != null
-                    ? e.getSourceLocation().getSource().getName() + ":" + e.getSourceLocation().getStartLine()
-                    : path.toString();
+            b.cancelTimers();
+            String where = loadErrorWhere(e);
             if (e.isGuestException() && !e.isSyntaxError()) {
                 try {
                     where = whereOfLoadError(lang, ctx, e, where);
@@ -120,9 +209,24 @@ public final class ScriptDevice implements Device {
             ctx.close(true);
             throw new ScriptLoadException(where + ": " + firstLine(e.getMessage()));
         } catch (RuntimeException e) {
+            b.cancelTimers();
             ctx.close(true);
             throw e;
         }
+    }
+
+    /** file:line of a load error: where it was raised, else the innermost script frame, else the file. */
+    private String loadErrorWhere(PolyglotException e) {
+        org.graalvm.polyglot.SourceSection s = e.getSourceLocation();
+        if (s == null) {
+            for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {
+                if (f.isGuestFrame() && f.getSourceLocation() != null) {
+                    s = f.getSourceLocation();
+                    break;
+                }
+            }
+        }
+        return s != null ? s.getSource().getName() + ":" + s.getStartLine() : path.toString();
     }
 
     private static String whereOfLoadError(DriverRuntime.Language lang, Context ctx, PolyglotException e, String dflt) {
@@ -192,7 +296,7 @@ public final class ScriptDevice implements Device {
                 f.file.setState(null);
             }
             files.clear();
-            timers.clear();
+            pending.clear();
             loop.cancelAllTimers();
             code.close();
         });
@@ -228,7 +332,7 @@ public final class ScriptDevice implements Device {
 
     @Override
     public void attach(DeviceNode node) {
-        this.node = node;
+        nodes.add(node);                        // more than one after a rename: old opens stay on the old node
     }
 
     @Override
@@ -301,6 +405,8 @@ public final class ScriptDevice implements Device {
         IoctlMem mem;                       // the script's view of memory (ioctl)
         boolean deferred;
         boolean failed;
+        Deferred deferredBy;                // while pending: the Deferred the script holds
+        boolean[] settled;                  // while pending: the promise's settled flag
 
         Call(ScriptDevice device, Op op, OpenFile file, Reply reply) {
             this.device = device;
@@ -402,6 +508,9 @@ public final class ScriptDevice implements Device {
 
     /** Forgets a file after its release, or after an open that failed. */
     private void afterReply(Call c, ScriptFile sf) {
+        if (c.deferred) {
+            pending.remove(c);
+        }
         if (c.op == Op.RELEASE || (c.op == Op.OPEN && c.failed)) {
             files.remove(c.file.id());
         }
@@ -417,6 +526,8 @@ public final class ScriptDevice implements Device {
         }
         c.deferred = true;
         Deferred d = new Deferred(this, c, sf);
+        c.deferredBy = d;
+        track(c);
         c.reply.onInterrupt(() -> loop.submit(d::interrupted));
         return d;
     }
@@ -424,6 +535,8 @@ public final class ScriptDevice implements Device {
     private void deferPromise(Call c, ScriptFile sf, Value promise) {
         c.deferred = true;
         boolean[] settled = new boolean[1];
+        c.settled = settled;
+        track(c);
         ProxyExecutable onValue = args -> {
             if (!settled[0]) {
                 settled[0] = true;
@@ -449,6 +562,14 @@ public final class ScriptDevice implements Device {
             }
         }));
         promise.invokeMember("then", onValue, onError);
+    }
+
+    /** Remembers a deferred call until it is answered (a reload hands it over). */
+    private void track(Call c) {
+        if (pending.size() >= 256) {
+            pending.removeIf(p -> p.reply.isDone());    // interrupted calls never reach afterReply
+        }
+        pending.add(c);
     }
 
     /** A callback's answer (returned, resolved or passed to Deferred.reply) becomes the reply. */
@@ -698,6 +819,8 @@ public final class ScriptDevice implements Device {
     // ---- what scripts reach: device, timers ----
 
     private final class Bridge implements ProxyObject {
+        private final Map<Long, DeviceLoop.Timer> timers = new HashMap<>();     // loop thread only
+        private long nextTimerId;                                              // loop thread only
         private final Object device = new DeviceApi();
         private final ProxyExecutable setTimer = this::setTimer;
         private final ProxyExecutable clearTimer = args -> {
@@ -707,6 +830,14 @@ public final class ScriptDevice implements Device {
             }
             return null;
         };
+
+        /** Stops every timer this code set (its context is going away). */
+        void cancelTimers() {
+            for (DeviceLoop.Timer t : timers.values()) {
+                loop.cancel(t);
+            }
+            timers.clear();
+        }
 
         private Object setTimer(Value... a) {
             Value fn = a[0];
@@ -759,8 +890,7 @@ public final class ScriptDevice implements Device {
     /** The {@code device} global: name, mode, state, notify(). */
     private final class DeviceApi implements ProxyObject {
         private final ProxyExecutable notify = args -> {
-            DeviceNode n = node;
-            if (n != null) {
+            for (DeviceNode n : nodes) {
                 n.notifyPollers();
             }
             return null;

@@ -1,0 +1,241 @@
+package org.fusd.host.reload;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+import org.fusd.host.channel.Channel;
+import org.fusd.host.device.Device;
+import org.fusd.host.driver.DriverRuntime;
+import org.fusd.host.driver.ScriptDevice;
+import org.fusd.host.driver.ScriptLoadException;
+
+/**
+ * Hot reload for the devices of one channel: watches each driver script and
+ * the local files it imports, reloads a device when they change (debounced),
+ * reloads everything on SIGHUP, moves a renamed device on the channel, and
+ * prints one line per reload. See docs/hot-reload.md.
+ *
+ * All reloads run on one thread ("fusd-reload"), one at a time; the swap
+ * itself happens on the device's own thread (ScriptDevice.reload).
+ */
+public final class HotReload implements AutoCloseable {
+    /** Quiet time after the last change before reloading (-Dfusd.reload.debounceMs). */
+    public static final long DEBOUNCE_MS = Long.getLong("fusd.reload.debounceMs", 20);
+
+    private final DriverRuntime runtime;
+    private final Channel channel;
+    private final Consumer<String> out;
+    private final Consumer<String> err;
+    private final ScheduledExecutorService worker;
+    private final List<Script> scripts = new CopyOnWriteArrayList<>();
+    private volatile ScriptWatcher watcher;
+
+    /** One served script: its device, what was added to the channel for it, the files it is made of. */
+    private static final class Script {
+        final Path path;
+        final ScriptDevice device;
+        final Device served;
+        byte[] digest;                      // of the files last loaded; reload thread only
+
+        Script(Path path, ScriptDevice device, Device served) {
+            this.path = path;
+            this.device = device;
+            this.served = served;
+        }
+    }
+
+    /**
+     * @param out where reload lines go (stdout in the CLI)
+     * @param err where reload failures go (stderr in the CLI)
+     */
+    public HotReload(DriverRuntime runtime, Channel channel, Consumer<String> out, Consumer<String> err) {
+        this.runtime = runtime;
+        this.channel = channel;
+        this.out = out;
+        this.err = err;
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fusd-reload");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Manages device, loaded from script and served on the channel as served
+     * (the device itself, or a decorator such as --trace's).
+     */
+    public void add(Path script, ScriptDevice device, Device served) {
+        Script s = new Script(script, device, served);
+        s.digest = digest(Dependencies.of(script));
+        scripts.add(s);
+        ScriptWatcher w = watcher;
+        if (w != null) {
+            watchFiles(w, s);
+            runtime.keepSpareContext(DriverRuntime.languageOf(script));
+        }
+    }
+
+    /** Starts watching the scripts' files; changes reload after {@link #DEBOUNCE_MS}. */
+    public void watch() throws IOException {
+        watch(DEBOUNCE_MS);
+    }
+
+    public synchronized void watch(long debounceMillis) throws IOException {
+        if (watcher != null) {
+            return;
+        }
+        ScriptWatcher w = new ScriptWatcher(worker, debounceMillis, key -> changed((Script) key));
+        for (Script s : scripts) {
+            watchFiles(w, s);
+            runtime.keepSpareContext(DriverRuntime.languageOf(s.path));
+        }
+        watcher = w;
+    }
+
+    /** SIGHUP reloads every script (even unchanged). False if the JVM does not let us handle it. */
+    @SuppressWarnings("removal")
+    public boolean reloadOnSighup() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloadAllAsync());
+            return true;
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            err.accept("fusd: cannot handle SIGHUP (" + e.getMessage() + "); reload by editing the scripts");
+            return false;
+        }
+    }
+
+    /** Reloads every script now, on the reload thread; returns when queued. */
+    public CompletableFuture<Void> reloadAllAsync() {
+        return CompletableFuture.runAsync(() -> scripts.forEach(this::reload), worker);
+    }
+
+    /**
+     * Reloads the script serving device now and waits: its result, or null if
+     * the new code failed to load (the failure is printed; the old code serves).
+     */
+    public ScriptDevice.Reloaded reload(ScriptDevice device) {
+        Script s = scripts.stream().filter(x -> x.device == device).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("not managed: " + device.name()));
+        try {
+            return CompletableFuture.supplyAsync(() -> reload(s), worker).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** A watched file changed (debounced): reload unless the content is what is loaded, or mid-save. */
+    private void changed(Script s) {
+        try {
+            if (!Files.isRegularFile(s.path) || Files.size(s.path) == 0) {
+                return;                     // being replaced or truncated: its next event brings it back
+            }
+        } catch (IOException e) {
+            return;
+        }
+        if (Arrays.equals(digest(Dependencies.of(s.path)), s.digest)) {
+            return;                         // touched or saved unchanged
+        }
+        reload(s);
+    }
+
+    /** Reload thread only. */
+    private ScriptDevice.Reloaded reload(Script s) {
+        Set<Path> files = Dependencies.of(s.path);
+        byte[] d = digest(files);
+        int before = s.device.version();
+        String name = s.device.name();
+        ScriptDevice.Reloaded r;
+        try {
+            r = s.device.reload();
+        } catch (ScriptLoadException e) {
+            s.digest = d;                   // do not retry the same broken text; the next save will
+            err.accept("fusd: reload of " + s.path + " failed; " + name + " v" + before + " keeps serving: "
+                    + e.getMessage());
+            rewatch(s, files);
+            return null;
+        } catch (RuntimeException e) {
+            err.accept("fusd: reload of " + s.path + " failed: " + e);
+            return null;
+        }
+        s.digest = d;
+        String line = "fusd: reloaded " + s.path + ": " + r.newName() + " v" + r.version() + " in "
+                + String.format("%.1f", r.nanos() / 1e6) + " ms";
+        if (r.renamed()) {
+            line += rename(s, r.oldName(), r.newName());
+        }
+        out.accept(line);
+        rewatch(s, files);
+        return r;
+    }
+
+    /** Moves a renamed device on the channel: the old name goes, open files stay, the new name appears. */
+    private String rename(Script s, String oldName, String newName) {
+        channel.remove(oldName);
+        try {
+            channel.add(s.served);
+        } catch (IOException | RuntimeException e) {
+            err.accept("fusd: cannot serve " + newName + " (renamed from " + oldName + "): " + e.getMessage());
+            return " (renamed from " + oldName + ", not served: " + e.getMessage() + ")";
+        }
+        return " (renamed from " + oldName + "), serving " + newName + " at " + channel.pathOf(newName);
+    }
+
+    private void rewatch(Script s, Set<Path> files) {
+        ScriptWatcher w = watcher;
+        if (w != null) {
+            try {
+                w.watch(s, files);
+            } catch (IOException e) {
+                err.accept("fusd: cannot watch " + s.path + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private void watchFiles(ScriptWatcher w, Script s) {
+        rewatch(s, Dependencies.of(s.path));
+    }
+
+    /** SHA-256 over the names and contents of files (missing files count as empty). */
+    private static byte[] digest(Set<Path> files) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (Path p : files) {
+                md.update(p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update((byte) 0);
+                try {
+                    md.update(Files.readAllBytes(p));
+                } catch (IOException e) {
+                    md.update((byte) 1);
+                }
+            }
+            return md.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stops watching and reloading; the devices themselves are the caller's to close. */
+    @Override
+    public void close() {
+        ScriptWatcher w = watcher;
+        watcher = null;
+        if (w != null) {
+            w.close();
+        }
+        worker.shutdownNow();
+    }
+}
