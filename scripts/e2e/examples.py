@@ -436,11 +436,11 @@ def main():
     ap.add_argument("--one-host", action="store_true", help="serve all examples from one host process")
     ap.add_argument("--killed", action="store_true", help="also check a SIGKILL of the host (uses pipe.js)")
     ap.add_argument("-q", "--quiet", action="store_true", help="no '#' notes")
-    ap.add_argument("examples", nargs="*", help="examples to check (default: all)")
+    ap.add_argument("examples", nargs="*", help="examples to check (default: all; 'none': only --killed)")
     a = ap.parse_args()
     dev_dir = a.dir or CHANNELS[a.channel]["dir"]
     ctx = Ctx(not a.quiet, CHANNELS[a.channel])
-    names = a.examples or list(EXAMPLES)
+    names = [] if a.examples == ["none"] else a.examples or list(EXAMPLES)
     ok = True
     present = []
     for n in names:
