@@ -3,13 +3,14 @@
 // size so a measured call costs the channel and the engine, not allocation.
 export const name = "bench";
 
+const PATTERN = 0x78;  // 'x'
 const cache = new Map();
 
 function pattern(size) {
     let buf = cache.get(size);
     if (buf === undefined) {
         buf = new ArrayBuffer(size);
-        new Uint8Array(buf).fill(0x78);
+        new Uint8Array(buf).fill(PATTERN);
         if (cache.size < 64) cache.set(size, buf);
     }
     return buf;
