@@ -75,6 +75,7 @@ public final class FuseProtocol {
     public static final int FOPEN_DIRECT_IO = 1;
     public static final int FOPEN_NONSEEKABLE = 1 << 2;
     public static final int FOPEN_STREAM = 1 << 4;
+    public static final int FOPEN_PARALLEL_DIRECT_WRITES = 1 << 6;
 
     // poll.
     public static final int POLL_SCHEDULE_NOTIFY = 1;

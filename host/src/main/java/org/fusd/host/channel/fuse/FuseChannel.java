@@ -25,8 +25,15 @@ import org.fusd.host.fuse.OpTable;
  * Usage: {@code FuseChannel ch = FuseChannel.open(dir).closeOnExit(); ch.add(device);}
  */
 public final class FuseChannel implements Channel {
-    private static final int OPEN_FLAGS =
-            FuseProtocol.FOPEN_DIRECT_IO | FuseProtocol.FOPEN_NONSEEKABLE | FuseProtocol.FOPEN_STREAM;
+    /**
+     * Every call reaches the device (direct io), offsets mean nothing
+     * (nonseekable, stream: no f_pos lock, so a write does not wait behind a
+     * read on the same fd), and writes do not take the inode lock exclusively
+     * (parallel direct writes: a write waiting in the device does not hold up
+     * other writers; see RootDir's file size for the other half).
+     */
+    private static final int OPEN_FLAGS = FuseProtocol.FOPEN_DIRECT_IO | FuseProtocol.FOPEN_NONSEEKABLE
+            | FuseProtocol.FOPEN_STREAM | FuseProtocol.FOPEN_PARALLEL_DIRECT_WRITES;
 
     private final Path dir;
     private final RootDir root;

@@ -32,6 +32,14 @@ final class RootDir {
     private static final int DT_DIR = 4;
     private static final int DT_REG = 8;
     private static final long FILE_ATTR_VALID_S = 1;
+    /**
+     * The size device files report. The kernel serialises (with an
+     * uninterruptible inode lock) every direct write that ends past EOF, so a
+     * size of 0 would let one write waiting in the device block all others.
+     * 2^40 is past any write, and its low 32 bits are 0, so the kernel's own
+     * FIONREAD answer (size minus position, as an int) stays 0.
+     */
+    static final long FILE_SIZE = 1L << 40;
 
     private final Map<String, DeviceSlot> byName = new ConcurrentHashMap<>();
     private final Map<Long, Inode> inodes = new ConcurrentHashMap<>();
@@ -168,6 +176,7 @@ final class RootDir {
             b.putLong(o + i, 0);
         }
         b.putLong(o, slot == null ? ROOT : slot.nodeid()); // ino
+        b.putLong(o + 8, slot == null ? 0 : FILE_SIZE);
         b.putLong(o + 24, startSeconds); // atime
         b.putLong(o + 32, startSeconds); // mtime
         b.putLong(o + 40, startSeconds); // ctime

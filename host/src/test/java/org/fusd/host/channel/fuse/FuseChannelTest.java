@@ -224,6 +224,31 @@ class FuseChannelTest {
     }
 
     @Test
+    void aWriteWaitingInTheDeviceDoesNotBlockOtherWriters() throws Exception {
+        PipeDevice d = pipe();
+        d.holdWritesStartingWith((byte) '!');
+        Process held = python("""
+                signal.signal(signal.SIGUSR1, lambda *a: None)
+                fd = os.open(sys.argv[1], os.O_WRONLY)
+                out("pid", os.getpid())
+                r = libc.write(fd, b"!held", 5)
+                out("held write", r, errno.errorcode.get(ctypes.get_errno()))
+                """, path(d));
+        String pid = awaitLine(held, "pid").split(" ")[1];
+        await("the held write to reach the device", () -> d.heldWrites() == 1);
+        String out = runPython("""
+                fd = os.open(sys.argv[1], os.O_WRONLY)
+                t = time.time()
+                out("other", os.write(fd, b"free"), (time.time() - t) < 2)
+                """, path(d));
+        assertEquals("other 4 True\n", out);
+        new ProcessBuilder("kill", "-USR1", pid).start().waitFor();
+        assertEquals("held write -1 EINTR", awaitLine(held, "held write"));
+        finish(held);
+        assertEquals(0, d.heldWrites());
+    }
+
+    @Test
     void flushAndReleaseReachTheDevice() throws Exception {
         PipeDevice d = pipe();
         runPython("""

@@ -131,8 +131,25 @@ final class PipeDevice implements Device {
         return fifo.toByteArray();
     }
 
+    private volatile byte holdPrefix;
+    private final AtomicInteger held = new AtomicInteger();
+
+    /** Writes whose first byte is this wait until interrupted (a device whose buffer is full). */
+    void holdWritesStartingWith(byte prefix) {
+        holdPrefix = prefix;
+    }
+
+    int heldWrites() {
+        return held.get();
+    }
+
     @Override
     public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
+        if (holdPrefix != 0 && data.hasRemaining() && data.get(data.position()) == holdPrefix) {
+            held.incrementAndGet();
+            reply.onInterrupt(held::decrementAndGet);
+            return;
+        }
         byte[] b = new byte[data.remaining()];
         data.get(b);
         push(b);
