@@ -72,8 +72,15 @@ final class FusdNode implements DeviceNode {
         }
     }
 
-    /** Asks the device for f's mask and pushes it; then runs next (if any), whatever the answer. */
+    /**
+     * Asks the device for f's mask and pushes it; then runs next (if any),
+     * whatever the answer. Without next, a refresh already queued for f is
+     * enough: it runs after whatever state change led here.
+     */
     void refreshPoll(FusdFile f, Runnable next) {
+        if (next == null && !f.refreshQueued.compareAndSet(false, true)) {
+            return;
+        }
         long seq = f.ask();
         PollReply r = new PollReply(f, seq, next);
         try {
@@ -99,6 +106,9 @@ final class FusdNode implements DeviceNode {
         private void finish(int mask, boolean push) {
             if (!done.compareAndSet(false, true)) {
                 return;
+            }
+            if (next == null) {
+                f.refreshQueued.set(false);
             }
             if (push) {
                 f.pushMask(channel, seq, mask);

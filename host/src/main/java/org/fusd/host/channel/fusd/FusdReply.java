@@ -62,6 +62,11 @@ final class FusdReply implements Reply {
         if (b != null) {
             channel.giveBack(b);
         }
+        if (kind == Kind.READ || kind == Kind.WRITE || kind == Kind.IOCTL) {
+            // The kernel never asks for the mask: a call that may have changed it
+            // (a read that emptied a buffer) is followed by a fresh one.
+            file.node.notifyPollers();
+        }
     }
 
     @Override
