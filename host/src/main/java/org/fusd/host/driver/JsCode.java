@@ -48,15 +48,55 @@ final class JsCode extends LoadedCode {
               });
               return {
                 view: (hostBuffer) => new Uint8Array(new ArrayBuffer(hostBuffer)),
+                // Small reads are copied into the host's scratch buffer (one host call per
+                // read, no member lookups); larger ones come back as an ArrayBuffer the host
+                // copies in bulk (writing a host buffer from JS goes byte by byte).
+                wrapRead: (fn, hostScratch) => {
+                  const out = new Uint8Array(new ArrayBuffer(hostScratch));
+                  const SMALL = 16;
+                  return function read(file, size, offset) {
+                    const r = fn(file, size, offset);
+                    if (r instanceof Uint8Array) {
+                      const n = r.length < size ? r.length : size;
+                      if (n <= SMALL) {
+                        for (let i = 0; i < n; i++) out[i] = r[i];
+                        return n;
+                      }
+                      const b = r.buffer;
+                      return r.byteOffset === 0 && n === b.byteLength ? b : b.slice(r.byteOffset, r.byteOffset + n);
+                    }
+                    if (r instanceof ArrayBuffer) return r;
+                    return [r];
+                  };
+                },
               };
             })
             """.formatted(String.join(", ", Errno.all().keySet().stream().map(n -> "'" + n + "'").toList()));
 
+    /** Reads of at most 16 bytes are copied through it. */
+    private static final int READ_SCRATCH = 64;
+
     private final Value view;
+    private final Value wrapRead;
+    /** JS writes here; its position and limit never move (JS sizes its view by them). */
+    private final ByteBuffer readScratch = ByteBuffer.allocate(READ_SCRATCH);
+    /** The same bytes, limited to each reply. */
+    private final ByteBuffer replyView = readScratch.duplicate();
 
     private JsCode(Path path, Context context, Value helpers) {
         super(path, context);
         this.view = helpers.getMember("view");
+        this.wrapRead = helpers.getMember("wrapRead");
+    }
+
+    @Override
+    Value wrap(Op op, Value fn) {
+        return op == Op.READ && fn != null ? wrapRead.execute(fn, readScratch) : fn;
+    }
+
+    @Override
+    ByteBuffer readScratch() {
+        return replyView;
     }
 
     static JsCode load(Path path, String text, Context context, Object bridge) {

@@ -71,7 +71,7 @@ abstract class LoadedCode implements AutoCloseable {
         major = number(exports, "major", 4095);
         minor = number(exports, "minor", (1 << 20) - 1);
         for (Op op : Op.values()) {
-            callbacks[op.ordinal()] = function(exports, op.callback);
+            callbacks[op.ordinal()] = wrap(op, function(exports, op.callback));
         }
         interrupted = function(exports, "interrupted");
         reloadHook = function(exports, "reload");
@@ -102,6 +102,20 @@ abstract class LoadedCode implements AutoCloseable {
             throw new ScriptLoadException(path + ": `" + member + "` must be a function, not " + HostValues.typeName(f));
         }
         return f;
+    }
+
+    /** A language may wrap a callback (JS wraps read to copy its bytes into {@link #readScratch()}). */
+    Value wrap(Op op, Value fn) {
+        return fn;
+    }
+
+    /**
+     * If non-null, the read callback is wrapped: it returns a number n when it
+     * copied n bytes into this buffer, else a 1-element array holding what the
+     * script returned. Loop thread only.
+     */
+    ByteBuffer readScratch() {
+        return null;
     }
 
     /** Written data as the script sees it: valid during the call (JS: a zero-copy Uint8Array). */

@@ -454,6 +454,17 @@ public final class ScriptDevice implements Device {
             return;
         }
         current = null;
+        if (c.op == Op.READ && lc.readScratch() != null) {
+            if (result.isNumber()) {        // fast path: the bytes are already in the scratch buffer
+                ByteBuffer b = lc.readScratch();
+                b.clear().limit(result.asInt());
+                c.reply.data(b);
+                return;
+            }
+            if (!result.hasBufferElements()) {
+                result = result.getArrayElement(0);   // not bytes: boxed, as the script returned it
+            }
+        }
         if (result.isHostObject() && result.asHostObject() instanceof Deferred d && d.call == c) {
             return;                         // answered later through d
         }

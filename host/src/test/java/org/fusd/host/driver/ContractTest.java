@@ -35,7 +35,7 @@ class ContractTest {
                 case 4: throw new Errno("EAGAIN");
                 case 5: return -28;                                  // ENOSPC
                 case 6: throw Errno.EPIPE;
-                case 7: return new Promise((ok) => setTimeout(() => ok("late"), 50));
+                case 7: return new Promise((ok) => setTimeout(() => ok("late"), 1000));
                 case 8: { const d = file.defer(); setTimeout(() => d.fail("ETIMEDOUT"), 20); return d; }
                 case 9: { file.state.n = (file.state.n ?? 0) + 1; device.state.total = (device.state.total ?? 0) + 1;
                           return `${file.state.n}/${device.state.total}`; }
@@ -64,7 +64,7 @@ class ContractTest {
                 if size == 6: raise Errno.EPIPE
                 if size == 7:
                     d = file.defer()
-                    set_timeout(lambda: d.reply("late"), 50)
+                    set_timeout(lambda: d.reply("late"), 1000)
                     return d
                 if size == 8:
                     d = file.defer()
