@@ -79,9 +79,8 @@ public final class HotReload implements AutoCloseable {
         Script s = new Script(script, device, served);
         s.digest = digest(Dependencies.of(script));
         scripts.add(s);
-        ScriptWatcher w = watcher;
-        if (w != null) {
-            watchFiles(w, s);
+        if (watcher != null) {
+            rewatch(s, Dependencies.of(script));
             runtime.keepSpareContext(DriverRuntime.languageOf(script));
         }
     }
@@ -96,11 +95,11 @@ public final class HotReload implements AutoCloseable {
             return;
         }
         ScriptWatcher w = new ScriptWatcher(worker, debounceMillis, key -> changed((Script) key));
+        watcher = w;
         for (Script s : scripts) {
-            watchFiles(w, s);
+            rewatch(s, Dependencies.of(s.path));
             runtime.keepSpareContext(DriverRuntime.languageOf(s.path));
         }
-        watcher = w;
     }
 
     /** SIGHUP reloads every script (even unchanged). False if the JVM does not let us handle it. */
@@ -203,10 +202,6 @@ public final class HotReload implements AutoCloseable {
                 err.accept("fusd: cannot watch " + s.path + ": " + e.getMessage());
             }
         }
-    }
-
-    private void watchFiles(ScriptWatcher w, Script s) {
-        rewatch(s, Dependencies.of(s.path));
     }
 
     /** SHA-256 over the names and contents of files (missing files count as empty). */

@@ -51,7 +51,6 @@ final class ReloadFixture implements AutoCloseable {
             out.add(l);
             System.err.println(l);
         }, this::logErr);
-        reload.watch(20);
     }
 
     private void logErr(String line) {
@@ -66,6 +65,7 @@ final class ReloadFixture implements AutoCloseable {
         ScriptDevice d = runtime.load(p);
         channel.add(d);
         reload.add(p, d, d);
+        reload.watch(20);                   // after the first add, as the CLI does; then a no-op
         return d;
     }
 
