@@ -55,17 +55,42 @@ final class FusdReply implements Reply {
     }
 
     private void send(long result, ByteBuffer payload, int n) {
+        if (kind == Kind.READ || kind == Kind.WRITE || kind == Kind.IOCTL) {
+            sendAfterPoll(result, payload, n);
+            return;
+        }
         if (kind != Kind.RELEASE) {
             channel.sendReply(this, result, payload, n);
         }
+        giveBackLent();
+    }
+
+    /**
+     * The kernel never asks for a poll mask, and a call may change it (a read
+     * that empties a buffer): the file's mask is asked for and pushed before
+     * the caller is answered, so its next poll(2) is right; the device's other
+     * files are refreshed after. The payload is copied since the device's
+     * buffer is only valid until this returns.
+     */
+    private void sendAfterPoll(long result, ByteBuffer payload, int n) {
+        ByteBuffer copy = null;
+        if (n > 0) {
+            byte[] b = new byte[n];
+            payload.get(payload.position(), b);
+            copy = ByteBuffer.wrap(b);
+        }
+        giveBackLent();
+        ByteBuffer data = copy;
+        file.node.refreshPoll(file, () -> {
+            channel.sendReply(this, result, data, n);
+            file.node.notifyOthers(file);
+        });
+    }
+
+    private void giveBackLent() {
         ByteBuffer b = lent.getAndSet(null);
         if (b != null) {
             channel.giveBack(b);
-        }
-        if (kind == Kind.READ || kind == Kind.WRITE || kind == Kind.IOCTL) {
-            // The kernel never asks for the mask: a call that may have changed it
-            // (a read that emptied a buffer) is followed by a fresh one.
-            file.node.notifyPollers();
         }
     }
 
