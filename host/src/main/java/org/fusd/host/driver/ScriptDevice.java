@@ -111,7 +111,7 @@ public final class ScriptDevice implements Device {
             bridge = fresh.bridge();
             version = previous + 1;
             java.util.List<Call> handed = handOver();
-            old.close();
+            loop.submit(old::close);                // after the calls already waiting: they go first
             Value hook = code.reloadHook();
             if (hook != null) {
                 Object api = bridge.getMember("device");
