@@ -111,8 +111,8 @@ abstract class LoadedCode implements AutoCloseable {
 
     /**
      * If non-null, the read callback is wrapped: it returns a number n when it
-     * copied n bytes into this buffer, else a 1-element array holding what the
-     * script returned. Loop thread only.
+     * copied n bytes into this buffer, an ArrayBuffer holding the bytes, or
+     * else a 1-element array holding what the script returned. Loop thread only.
      */
     ByteBuffer readScratch() {
         return null;
