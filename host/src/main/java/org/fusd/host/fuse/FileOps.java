@@ -133,11 +133,9 @@ public final class FileOps {
             if (mem == null) {
                 return;                     // answered: a retry for the encoded struct, or an error
             }
-        } else if (FuseProtocol.iocDir(cmd) == FuseProtocol.IOC_NONE) {
-            // No size/direction encoded: the kernel copied nothing, the device cannot help.
-            req.session.replyError(req.unique, Errno.ENOTTY.number());
-            return;
         } else {
+            // _IO commands and unencoded numbers arrive with no data and the raw arg;
+            // the device answers them (ENOTTY for those it does not know).
             mem = IoctlCall.restricted(req, cmd, arg, inSize, outSize);
         }
         ByteBuffer in = mem.structIn();
