@@ -29,7 +29,7 @@ test-bench-check: build
 
 # Timing is reported, never asserted. QUICK=1 runs a reduced set (< 3 min).
 bench: build
-	scripts/bench/run $(if $(QUICK),--quick)
+	scripts/bench/run $(if $(filter-out 0,$(QUICK)),--quick)
 
 test-vm: build
 	@if [ -x scripts/vmtest ]; then scripts/vmtest; else echo "scripts/vmtest: not present yet"; fi
