@@ -2,14 +2,21 @@ package org.fusd.host.driver;
 
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * The one thread a device's script runs on. Channel threads hand it calls
- * through a lock-free queue; the loop spins briefly before parking, so a burst
- * of calls (one caller after another) costs no futex wake-up each. Timers
- * live here too: they are only ever touched by the loop thread itself.
+ * Who may be inside a device's script, and the device's own thread.
+ *
+ * One thread at a time owns the device (the {@link #owner} CAS): only the
+ * owner enters the script's context or touches what ScriptDevice keeps for
+ * it. A channel thread whose call finds the device idle (no owner, nothing
+ * queued, the loop not waiting for it) takes ownership and runs the call
+ * itself, with no hand-off: {@link #execute}. Otherwise the call is queued
+ * and the loop thread runs it. Timers, reloads, interrupts and everything else
+ * submitted run on the loop thread, which takes ownership for each batch; while
+ * it waits for ownership, callers queue behind it (no starvation).
  *
  * The loop outlives the code it runs: a reload swaps the device's code and the
  * loop keeps going.
@@ -18,14 +25,21 @@ final class DeviceLoop implements Runnable {
 
     /** Busy-wait this long after the last task before parking (a round trip's worth). */
     private static final long SPIN_NANOS = Long.getLong("fusd.loop.spinNanos", 20_000);
+    /** Calls may run on the calling thread when the device is idle ({@code -Dfusd.inline=false}: never). */
+    private static final boolean INLINE = !"false".equals(System.getProperty("fusd.inline"));
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();   // loop thread only
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();   // owner only
     private final Consumer<Throwable> onCrash;
     private final Thread thread;
     private volatile boolean parked;
+    private final AtomicReference<Thread> owner = new AtomicReference<>();
+    /** The loop has work and waits for an inline caller to leave: callers queue meanwhile. */
+    private volatile boolean loopWaiting;
+    /** An inline caller changed the timers: the loop recomputes when to wake. */
+    private volatile boolean timersChanged;
     private volatile boolean stopping;
-    private long nextTimerSeq;                                           // loop thread only
+    private long nextTimerSeq;                                           // owner only
 
     DeviceLoop(String name, Consumer<Throwable> onCrash) {
         this.onCrash = onCrash;
@@ -37,8 +51,34 @@ final class DeviceLoop implements Runnable {
         thread.start();
     }
 
+    /** True on the thread that owns the device now (the loop, or a caller running a call inline). */
     boolean inLoop() {
-        return Thread.currentThread() == thread;
+        return owner.get() == Thread.currentThread();
+    }
+
+    /**
+     * Runs task right here if the device is idle, else queues it for the loop
+     * (after the tasks already queued, so calls keep their order). Any thread.
+     */
+    void execute(Runnable task) {
+        Thread me = Thread.currentThread();
+        if (!INLINE || stopping || loopWaiting || me == thread || !tasks.isEmpty()
+                || !owner.compareAndSet(null, me)) {
+            submit(task);
+            return;
+        }
+        try {
+            if (!tasks.isEmpty()) {
+                tasks.add(task);           // queued meanwhile: keep the order, the loop runs it
+            } else {
+                runSafely(task);
+            }
+        } finally {
+            owner.set(null);
+            if (loopWaiting || timersChanged || !tasks.isEmpty()) {
+                LockSupport.unpark(thread);
+            }
+        }
     }
 
     /** Runs task on the loop thread, after the tasks already queued. Any thread. */
@@ -59,21 +99,24 @@ final class DeviceLoop implements Runnable {
         thread.join(millis);
     }
 
-    /** A timer firing after delayMillis, then every periodMillis if that is > 0. Loop thread only. */
+    /** A timer firing after delayMillis, then every periodMillis if that is > 0. Owner only; it fires on the loop thread. */
     Timer schedule(Runnable action, long delayMillis, long periodMillis) {
+        if (Thread.currentThread() != thread) {
+            timersChanged = true;          // set inline: the loop may be parked until a later timer
+        }
         Timer t = new Timer(action, System.nanoTime() + Math.max(0, delayMillis) * 1_000_000L,
                 periodMillis > 0 ? Math.max(1, periodMillis) * 1_000_000L : 0, ++nextTimerSeq);
         timers.add(t);
         return t;
     }
 
-    /** Cancels t (no-op if already fired or cancelled). Loop thread only. */
+    /** Cancels t (no-op if already fired or cancelled). Owner only. */
     void cancel(Timer t) {
         t.cancelled = true;
         timers.remove(t);
     }
 
-    /** Cancels every timer (a reload drops the old code's timers). Loop thread only. */
+    /** Cancels every timer (a reload drops the old code's timers). Owner only. */
     void cancelAllTimers() {
         for (Timer t : timers) {
             t.cancelled = true;
@@ -84,40 +127,69 @@ final class DeviceLoop implements Runnable {
     @Override
     public void run() {
         while (true) {
-            Runnable task = tasks.poll();
-            if (task != null) {
-                runSafely(task);
-                continue;
+            boolean hasTimer;
+            long nextDue;
+            acquire();
+            try {
+                timersChanged = false;
+                while (true) {
+                    Runnable task = tasks.poll();
+                    if (task != null) {
+                        runSafely(task);
+                    } else if (!runDueTimers(System.nanoTime())) {
+                        break;
+                    }
+                }
+                Timer next = timers.peek();
+                hasTimer = next != null;
+                nextDue = hasTimer ? next.due : 0;
+            } finally {
+                owner.set(null);
             }
-            long now = System.nanoTime();
-            if (runDueTimers(now)) {
-                continue;
-            }
-            if (stopping) {
+            if (stopping && tasks.isEmpty()) {
                 return;
             }
-            waitForWork(now);
+            waitForWork(hasTimer, nextDue);
         }
     }
 
-    private void waitForWork(long now) {
-        long spinUntil = now + SPIN_NANOS;
-        while (tasks.isEmpty() && System.nanoTime() < spinUntil && !stopping) {
+    /** Takes ownership for the loop thread, waiting for an inline caller to leave. */
+    private void acquire() {
+        if (owner.compareAndSet(null, thread)) {
+            return;
+        }
+        loopWaiting = true;
+        try {
+            for (int spins = 0; !owner.compareAndSet(null, thread); spins++) {
+                if (spins < 200) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(this, 100_000);   // the leaving caller unparks us
+                }
+            }
+        } finally {
+            loopWaiting = false;
+        }
+    }
+
+    /** Waits without owning: for a task, a timer change made inline, or the next timer. */
+    private void waitForWork(boolean hasTimer, long nextDue) {
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (idle() && System.nanoTime() < spinUntil) {
             Thread.onSpinWait();
         }
-        if (!tasks.isEmpty() || stopping) {
+        if (!idle()) {
             return;
         }
         parked = true;
         try {
-            if (!tasks.isEmpty() || stopping) {
+            if (!idle()) {
                 return;
             }
-            Timer next = timers.peek();
-            if (next == null) {
+            if (!hasTimer) {
                 LockSupport.park(this);
             } else {
-                long wait = next.due - System.nanoTime();
+                long wait = nextDue - System.nanoTime();
                 if (wait > 0) {
                     LockSupport.parkNanos(this, wait);
                 }
@@ -125,6 +197,10 @@ final class DeviceLoop implements Runnable {
         } finally {
             parked = false;
         }
+    }
+
+    private boolean idle() {
+        return tasks.isEmpty() && !stopping && !timersChanged;
     }
 
     private boolean runDueTimers(long now) {

@@ -65,7 +65,13 @@ final class JsCode extends LoadedCode {
                       const b = r.buffer;
                       return r.byteOffset === 0 && n === b.byteLength ? b : b.slice(r.byteOffset, r.byteOffset + n);
                     }
-                    if (r instanceof ArrayBuffer) return r;
+                    if (r instanceof ArrayBuffer) {
+                      const n = r.byteLength < size ? r.byteLength : size;
+                      if (n > SMALL) return r;
+                      const v = new Uint8Array(r, 0, n);
+                      for (let i = 0; i < n; i++) out[i] = v[i];
+                      return n;
+                    }
                     return [r];
                   };
                 },

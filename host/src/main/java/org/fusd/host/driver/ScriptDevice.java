@@ -24,8 +24,11 @@ import org.graalvm.polyglot.proxy.ProxyObject;
 
 /**
  * A device whose behaviour is a driver script. Channel threads call the
- * Device methods; each queues the call to the device's {@link DeviceLoop},
- * which runs the script's callback and converts its answer into the reply.
+ * Device methods; each runs the script's callback right away on the calling
+ * thread if the device is idle, else queues it to the device's
+ * {@link DeviceLoop} (see there: one thread at a time owns the device), and
+ * converts the callback's answer into the reply. "Loop thread only" below
+ * means: only the thread owning the device.
  *
  * What is the device (name, node, open files with their state, device state,
  * deferred replies) lives here; what is the code (context, callbacks) lives in
@@ -337,7 +340,7 @@ public final class ScriptDevice implements Device {
 
     @Override
     public void open(OpenFile file, Reply reply) {
-        loop.submit(new Call(this, Op.OPEN, file, reply));
+        loop.execute(new Call(this, Op.OPEN, file, reply));
     }
 
     @Override
@@ -345,7 +348,7 @@ public final class ScriptDevice implements Device {
         Call c = new Call(this, Op.READ, file, reply);
         c.size = size;
         c.offset = offset;
-        loop.submit(c);
+        loop.execute(c);
     }
 
     @Override
@@ -354,7 +357,7 @@ public final class ScriptDevice implements Device {
         c.data = data;
         c.size = data.remaining();
         c.offset = offset;
-        loop.submit(c);
+        loop.execute(c);
     }
 
     @Override
@@ -371,22 +374,22 @@ public final class ScriptDevice implements Device {
         c.data = in;
         c.size = outSize;
         c.memory = memory;
-        loop.submit(c);
+        loop.execute(c);
     }
 
     @Override
     public void poll(OpenFile file, Reply reply) {
-        loop.submit(new Call(this, Op.POLL, file, reply));
+        loop.execute(new Call(this, Op.POLL, file, reply));
     }
 
     @Override
     public void flush(OpenFile file, Reply reply) {
-        loop.submit(new Call(this, Op.FLUSH, file, reply));
+        loop.execute(new Call(this, Op.FLUSH, file, reply));
     }
 
     @Override
     public void release(OpenFile file, Reply reply) {
-        loop.submit(new Call(this, Op.RELEASE, file, reply));
+        loop.execute(new Call(this, Op.RELEASE, file, reply));
     }
 
     // ---- the loop thread ----
@@ -454,14 +457,22 @@ public final class ScriptDevice implements Device {
             return;
         }
         current = null;
-        if (c.op == Op.READ && lc.readScratch() != null) {
-            if (result.isNumber()) {        // fast path: the bytes are already in the scratch buffer
+        if (c.op == Op.READ) {
+            if (lc.readScratch() != null && result.isNumber()) {   // the bytes are already in the scratch buffer
                 ByteBuffer b = lc.readScratch();
                 b.clear().limit(result.asInt());
                 c.reply.data(b);
                 return;
             }
-            if (!result.hasBufferElements()) {
+            if (result.hasBufferElements()) {   // an ArrayBuffer, bytes: never a promise; one bulk copy
+                try {
+                    replyBuffer(c, result);
+                } catch (PolyglotException e) {
+                    thrown(c, e, lc);
+                }
+                return;
+            }
+            if (lc.readScratch() != null) {
                 result = result.getArrayElement(0);   // not bytes: boxed, as the script returned it
             }
         }
@@ -639,6 +650,21 @@ public final class ScriptDevice implements Device {
 
     private ScriptFile fileIfOpen(Call c) {
         return files.get(c.file.id());
+    }
+
+    /** A read's answer that is a buffer (v.hasBufferElements()): at most c.size bytes of it, copied once. */
+    private void replyBuffer(Call c, Value v) {
+        int n = (int) Math.min(v.getBufferSize(), c.size);
+        ByteBuffer out = scratch;
+        if (out.capacity() < n) {
+            out = ByteBuffer.allocate(Math.max(n, out.capacity() * 2));
+            scratch = out;
+        }
+        if (n > 0) {
+            LoadedCode.readBuffer(v, 0, out.array(), n);
+        }
+        out.clear().limit(n);
+        c.reply.data(out);
     }
 
     private void completeRead(Call c, Value v) {
