@@ -39,13 +39,13 @@ READY = re.compile(r"^fusd: serving (\S+) at (\S+)\s*$")
 #   dir:        where devices appear by default
 #   args(dir):  extra fusd-host arguments
 #   killed:     errnos a blocked reader may get when the host dies (SIGKILL)
-#   ioc_none:   _IO ioctls (no size, no direction) reach the driver (FUSE: ENOTTY)
+#   ioc_none:   _IO ioctls (no size, no direction) reach the driver (else ENOTTY is accepted)
 CHANNELS = {
     "fusd": dict(dir="/dev", args=lambda d: [], killed={errno.ENODEV}, ioc_none=True),
     "cuse": dict(dir="/dev", args=lambda d: [], killed={errno.ENODEV, errno.ECONNABORTED, errno.EIO},
                  ioc_none=True),
     "fuse": dict(dir="/run/fusd", args=lambda d: ["--mount", d],
-                 killed={errno.ECONNABORTED, errno.ENOTCONN}, ioc_none=False),
+                 killed={errno.ECONNABORTED, errno.ENOTCONN}, ioc_none=True),
 }
 
 START_TIMEOUT = float(os.environ.get("FUSD_E2E_START_TIMEOUT", "600"))
