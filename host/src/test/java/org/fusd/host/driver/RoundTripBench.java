@@ -41,7 +41,7 @@ class RoundTripBench {
                             usPerCall(f, 1, 2_000_000_000L));
                 }
             }
-            try (LoopbackFile f = h.open("zero", OpenFlags.O_RDONLY)) {
+            try (LoopbackFile f = h.open("zeros", OpenFlags.O_RDONLY)) {
                 usPerCall(f, 65536, 2_000_000_000L);
                 double us = usPerCall(f, 65536, 2_000_000_000L);
                 System.out.printf("zero.js loopback 64 KiB read: %.1f us per call, %.2f GB/s%n", us, 65536 / us / 1e3);

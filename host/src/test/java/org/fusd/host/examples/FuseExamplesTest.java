@@ -158,7 +158,7 @@ class FuseExamplesTest {
 
     @Test
     void zeroThroughputAndRoundTrip() throws Exception {
-        String dev = channel.mountDir() + "/zero";
+        String dev = channel.mountDir() + "/zeros";
         assertEquals("0000000 000000 000000 000000 000000 000000 000000 000000 000000\n*\n0200000\n",
                 finish(start("sh", "-c", "head -c 65536 " + dev + " | od")));
         // figures only, never asserted: dd reports the rate on stderr

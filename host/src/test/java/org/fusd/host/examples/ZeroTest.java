@@ -15,7 +15,7 @@ class ZeroTest {
     void zeros() {
         try (Harness h = new Harness()) {
             h.serve(Harness.example("zero.js"));
-            try (LoopbackFile f = h.open("zero", OpenFlags.O_RDWR)) {
+            try (LoopbackFile f = h.open("zeros", OpenFlags.O_RDWR)) {
                 assertArrayEquals(new byte[65536], f.read(65536));
                 assertArrayEquals(new byte[1], f.read(1));
                 assertEquals(5, f.write("hello"));
