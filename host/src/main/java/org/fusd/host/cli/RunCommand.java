@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.fusd.host.channel.Channel;
+import org.fusd.host.channel.cuse.CuseChannel;
 import org.fusd.host.channel.fusd.FusdChannel;
 import org.fusd.host.channel.fuse.FuseChannel;
 import org.fusd.host.channel.loopback.LoopbackChannel;
@@ -32,13 +33,13 @@ public final class RunCommand implements Callable<Integer> {
     static final int KEEP_RUNNING = -1;
 
     /** --channel values. */
-    enum ChannelKind { auto, fusd, fuse, loopback }
+    enum ChannelKind { auto, fusd, cuse, fuse, loopback }
 
     @Parameters(arity = "1..*", paramLabel = "SCRIPT", description = "Driver scripts, one device each.")
     List<Path> scripts;
 
     @Option(names = "--channel", defaultValue = "auto", paramLabel = "KIND",
-            description = "How devices reach the kernel: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; auto picks fusd if /dev/fusd exists, else fuse).")
+            description = "How devices reach the kernel: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; auto picks fusd if /dev/fusd exists, else cuse if /dev/cuse is usable, else fuse).")
     ChannelKind channel;
 
     @Option(names = "--mount", paramLabel = "DIR",
@@ -117,7 +118,8 @@ public final class RunCommand implements Callable<Integer> {
         return switch (channel) {
             case loopback -> new LoopbackChannel();
             case fusd -> FusdChannel.open();
-            case auto -> FusdChannel.available() ? FusdChannel.open()
+            case cuse -> CuseChannel.open();
+            case auto -> FusdChannel.available() ? FusdChannel.open() : CuseChannel.available() ? CuseChannel.open()
                     : mount == null ? FuseChannel.open() : FuseChannel.open(mount);
             case fuse -> mount == null ? FuseChannel.open() : FuseChannel.open(mount);
         };
