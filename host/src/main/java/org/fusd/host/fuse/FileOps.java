@@ -80,9 +80,8 @@ public final class FileOps {
     }
 
     private void read(FuseRequest req) {
-        FileHandle h = handles.get(req.u64(0));
+        FileHandle h = handleOf(req, handles.get(req.u64(0)));
         if (h == null) {
-            req.session.replyError(req.unique, Errno.EBADF.number());
             return;
         }
         long offset = req.u64(8);
@@ -98,9 +97,8 @@ public final class FileOps {
     }
 
     private void write(FuseRequest req) {
-        FileHandle h = handles.get(req.u64(0));
+        FileHandle h = handleOf(req, handles.get(req.u64(0)));
         if (h == null) {
-            req.session.replyError(req.unique, Errno.EBADF.number());
             return;
         }
         long offset = req.u64(8);
@@ -116,10 +114,17 @@ public final class FileOps {
         afterCall(req, reply, true);
     }
 
-    private void ioctl(FuseRequest req) {
-        FileHandle h = handles.get(req.u64(0));
+    /** The request's open file, or null after answering EBADF for a handle we never gave out. */
+    private static FileHandle handleOf(FuseRequest req, FileHandle h) {
         if (h == null) {
             req.session.replyError(req.unique, Errno.EBADF.number());
+        }
+        return h;
+    }
+
+    private void ioctl(FuseRequest req) {
+        FileHandle h = handleOf(req, handles.get(req.u64(0)));
+        if (h == null) {
             return;
         }
         int cmd = req.u32(12);
@@ -146,9 +151,8 @@ public final class FileOps {
     }
 
     private void poll(FuseRequest req) {
-        FileHandle h = handles.get(req.u64(0));
+        FileHandle h = handleOf(req, handles.get(req.u64(0)));
         if (h == null) {
-            req.session.replyError(req.unique, Errno.EBADF.number());
             return;
         }
         if ((req.u32(16) & FuseProtocol.POLL_SCHEDULE_NOTIFY) != 0) {
@@ -159,9 +163,8 @@ public final class FileOps {
     }
 
     private void flush(FuseRequest req) {
-        FileHandle h = handles.get(req.u64(0));
+        FileHandle h = handleOf(req, handles.get(req.u64(0)));
         if (h == null) {
-            req.session.replyError(req.unique, Errno.EBADF.number());
             return;
         }
         FuseReply reply = new FuseReply(req.session, req.unique, FuseReply.Kind.PLAIN, 0, null);
@@ -169,9 +172,8 @@ public final class FileOps {
     }
 
     private void release(FuseRequest req) {
-        FileHandle h = handles.remove(req.u64(0));
+        FileHandle h = handleOf(req, handles.remove(req.u64(0)));
         if (h == null) {
-            req.session.replyError(req.unique, Errno.EBADF.number());
             return;
         }
         h.slot.released(h);
