@@ -12,14 +12,16 @@ import org.graalvm.polyglot.EnvironmentAccess;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotAccess;
+import org.graalvm.polyglot.io.FileSystem;
 import org.graalvm.polyglot.io.IOAccess;
 
 /**
  * Loads driver scripts into devices. Owns the one GraalVM {@link Engine} all
  * contexts share (so compiled code and parsed sources are shared) and the
  * sandbox every context gets: only the host objects fusd hands out, no Java
- * classes, no threads, processes or native code, and no file system or
- * network unless allowIO.
+ * classes, no threads, processes or native code, no network and, unless
+ * allowIO, a read-only file system limited to the script's directory (for its
+ * imports; see {@link ScriptDirFileSystem}).
  */
 public final class DriverRuntime implements AutoCloseable {
 
@@ -48,6 +50,9 @@ public final class DriverRuntime implements AutoCloseable {
     private final Consumer<String> log;
     private final Map<String, ScriptDevice> devices = new LinkedHashMap<>();
     private final SpareContexts spares = new SpareContexts(this::buildContext);
+    /** Without allowIO: each context's file system, told its script's directory when a script gets it. */
+    private final Map<Context, ScriptDirFileSystem> dirFileSystems =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /**
      * @param allowIO give scripts the file system and network ({@code --allow-io})
@@ -198,9 +203,16 @@ public final class DriverRuntime implements AutoCloseable {
         return spares.ready(lang);
     }
 
-    Context newContext(Language lang) {
+    /** A context for the script at path (without allowIO it may read the files in the script's directory). */
+    Context newContext(Language lang, Path script) {
         Context spare = spares.take(lang);
-        return spare != null ? spare : buildContext(lang);
+        Context c = spare != null ? spare : buildContext(lang);
+        ScriptDirFileSystem fs = dirFileSystems.remove(c);
+        if (fs != null) {
+            Path dir = script.toAbsolutePath().normalize().getParent();
+            fs.setRoot(dir != null ? dir : Path.of("/"));
+        }
+        return c;
     }
 
     private Context buildContext(Language lang) {
@@ -213,13 +225,25 @@ public final class DriverRuntime implements AutoCloseable {
                 .allowCreateProcess(false)
                 .allowNativeAccess(false)
                 .allowEnvironmentAccess(EnvironmentAccess.NONE)
-                .allowIO(allowIO ? IOAccess.ALL : IOAccess.NONE)
                 .out(System.err)
                 .err(System.err);
+        ScriptDirFileSystem fs = null;
+        if (allowIO) {
+            b.allowIO(IOAccess.ALL);
+        } else {
+            fs = new ScriptDirFileSystem();
+            b.allowIO(IOAccess.newBuilder()
+                    .fileSystem(FileSystem.allowInternalResourceAccess(FileSystem.allowLanguageHomeAccess(fs)))
+                    .build());
+        }
         if (lang == Language.JS) {
             b.option("js.esm-eval-returns-exports", "true");
         }
-        return b.build();
+        Context c = b.build();
+        if (fs != null) {
+            dirFileSystems.put(c, fs);
+        }
+        return c;
     }
 
     void log(String line) {

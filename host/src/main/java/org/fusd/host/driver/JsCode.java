@@ -108,8 +108,14 @@ final class JsCode extends LoadedCode {
     static JsCode load(Path path, String text, Context context, Object bridge) {
         Value helpers = context.eval(Source.create("js", PRELUDE)).execute(bridge);
         JsCode code = new JsCode(path, context, helpers);
-        Source src = Source.newBuilder("js", text, path.toString())
-                .mimeType("application/javascript+module").buildLiteral();
+        Source src;
+        try {
+            // from the file, so that relative imports resolve next to it; named by the path as given
+            src = Source.newBuilder("js", path.toAbsolutePath().toFile()).content(text).name(path.toString())
+                    .mimeType("application/javascript+module").build();
+        } catch (java.io.IOException e) {
+            throw new ScriptLoadException(path + ": cannot read: " + e.getMessage());
+        }
         code.bind(context.eval(src));
         return code;
     }

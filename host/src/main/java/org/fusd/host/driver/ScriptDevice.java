@@ -193,7 +193,7 @@ public final class ScriptDevice implements Device {
             throw new ScriptLoadException(path + ": cannot read: " + e.getMessage());
         }
         DriverRuntime.Language lang = DriverRuntime.languageOf(path);
-        Context ctx = runtime.newContext(lang);
+        Context ctx = runtime.newContext(lang, path);
         Bridge b = new Bridge();
         try {
             return new Loaded(lang == DriverRuntime.Language.JS
