@@ -50,10 +50,15 @@ final class CuseNodes {
         }
     }
 
-    /** chmod and chown, as the fuse channel gives its files the driver's mode and the host's owner. */
+    /**
+     * chmod and chown, as the fuse channel gives its files the driver's mode and the host's owner.
+     * By path (chmod(2)/chown(2)), never through an open fd: the JDK opens the file to change the
+     * mode of a path it must not follow, and CUSE makes the node before it adds the cdev, so such
+     * an open can fail with ENXIO. The caller has checked that path is the device node, not a link.
+     */
     static void setModeAndOwner(Path path, int mode, int uid, int gid) throws IOException {
-        Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(path, "unix:mode", mode & 07777, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(path, "unix:uid", uid);
+        Files.setAttribute(path, "unix:gid", gid);
+        Files.setAttribute(path, "unix:mode", mode & 07777);
     }
 }
