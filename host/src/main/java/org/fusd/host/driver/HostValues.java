@@ -96,14 +96,14 @@ final class HostValues {
     static byte[] bytesOf(Value v) {
         if (v.hasBufferElements()) {
             byte[] b = new byte[Math.toIntExact(v.getBufferSize())];
-            LoadedCode.readBuffer(v, 0, b, b.length);
+            LoadedCode.readBufferToEnd(v, 0, b, b.length);
             return b;
         }
         if (isTypedArray(v)) {
             Value buf = v.getMember("buffer");
             int off = v.getMember("byteOffset").asInt();
             byte[] b = new byte[v.getMember("byteLength").asInt()];
-            LoadedCode.readBuffer(buf, off, b, b.length);
+            LoadedCode.readBufferToEnd(buf, off, b, b.length);
             return b;
         }
         return null;

@@ -150,22 +150,27 @@ abstract class LoadedCode implements AutoCloseable {
         if (out.capacity() < n) {
             out = ByteBuffer.allocate(Math.max(n, out.capacity() * 2));
         }
-        if (n > 0) {
-            readBuffer(buf, off, out.array(), n);
-        }
-        out.clear().limit(n);
+        int start = n > 0 ? readBufferToEnd(buf, off, out.array(), n) : 0;
+        out.clear().position(start).limit(start + n);
         return out;
     }
 
-    /** Bulk copy; byte by byte for the few buffers that refuse it (GraalPy bytes made from a host array). */
-    static void readBuffer(Value buf, long off, byte[] dst, int n) {
+    /**
+     * Copies n bytes of buf from off into the last n bytes of dst; returns the index they start at.
+     * The last bytes, because GraalPy 25.0 refuses a bulk copy into a larger array (it checks the
+     * room after the destination offset, not n) and a byte-by-byte copy costs 100 times more.
+     * Byte by byte only for the few buffers that refuse bulk copy altogether.
+     */
+    static int readBufferToEnd(Value buf, long off, byte[] dst, int n) {
+        int start = dst.length - n;
         try {
-            buf.readBuffer(off, dst, 0, n);
+            buf.readBuffer(off, dst, start, n);
         } catch (IndexOutOfBoundsException | UnsupportedOperationException e) {
             for (int i = 0; i < n; i++) {
-                dst[i] = buf.readBufferByte(off + i);
+                dst[start + i] = buf.readBufferByte(off + i);
             }
         }
+        return start;
     }
 
     /** True if v is a pending computation whose settlement is the reply (a JS Promise). */

@@ -660,10 +660,8 @@ public final class ScriptDevice implements Device {
             out = ByteBuffer.allocate(Math.max(n, out.capacity() * 2));
             scratch = out;
         }
-        if (n > 0) {
-            LoadedCode.readBuffer(v, 0, out.array(), n);
-        }
-        out.clear().limit(n);
+        int start = n > 0 ? LoadedCode.readBufferToEnd(v, 0, out.array(), n) : 0;
+        out.clear().position(start).limit(start + n);
         c.reply.data(out);
     }
 
