@@ -1,10 +1,18 @@
 package org.fusd.host.cli;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import org.fusd.host.channel.Channel;
 import org.fusd.host.channel.cuse.CuseChannel;
@@ -63,20 +71,24 @@ public final class RunCommand implements Callable<Integer> {
                 return Main.EXIT_LOAD;
             }
         }
+        // The channel opens (JNA, mount) while the scripts load: startup is the longer of the two, not their sum.
+        CompletableFuture<Channel> opening = CompletableFuture.supplyAsync(this::openChannelUnchecked);
         DriverRuntime runtime = new DriverRuntime(allowIO, System.err::println);
         List<ScriptDevice> devices;
         try {
             devices = runtime.loadAll(scripts);
         } catch (ScriptLoadException e) {
             System.err.println("fusd-host: " + e.getMessage());
+            closeWhenOpen(opening);
             runtime.close();
             return Main.EXIT_LOAD;
         }
         Channel ch;
         try {
-            ch = openChannel();
-        } catch (IOException | RuntimeException | LinkageError e) {
-            System.err.println("fusd-host: cannot start the " + channel + " channel: " + e.getMessage());
+            ch = opening.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+            System.err.println("fusd-host: cannot start the " + channel + " channel: " + describe(cause));
             runtime.close();
             return Main.EXIT_FAILURE;
         }
@@ -112,6 +124,37 @@ public final class RunCommand implements Callable<Integer> {
         }
         System.out.flush();
         return KEEP_RUNNING;
+    }
+
+    /** The exception's message; for file system errors, which give only the path, the path and what is wrong. */
+    private static String describe(Throwable e) {
+        if (e instanceof FileSystemException f && f.getReason() == null) {
+            String what = switch (f) {
+                case NoSuchFileException x -> "no such file or directory";
+                case NotDirectoryException x -> "not a directory";
+                case FileAlreadyExistsException x -> "exists and is not a directory";
+                case AccessDeniedException x -> "permission denied";
+                default -> f.getClass().getSimpleName();
+            };
+            return f.getFile() + ": " + what;
+        }
+        return e.getMessage();
+    }
+
+    private static void closeWhenOpen(CompletableFuture<Channel> opening) {
+        try {
+            opening.join().close();
+        } catch (CompletionException ignored) {
+            // it did not open: nothing to close, and the load error is what the user needs to see
+        }
+    }
+
+    private Channel openChannelUnchecked() {
+        try {
+            return openChannel();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private Channel openChannel() throws IOException {

@@ -1,6 +1,7 @@
 package org.fusd.host.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** Exit codes and messages of the command line, in process (no channel is started). */
+/** Exit codes and messages of the command line, in process. */
 class MainTest {
     @TempDir
     Path dir;
@@ -43,5 +44,25 @@ class MainTest {
         assertEquals(Main.EXIT_LOAD, run(new StringWriter(), "run", "--channel", "loopback", dir.resolve("missing.js").toString()));
         Path bad = Files.writeString(dir.resolve("bad.js"), "export const name = \"x\";\nexport function read() { return 1 +* 2; }\n");
         assertEquals(Main.EXIT_LOAD, run(new StringWriter(), "run", "--channel", "loopback", bad.toString()));
+    }
+
+    /** The channel opens while scripts load; a script that fails must not leave the mount behind. */
+    @Test
+    void loadFailureOnTheFuseChannelLeavesNoMount() throws Exception {
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        Path bad = Files.writeString(dir.resolve("bad.js"), "export const name = \"x\";\nthrow new Error('no');\n");
+        assertEquals(Main.EXIT_LOAD, run(new StringWriter(), "run", "--channel", "fuse", "--mount", mnt.toString(),
+                "--no-watch", bad.toString()));
+        String want = " " + mnt.toAbsolutePath() + " ";
+        assertFalse(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(want)),
+                "still mounted: " + mnt);
+    }
+
+    @Test
+    void aChannelThatCannotStartIs1() throws Exception {
+        Path ok = Files.writeString(dir.resolve("ok.js"), "export const name = \"ok\";\n");
+        Path notADirectory = Files.writeString(dir.resolve("file"), "");
+        assertEquals(Main.EXIT_FAILURE, run(new StringWriter(), "run", "--channel", "fuse", "--mount",
+                notADirectory.toString(), "--no-watch", ok.toString()));
     }
 }
