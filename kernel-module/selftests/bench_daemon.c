@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Minimal fusd daemon for benchmarks: serves /dev/NAME (default
- * fusd-bench), where every read returns one byte 'x' and every write is
- * accepted whole.  Runs until killed.  Usage: bench_daemon [NAME]
+ * fusd-bench), where every read returns the bytes asked for, all 'x' (at
+ * most FUSD_MAX_PAYLOAD, the module's clamp), and every write is accepted
+ * whole: the benchmark device of docs/benchmarks.md.  The read reply is
+ * built in place (header before a buffer of 'x'), so a read costs one
+ * write(2) and no copy.  Runs until killed.  Usage: bench_daemon [NAME]
  */
 #include "tlib.h"
 
 int main(int argc, char **argv)
 {
-	static unsigned char buf[FUSD_MSG_MAX];
+	static unsigned char buf[FUSD_MSG_MAX], out[FUSD_MSG_MAX];
 	struct fusd_msg *m = (struct fusd_msg *)buf;
+	struct fusd_msg *r = (struct fusd_msg *)out;
 	const char *name = argc > 1 ? argv[1] : "fusd-bench";
 	int fd = fusd_ctl_open(), err;
+	uint32_t n;
 
 	if (fd < 0) {
 		fprintf(stderr, "bench_daemon: /dev/fusd: %s\n", strerror(-fd));
@@ -24,12 +29,19 @@ int main(int argc, char **argv)
 			strerror(-err));
 		return 1;
 	}
+	memset(out + sizeof(*r), 'x', FUSD_MAX_PAYLOAD);
 	printf("ready /dev/%s\n", name);
 	fflush(stdout);
 	while (fusd_recv(fd, buf) > 0) {
 		switch (m->opcode) {
 		case FUSD_READ:
-			fusd_reply(fd, m, 1, "x", 1);
+			n = m->size < FUSD_MAX_PAYLOAD ? m->size : FUSD_MAX_PAYLOAD;
+			fusd_hdr_init(r, FUSD_REPLY, sizeof(*r) + n);
+			r->req_id = m->req_id;
+			r->dev_id = m->dev_id;
+			r->fh_id = m->fh_id;
+			r->result = n;
+			fusd_send(fd, out, sizeof(*r) + n);
 			break;
 		case FUSD_WRITE:
 			fusd_reply(fd, m, m->size, NULL, 0);
