@@ -59,6 +59,16 @@ public interface Device {
     /** Answer with the current event mask via {@link Reply#count(int)}. */
     void poll(OpenFile file, Reply reply);
 
+    /**
+     * False while {@link #poll} answers the same mask whatever the calls (a
+     * device without a poll of its own): a channel that pushes masks to the
+     * kernel (fusd) then need not ask again after every call. A device whose
+     * answer starts to vary calls {@link DeviceNode#notifyPollers()}.
+     */
+    default boolean pollVaries() {
+        return true;
+    }
+
     void flush(OpenFile file, Reply reply);
 
     /** The last close; the reply's errno is not seen by anyone. */

@@ -382,6 +382,12 @@ public final class ScriptDevice implements Device {
         loop.execute(new Call(this, Op.POLL, file, reply));
     }
 
+    /** Without a poll callback the mask is the default one (a reload that adds poll notifies pollers). */
+    @Override
+    public boolean pollVaries() {
+        return code.callback(Op.POLL) != null;
+    }
+
     @Override
     public void flush(OpenFile file, Reply reply) {
         loop.execute(new Call(this, Op.FLUSH, file, reply));

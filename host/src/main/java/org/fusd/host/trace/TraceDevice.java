@@ -81,6 +81,11 @@ public final class TraceDevice implements Device {
     }
 
     @Override
+    public boolean pollVaries() {
+        return inner.pollVaries();
+    }
+
+    @Override
     public void poll(OpenFile file, Reply reply) {
         inner.poll(file, wrap(reply, file, "poll", ""));
     }

@@ -55,7 +55,7 @@ final class FusdReply implements Reply {
     }
 
     private void send(long result, ByteBuffer payload, int n) {
-        if (kind == Kind.READ || kind == Kind.WRITE || kind == Kind.IOCTL) {
+        if ((kind == Kind.READ || kind == Kind.WRITE || kind == Kind.IOCTL) && file.node.device.pollVaries()) {
             sendAfterPoll(result, payload, n);
             return;
         }

@@ -172,6 +172,29 @@ class FusdChannelTest {
     }
 
     @Test
+    void aCallThatChangesTheMaskPushesItBeforeTheReply() {
+        open(40, 8);
+        dev.mask.set(FusdAbi.FUSD_POLLIN);          // as if the write below made data readable
+        request(FusdAbi.FUSD_WRITE, 41, 8, 0, 0, 2, "hi".getBytes(StandardCharsets.US_ASCII));
+        ByteBuffer m = next();
+        assertEquals(FusdAbi.FUSD_POLL_NOTIFY, m.getShort(FusdAbi.MSG_OPCODE));
+        assertEquals(FusdAbi.FUSD_POLLIN, m.getInt(FusdAbi.MSG_ARG));
+        assertEquals(2L, reply(41).getLong(FusdAbi.MSG_RESULT));
+    }
+
+    @Test
+    void aDeviceWhosePollNeverVariesIsNotAskedAfterEachCall() {
+        dev.varies = false;
+        open(50, 9);                                 // the mask is still pushed once, at open
+        int asked = dev.polls.get();
+        request(FusdAbi.FUSD_READ, 51, 9, 0, 0, 3, null);
+        assertEquals(3L, reply(51).getLong(FusdAbi.MSG_RESULT));
+        request(FusdAbi.FUSD_WRITE, 52, 9, 0, 0, 2, "hi".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(2L, reply(52).getLong(FusdAbi.MSG_RESULT));
+        assertEquals(asked, dev.polls.get(), "poll asked again after a call");
+    }
+
+    @Test
     void removeWaitsForTheLastCloseThenUnregisters() {
         open(40, 8);
         channel.remove("test");
@@ -205,6 +228,8 @@ class FusdChannelTest {
         final AtomicInteger interrupts = new AtomicInteger();
         final AtomicInteger releases = new AtomicInteger();
         final AtomicInteger mask = new AtomicInteger(FusdAbi.FUSD_POLLOUT);
+        final AtomicInteger polls = new AtomicInteger();
+        volatile boolean varies = true;
         final CopyOnWriteArrayList<String> calls = new CopyOnWriteArrayList<>();
         volatile DeviceNode node;
 
@@ -265,7 +290,13 @@ class FusdChannelTest {
 
         @Override
         public void poll(OpenFile file, Reply reply) {
+            polls.incrementAndGet();
             reply.count(mask.get());
+        }
+
+        @Override
+        public boolean pollVaries() {
+            return varies;
         }
 
         @Override
