@@ -106,7 +106,12 @@ public final class HotReload implements AutoCloseable {
     @SuppressWarnings("removal")
     public boolean reloadOnSighup() {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloadAllAsync());
+            sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloadAllAsync());
+            if (before == sun.misc.SignalHandler.SIG_IGN) {    // the JVM keeps an inherited "ignore" (nohup)
+                err.accept("fusd: SIGHUP is ignored in this process (started under nohup?), so it cannot reload;"
+                        + " edit the scripts to reload them");
+                return false;
+            }
             return true;
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             err.accept("fusd: cannot handle SIGHUP (" + e.getMessage() + "); reload by editing the scripts");
