@@ -82,6 +82,10 @@ public final class RunCommand implements Callable<Integer> {
             closeWhenOpen(opening);
             runtime.close();
             return Main.EXIT_LOAD;
+        } catch (RuntimeException | Error e) {
+            closeWhenOpen(opening);             // a bug while loading must not leave the mount behind either
+            runtime.close();
+            throw e;
         }
         Channel ch;
         try {

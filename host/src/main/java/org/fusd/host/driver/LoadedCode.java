@@ -146,7 +146,14 @@ abstract class LoadedCode implements AutoCloseable {
         } else {
             return null;
         }
-        int n = Math.toIntExact(len);
+        return copyBuffer(buf, off, Math.toIntExact(len), out);
+    }
+
+    /**
+     * n bytes of buf from off, copied into out (or a larger buffer if out is too small, which is
+     * returned instead): the bytes are between the returned buffer's position and limit.
+     */
+    static ByteBuffer copyBuffer(Value buf, long off, int n, ByteBuffer out) {
         if (out.capacity() < n) {
             out = ByteBuffer.allocate(Math.max(n, out.capacity() * 2));
         }

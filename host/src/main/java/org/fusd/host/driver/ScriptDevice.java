@@ -660,15 +660,8 @@ public final class ScriptDevice implements Device {
 
     /** A read's answer that is a buffer (v.hasBufferElements()): at most c.size bytes of it, copied once. */
     private void replyBuffer(Call c, Value v) {
-        int n = (int) Math.min(v.getBufferSize(), c.size);
-        ByteBuffer out = scratch;
-        if (out.capacity() < n) {
-            out = ByteBuffer.allocate(Math.max(n, out.capacity() * 2));
-            scratch = out;
-        }
-        int start = n > 0 ? LoadedCode.readBufferToEnd(v, 0, out.array(), n) : 0;
-        out.clear().position(start).limit(start + n);
-        c.reply.data(out);
+        scratch = LoadedCode.copyBuffer(v, 0, (int) Math.min(v.getBufferSize(), c.size), scratch);
+        c.reply.data(scratch);
     }
 
     private void completeRead(Call c, Value v) {

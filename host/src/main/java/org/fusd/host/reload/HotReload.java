@@ -77,10 +77,11 @@ public final class HotReload implements AutoCloseable {
      */
     public void add(Path script, ScriptDevice device, Device served) {
         Script s = new Script(script, device, served);
-        s.digest = digest(Dependencies.of(script));
+        Set<Path> files = Dependencies.of(script);
+        s.digest = digest(files);
         scripts.add(s);
         if (watcher != null) {
-            rewatch(s, Dependencies.of(script));
+            rewatch(s, files);
             runtime.keepSpareContext(DriverRuntime.languageOf(script));
         }
     }

@@ -24,6 +24,19 @@ class MainTest {
         return cl.execute(args);
     }
 
+    /** run's own messages go to System.err (picocli's writer only gets usage errors): captured here. */
+    private static String stderrOf(Runnable r) {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(b, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            r.run();
+        } finally {
+            System.setErr(saved);
+        }
+        return b.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     @Test
     void usageErrorsAre2() {
         assertEquals(Main.EXIT_USAGE, run(new StringWriter(), "run"));
@@ -51,8 +64,9 @@ class MainTest {
     void loadFailureOnTheFuseChannelLeavesNoMount() throws Exception {
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
         Path bad = Files.writeString(dir.resolve("bad.js"), "export const name = \"x\";\nthrow new Error('no');\n");
-        assertEquals(Main.EXIT_LOAD, run(new StringWriter(), "run", "--channel", "fuse", "--mount", mnt.toString(),
-                "--no-watch", bad.toString()));
+        String err = stderrOf(() -> assertEquals(Main.EXIT_LOAD, run(new StringWriter(), "run", "--channel", "fuse",
+                "--mount", mnt.toString(), "--no-watch", bad.toString())));
+        assertTrue(err.contains(bad + ":2"), err);
         String want = " " + mnt.toAbsolutePath() + " ";
         assertFalse(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(want)),
                 "still mounted: " + mnt);
@@ -62,7 +76,9 @@ class MainTest {
     void aChannelThatCannotStartIs1() throws Exception {
         Path ok = Files.writeString(dir.resolve("ok.js"), "export const name = \"ok\";\n");
         Path notADirectory = Files.writeString(dir.resolve("file"), "");
-        assertEquals(Main.EXIT_FAILURE, run(new StringWriter(), "run", "--channel", "fuse", "--mount",
-                notADirectory.toString(), "--no-watch", ok.toString()));
+        String err = stderrOf(() -> assertEquals(Main.EXIT_FAILURE, run(new StringWriter(), "run", "--channel", "fuse",
+                "--mount", notADirectory.toString(), "--no-watch", ok.toString())));
+        assertTrue(err.contains("cannot start the fuse channel: " + notADirectory + ": exists and is not a directory"),
+                err);
     }
 }
