@@ -2,12 +2,13 @@
 SHELL := /bin/bash
 JAVA_HOME := $(shell scripts/find-jdk)
 export JAVA_HOME
-export MAVEN_OPTS := --sun-misc-unsafe-memory-access=allow
+# jansi.noreset: Debian's Maven 3.8 prints bare ESC[0m resets even in batch mode.
+export MAVEN_OPTS := --sun-misc-unsafe-memory-access=allow -Djansi.noreset=true
 MVN := mvn -B -q
 PREFIX ?= /usr/local
 DRIVER ?= examples/hello.js
 
-.PHONY: build run test test-host test-bench-check test-vm bench install clean check-jdk
+.PHONY: build run deps test test-host test-bench-check test-vm bench install clean check-jdk
 
 check-jdk:
 	@test -n "$(JAVA_HOME)" || exit 1
@@ -18,20 +19,26 @@ build: check-jdk
 run: build
 	host/bin/fusd-host run $(DRIVER)
 
-test: check-jdk test-host test-bench-check test-vm
+# The packages every test needs (scripts/deps installs them as root, or says
+# which to install and stops).
+deps:
+	scripts/deps
 
-test-host:
+test: check-jdk deps test-host test-bench-check test-vm
+
+test-host: deps
 	$(MVN) package
 
 # The benchmark code's correctness (each driver answers the right bytes); no timing.
-test-bench-check: build
+test-bench-check: deps build
 	scripts/bench/run --check
 
 # Timing is reported, never asserted. QUICK=1 runs a reduced set (< 3 min).
 bench: build
+	scripts/deps --bench
 	scripts/bench/run $(if $(filter-out 0,$(QUICK)),--quick)
 
-test-vm: build
+test-vm: deps build
 	@if [ -x scripts/vmtest ]; then scripts/vmtest; else echo "scripts/vmtest: not present yet"; fi
 
 install: build

@@ -30,15 +30,3 @@ apt_update_once() {
     apt_get update
     _apt_updated=1
 }
-
-# apt_install_missing CMD:PACKAGE... installs PACKAGE when CMD is not found.
-apt_install_missing() {
-    local pair pkgs=()
-    for pair in "$@"; do
-        command -v "${pair%%:*}" >/dev/null || pkgs+=("${pair#*:}")
-    done
-    ((${#pkgs[@]})) || return 0
-    echo "installing ${pkgs[*]}" >&2
-    apt_get install -y --no-install-recommends "${pkgs[@]}" ||
-        { apt_update_once && apt_get install -y --no-install-recommends "${pkgs[@]}"; }
-}

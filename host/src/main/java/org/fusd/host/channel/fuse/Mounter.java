@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.fusd.host.device.Errno;
 import org.fusd.host.fuse.Libc;
 
 /**
@@ -198,9 +199,12 @@ final class Mounter {
             int[] pid = new int[1];
             String[] argv = {FUSERMOUNT, "-o", options, "--", dir.toString()};
             int rc = c.posix_spawnp(pid, FUSERMOUNT, null, null, argv, env.toArray(new String[0]));
+            if (rc == Libc.ENOENT || rc == Errno.EACCES.number()) {
+                throw new IOException(FUSERMOUNT + " is not installed: as root, run"
+                        + " `apt-get install fuse3` (or run fusd-host as root)");
+            }
             if (rc != 0) {
-                throw new IOException("cannot run " + FUSERMOUNT + ": errno " + rc
-                        + " (install fuse3, or run as root)");
+                throw new IOException("cannot run " + FUSERMOUNT + ": " + Errno.byNumber(rc));
             }
             Libc.close(sv[0]);
             sv[0] = -1;
