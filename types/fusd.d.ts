@@ -1,0 +1,278 @@
+// fusd.d.ts: what a JavaScript driver script sees when fusd-host runs it.
+//
+// A driver is an ES module; the host reads its exports (fusd.Driver below)
+// and defines a few globals before the module runs (device, Errno, the poll
+// bits, timers, the _IOC helpers). Everything here mirrors the host's
+// driver runtime (host/src/main/java/org/fusd/host/driver: JsCode's prelude,
+// ScriptDevice, ScriptFile, Deferred, IoctlMem, LoadedCode.bind) and
+// docs/driver-api.md; types/members.txt lists the same members, and
+// scripts/check-types keeps the three in step.
+//
+// Use: put a jsconfig.json next to your driver (template: types/jsconfig.json)
+// and give each callback its type, which types its parameters:
+//
+//     /** @type {fusd.Read} */
+//     export function read(file, size, offset) { ... }
+//
+// The names under `fusd.` are types only: nothing called `fusd` exists at
+// run time.
+
+declare namespace fusd {
+    /** Bytes a callback hands back: a string is sent as UTF-8. */
+    type Bytes = string | ArrayBuffer | ArrayBufferView;
+
+    /** The errno names the host knows (org.fusd.host.device.Errno). */
+    type ErrnoName =
+        | "EPERM" | "ENOENT" | "ESRCH" | "EINTR" | "EIO" | "ENXIO" | "E2BIG" | "EBADF"
+        | "EAGAIN" | "ENOMEM" | "EACCES" | "EFAULT" | "EBUSY" | "EEXIST" | "ENODEV"
+        | "ENOTDIR" | "EISDIR" | "EINVAL" | "ENFILE" | "EMFILE" | "ENOTTY" | "EFBIG"
+        | "ENOSPC" | "ESPIPE" | "EROFS" | "EPIPE" | "EDOM" | "ERANGE" | "EDEADLK"
+        | "ENAMETOOLONG" | "ENOSYS" | "ENODATA" | "ETIME" | "EPROTO" | "EBADMSG"
+        | "EOVERFLOW" | "EILSEQ" | "EMSGSIZE" | "EOPNOTSUPP" | "ECONNABORTED"
+        | "ECONNRESET" | "ENOBUFS" | "ENOTCONN" | "ESHUTDOWN" | "ETIMEDOUT"
+        | "ECONNREFUSED" | "EHOSTUNREACH" | "EALREADY" | "EINPROGRESS" | "ECANCELED";
+
+    /** The callbacks by name, as in Deferred.op and interrupted(file, op). */
+    type OpName = "open" | "read" | "write" | "ioctl" | "poll" | "flush" | "release";
+
+    /**
+     * device.state, file.state and every map stored in them: a host-owned map
+     * that survives a hot reload. It holds null, booleans, numbers, strings,
+     * bytes (read back as a Uint8Array copy), arrays, plain objects and Maps
+     * of those, and Deferreds; storing a function or a class instance throws
+     * a TypeError. Arrays and objects read back are live host objects.
+     */
+    interface State {
+        [key: string]: any;
+    }
+
+    /** The `file` argument of every callback: one open(2), the same object for each call on it. */
+    interface File {
+        /** Per-open state, kept across reloads. */
+        readonly state: State;
+        /** A number unique to this open. */
+        readonly id: number;
+        /** The process that opened the file. */
+        readonly pid: number;
+        readonly uid: number;
+        readonly gid: number;
+        /** The open flags as of this call (fcntl(F_SETFL) can change O_NONBLOCK). */
+        readonly flags: number;
+        /** O_NONBLOCK is set: answer EAGAIN instead of waiting. */
+        readonly nonblock: boolean;
+        /** Answer the current call later: return the Deferred, then reply() or fail() it. */
+        defer(): Deferred;
+    }
+
+    /** The `device` global. */
+    interface Device {
+        /** Per-device state, shared by all opens, kept across reloads. */
+        readonly state: State;
+        /** Tell pollers the poll mask may have changed (wakes poll/select/epoll). */
+        notify(): void;
+        /** The exported name; null while the script's top level runs for the first time. */
+        readonly name: string;
+        /** The exported mode (default 0o666); null while the top level runs for the first time. */
+        readonly mode: number;
+    }
+
+    /** A reply given later: file.defer() makes one for the current call. */
+    interface Deferred {
+        /** The callback that deferred. */
+        readonly op: OpName;
+        /** The file of the call. */
+        readonly file: File;
+        /** read: the most bytes the caller takes; ioctl: bytes expected back; else 0. */
+        readonly size: number;
+        /** The caller was interrupted by a signal (it got EINTR). */
+        readonly cancelled: boolean;
+        /** Answered, failed or cancelled: later answers are ignored. */
+        readonly done: boolean;
+        /** Called on the device thread when the caller is interrupted. */
+        oncancel: (() => void) | null;
+        /** Answer with a value converted like the callback's return value; nothing = no data / all consumed. */
+        reply(value?: ReplyValue): void;
+        /** Fail the call with an errno: a name, a number or an Errno. */
+        fail(errno: ErrnoName | number | Errno): void;
+    }
+
+    /** The 4th argument of ioctl: the caller's memory behind pointers (docs/driver-api.md). */
+    interface Mem {
+        /** The raw ioctl argument: for a pointer argument, the caller's address. */
+        readonly arg: number;
+        /** The caller's len bytes at addr (a copy); throws to have the region mapped: do not catch it. */
+        read(addr: number | bigint, len: number): Uint8Array;
+        /** Copy bytes to the caller's memory at addr when the call returns. */
+        write(addr: number | bigint, bytes: Bytes): void;
+    }
+
+    /** What any callback may answer instead of a value: later, through a Deferred or a Promise. */
+    type Later<T> = Deferred | Promise<T>;
+
+    /** Values Deferred.reply accepts (converted as the callback's return value would be). */
+    type ReplyValue = Bytes | number | [number, Bytes | null] | null | undefined;
+
+    /** open, flush, release: nothing or 0 for success, a negative errno to fail. */
+    type StatusResult = void | undefined | null | number | boolean;
+    /** read: bytes (at most size; more is cut), nothing or empty for end of file, a negative errno. */
+    type ReadResult = Bytes | number | null | undefined | void;
+    /** write: the bytes consumed; nothing = all of them; a negative errno. */
+    type WriteResult = number | null | undefined | void;
+    /** ioctl: a result, the bytes to copy back (_IOR, _IOWR), or [result, bytes]; a negative errno fails. */
+    type IoctlResult = number | Bytes | [number, Bytes | null] | null | undefined | void;
+    /** poll: the ready events (POLLIN | POLLOUT ...); nothing = the default mask. */
+    type PollResult = number | null | undefined | void;
+
+    /**
+     * ioctl's arg: the bytes the caller passed for _IOW/_IOWR commands (valid
+     * during the call only), null for _IOR, the raw argument for _IO and
+     * unencoded commands.
+     */
+    type IoctlArg = Uint8Array | number | null;
+
+    /** open(2). flags are the open flags (flags & 3: O_RDONLY 0, O_WRONLY 1, O_RDWR 2). Throw to refuse. */
+    type Open = (file: File, flags: number) => StatusResult | Later<StatusResult>;
+    /** read(2). offset: see docs/labs/02-scull (0 on the fuse, cuse and fusd channels). */
+    type Read = (file: File, size: number, offset: number) => ReadResult | Later<ReadResult>;
+    /** write(2). data is a view of the host's buffer, valid during the call only: copy what you keep. */
+    type Write = (file: File, data: Uint8Array, offset: number) => WriteResult | Later<WriteResult>;
+    /** ioctl(2). cmd is non-negative; throw Errno.ENOTTY for unknown commands. */
+    type Ioctl = (file: File, cmd: number, arg: IoctlArg, mem: Mem) => IoctlResult | Later<IoctlResult>;
+    /** poll/select/epoll: the events ready now. */
+    type Poll = (file: File) => PollResult | Later<PollResult>;
+    /** Each close(2) of a descriptor (not on the fusd channel). */
+    type Flush = (file: File) => StatusResult | Later<StatusResult>;
+    /** The last close of an open. */
+    type Release = (file: File) => StatusResult | Later<StatusResult>;
+    /** The caller of a pending Promise was interrupted by a signal. */
+    type Interrupted = (file: File, op: OpName) => void;
+    /** Runs once after a hot reload, before any call reaches the new code. */
+    type Reload = (previousVersion: number, device: Device) => void;
+
+    /** The exports of a driver module: only `name` is required. */
+    interface Driver {
+        /** The device name: /dev/NAME, or DIR/NAME on the fuse channel. */
+        name: string;
+        /** Permission bits of the node, default 0o666. */
+        mode?: number;
+        /** Device number asked for on channels that make real nodes (cuse); 0 = any. */
+        major?: number;
+        minor?: number;
+        open?: Open;
+        read?: Read;
+        write?: Write;
+        ioctl?: Ioctl;
+        poll?: Poll;
+        flush?: Flush;
+        release?: Release;
+        interrupted?: Interrupted;
+        reload?: Reload;
+    }
+}
+
+/** An errno to throw (or to reject a Promise with): the caller sees exactly that errno. */
+declare class Errno extends Error {
+    /** errno: a name ("EAGAIN") or a number (11). */
+    constructor(errno: fusd.ErrnoName | number, message?: string);
+    readonly name: "Errno";
+    static readonly EPERM: Errno;
+    static readonly ENOENT: Errno;
+    static readonly ESRCH: Errno;
+    static readonly EINTR: Errno;
+    static readonly EIO: Errno;
+    static readonly ENXIO: Errno;
+    static readonly E2BIG: Errno;
+    static readonly EBADF: Errno;
+    static readonly EAGAIN: Errno;
+    static readonly ENOMEM: Errno;
+    static readonly EACCES: Errno;
+    static readonly EFAULT: Errno;
+    static readonly EBUSY: Errno;
+    static readonly EEXIST: Errno;
+    static readonly ENODEV: Errno;
+    static readonly ENOTDIR: Errno;
+    static readonly EISDIR: Errno;
+    static readonly EINVAL: Errno;
+    static readonly ENFILE: Errno;
+    static readonly EMFILE: Errno;
+    static readonly ENOTTY: Errno;
+    static readonly EFBIG: Errno;
+    static readonly ENOSPC: Errno;
+    static readonly ESPIPE: Errno;
+    static readonly EROFS: Errno;
+    static readonly EPIPE: Errno;
+    static readonly EDOM: Errno;
+    static readonly ERANGE: Errno;
+    static readonly EDEADLK: Errno;
+    static readonly ENAMETOOLONG: Errno;
+    static readonly ENOSYS: Errno;
+    static readonly ENODATA: Errno;
+    static readonly ETIME: Errno;
+    static readonly EPROTO: Errno;
+    static readonly EBADMSG: Errno;
+    static readonly EOVERFLOW: Errno;
+    static readonly EILSEQ: Errno;
+    static readonly EMSGSIZE: Errno;
+    static readonly EOPNOTSUPP: Errno;
+    static readonly ECONNABORTED: Errno;
+    static readonly ECONNRESET: Errno;
+    static readonly ENOBUFS: Errno;
+    static readonly ENOTCONN: Errno;
+    static readonly ESHUTDOWN: Errno;
+    static readonly ETIMEDOUT: Errno;
+    static readonly ECONNREFUSED: Errno;
+    static readonly EHOSTUNREACH: Errno;
+    static readonly EALREADY: Errno;
+    static readonly EINPROGRESS: Errno;
+    static readonly ECANCELED: Errno;
+}
+
+/** This driver's device: its state, name, mode and notify(). */
+declare const device: fusd.Device;
+
+declare const POLLIN: number;
+declare const POLLPRI: number;
+declare const POLLOUT: number;
+declare const POLLERR: number;
+declare const POLLHUP: number;
+declare const POLLNVAL: number;
+declare const POLLRDNORM: number;
+declare const POLLWRNORM: number;
+
+/** Runs fn(...args) once after ms milliseconds, on the device thread; a reload cancels it. */
+declare function setTimeout(fn: (...args: any[]) => void, ms?: number, ...args: any[]): number;
+/** Runs fn(...args) every ms milliseconds, on the device thread; a reload cancels it. */
+declare function setInterval(fn: (...args: any[]) => void, ms?: number, ...args: any[]): number;
+declare function clearTimeout(id?: number | null): void;
+declare function clearInterval(id?: number | null): void;
+
+/** An ioctl command without data: the raw argument reaches the driver. t: a one-character string or a number. */
+declare function _IO(t: string | number, nr: number): number;
+/** The caller passes size bytes to the driver. */
+declare function _IOW(t: string | number, nr: number, size: number): number;
+/** The driver passes size bytes back to the caller. */
+declare function _IOR(t: string | number, nr: number, size: number): number;
+/** size bytes in, size bytes back. */
+declare function _IOWR(t: string | number, nr: number, size: number): number;
+/** The size encoded in an ioctl command. */
+declare function _IOC_SIZE(cmd: number): number;
+
+/** GraalJS's console; everything it prints goes to the host's stderr. */
+declare const console: {
+    log(...data: any[]): void;
+    info(...data: any[]): void;
+    debug(...data: any[]): void;
+    dir(item?: any): void;
+    error(...data: any[]): void;
+    warn(...data: any[]): void;
+    assert(condition?: boolean, ...data: any[]): void;
+    clear(): void;
+    count(label?: string): void;
+    countReset(label?: string): void;
+    group(...data: any[]): void;
+    groupCollapsed(...data: any[]): void;
+    groupEnd(): void;
+    time(label?: string): void;
+    timeEnd(label?: string): void;
+    timeLog(label?: string, ...data: any[]): void;
+};

@@ -1,0 +1,288 @@
+# fusd.pyi: what a Python driver script sees when fusd-host runs it.
+#
+# A driver is a plain module; the host reads its top-level names (Driver
+# below) and defines a few globals before the module runs (device, Errno,
+# the poll bits, timers, the _IOC helpers). Everything here mirrors the
+# host's driver runtime (host/src/main/java/org/fusd/host/driver: PyCode's
+# prelude, ScriptDevice, ScriptFile, Deferred, IoctlMem, LoadedCode.bind)
+# and docs/driver-api.md; types/members.txt lists the same members, and
+# scripts/check-types keeps the three in step.
+#
+# The globals are builtins of a driver (types/__builtins__.pyi imports the
+# names in __all__). Everything else here (File, Device, Deferred, Mem,
+# State, the callback types) is for annotations only and does not exist at
+# run time: import it under TYPE_CHECKING, with postponed annotations:
+#
+#     from __future__ import annotations
+#     from typing import TYPE_CHECKING
+#     if TYPE_CHECKING:
+#         from fusd import File
+#
+#     def read(file: File, size: int, offset: int) -> bytes: ...
+
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any, ClassVar, Literal, Union
+
+__all__ = [
+    "Errno", "device",
+    "POLLIN", "POLLPRI", "POLLOUT", "POLLERR", "POLLHUP", "POLLNVAL", "POLLRDNORM", "POLLWRNORM",
+    "set_timeout", "set_interval", "clear_timeout", "clear_interval",
+    "_IOC", "_IO", "_IOW", "_IOR", "_IOWR", "_IOC_SIZE",
+]
+
+# Bytes a callback hands back: a str is sent as UTF-8 (read and ioctl).
+Bytes = Union[str, bytes, bytearray]
+
+# The errno names the host knows (org.fusd.host.device.Errno).
+ErrnoName = Literal[
+    "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "EBADF",
+    "EAGAIN", "ENOMEM", "EACCES", "EFAULT", "EBUSY", "EEXIST", "ENODEV",
+    "ENOTDIR", "EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "EFBIG",
+    "ENOSPC", "ESPIPE", "EROFS", "EPIPE", "EDOM", "ERANGE", "EDEADLK",
+    "ENAMETOOLONG", "ENOSYS", "ENODATA", "ETIME", "EPROTO", "EBADMSG",
+    "EOVERFLOW", "EILSEQ", "EMSGSIZE", "EOPNOTSUPP", "ECONNABORTED",
+    "ECONNRESET", "ENOBUFS", "ENOTCONN", "ESHUTDOWN", "ETIMEDOUT",
+    "ECONNREFUSED", "EHOSTUNREACH", "EALREADY", "EINPROGRESS", "ECANCELED",
+]
+
+# The callbacks by name, as in Deferred.op.
+OpName = Literal["open", "read", "write", "ioctl", "poll", "flush", "release"]
+
+
+class State(MutableMapping[str, Any]):
+    """device.state, file.state and every dict stored in them: a host-owned
+    map that survives a hot reload. Items (state["n"], state.get("n")) or
+    attributes (state.n). It holds None, bools, numbers, str, bytes (read
+    back as bytes, a copy), lists, tuples and dicts of those, and Deferreds;
+    storing a function or a class instance raises TypeError. Lists and dicts
+    read back are live host objects: state["list"].append(x) appends."""
+
+    def __getitem__(self, key: str) -> Any: ...
+    def __setitem__(self, key: str, value: Any) -> None: ...
+    def __delitem__(self, key: str) -> None: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def __getattr__(self, name: str) -> Any: ...
+    def __setattr__(self, name: str, value: Any) -> None: ...
+
+
+class File:
+    """The file argument of every callback: one open(2), the same object for
+    each call on it."""
+
+    @property
+    def state(self) -> State:
+        """Per-open state, kept across reloads."""
+    @property
+    def id(self) -> int:
+        """A number unique to this open."""
+    @property
+    def pid(self) -> int:
+        """The process that opened the file."""
+    @property
+    def uid(self) -> int: ...
+    @property
+    def gid(self) -> int: ...
+    @property
+    def flags(self) -> int:
+        """The open flags as of this call (fcntl(F_SETFL) can change O_NONBLOCK)."""
+    @property
+    def nonblock(self) -> bool:
+        """O_NONBLOCK is set: answer EAGAIN instead of waiting."""
+    def defer(self) -> Deferred:
+        """Answer the current call later: return the Deferred, then reply() or fail() it."""
+
+
+class Device:
+    """The device global."""
+
+    @property
+    def state(self) -> State:
+        """Per-device state, shared by all opens, kept across reloads."""
+    def notify(self) -> None:
+        """Tell pollers the poll mask may have changed (wakes poll/select/epoll)."""
+    @property
+    def name(self) -> str:
+        """The exported name; None while the top level runs for the first time."""
+    @property
+    def mode(self) -> int:
+        """The exported mode (default 0o666); None while the top level runs for the first time."""
+
+
+# Values Deferred.reply accepts (converted as the callback's return value would be).
+ReplyValue = Union[Bytes, int, "list[Any]", "tuple[int, Bytes]", None]
+
+
+class Deferred:
+    """A reply given later: file.defer() makes one for the current call."""
+
+    @property
+    def op(self) -> OpName:
+        """The callback that deferred."""
+    @property
+    def file(self) -> File:
+        """The file of the call."""
+    @property
+    def size(self) -> int:
+        """read: the most bytes the caller takes; ioctl: bytes expected back; else 0."""
+    @property
+    def cancelled(self) -> bool:
+        """The caller was interrupted by a signal (it got EINTR)."""
+    @property
+    def done(self) -> bool:
+        """Answered, failed or cancelled: later answers are ignored."""
+    oncancel: Callable[[], object] | None
+    """Called on the device thread when the caller is interrupted."""
+    def reply(self, value: ReplyValue = None) -> None:
+        """Answer with a value converted like the callback's return value."""
+    def fail(self, errno: ErrnoName | int | Errno) -> None:
+        """Fail the call with an errno: a name, a number or an Errno."""
+
+
+class Mem:
+    """The 4th argument of ioctl (declare ioctl with 4 parameters to get it):
+    the caller's memory behind pointers (docs/driver-api.md)."""
+
+    @property
+    def arg(self) -> int:
+        """The raw ioctl argument: for a pointer argument, the caller's address."""
+    def read(self, addr: int, len: int) -> bytes:
+        """The caller's len bytes at addr (a copy); raises to have the region mapped: do not catch it."""
+    def write(self, addr: int, bytes: Bytes) -> None:
+        """Copy bytes to the caller's memory at addr when the call returns."""
+
+
+class Errno(Exception):
+    """An errno to raise: the caller sees exactly that errno."""
+
+    def __init__(self, errno: ErrnoName | int, message: str | None = None) -> None: ...
+    EPERM: ClassVar[Errno]
+    ENOENT: ClassVar[Errno]
+    ESRCH: ClassVar[Errno]
+    EINTR: ClassVar[Errno]
+    EIO: ClassVar[Errno]
+    ENXIO: ClassVar[Errno]
+    E2BIG: ClassVar[Errno]
+    EBADF: ClassVar[Errno]
+    EAGAIN: ClassVar[Errno]
+    ENOMEM: ClassVar[Errno]
+    EACCES: ClassVar[Errno]
+    EFAULT: ClassVar[Errno]
+    EBUSY: ClassVar[Errno]
+    EEXIST: ClassVar[Errno]
+    ENODEV: ClassVar[Errno]
+    ENOTDIR: ClassVar[Errno]
+    EISDIR: ClassVar[Errno]
+    EINVAL: ClassVar[Errno]
+    ENFILE: ClassVar[Errno]
+    EMFILE: ClassVar[Errno]
+    ENOTTY: ClassVar[Errno]
+    EFBIG: ClassVar[Errno]
+    ENOSPC: ClassVar[Errno]
+    ESPIPE: ClassVar[Errno]
+    EROFS: ClassVar[Errno]
+    EPIPE: ClassVar[Errno]
+    EDOM: ClassVar[Errno]
+    ERANGE: ClassVar[Errno]
+    EDEADLK: ClassVar[Errno]
+    ENAMETOOLONG: ClassVar[Errno]
+    ENOSYS: ClassVar[Errno]
+    ENODATA: ClassVar[Errno]
+    ETIME: ClassVar[Errno]
+    EPROTO: ClassVar[Errno]
+    EBADMSG: ClassVar[Errno]
+    EOVERFLOW: ClassVar[Errno]
+    EILSEQ: ClassVar[Errno]
+    EMSGSIZE: ClassVar[Errno]
+    EOPNOTSUPP: ClassVar[Errno]
+    ECONNABORTED: ClassVar[Errno]
+    ECONNRESET: ClassVar[Errno]
+    ENOBUFS: ClassVar[Errno]
+    ENOTCONN: ClassVar[Errno]
+    ESHUTDOWN: ClassVar[Errno]
+    ETIMEDOUT: ClassVar[Errno]
+    ECONNREFUSED: ClassVar[Errno]
+    EHOSTUNREACH: ClassVar[Errno]
+    EALREADY: ClassVar[Errno]
+    EINPROGRESS: ClassVar[Errno]
+    ECANCELED: ClassVar[Errno]
+
+
+device: Device
+"""This driver's device: its state, name, mode and notify()."""
+
+POLLIN: int
+POLLPRI: int
+POLLOUT: int
+POLLERR: int
+POLLHUP: int
+POLLNVAL: int
+POLLRDNORM: int
+POLLWRNORM: int
+
+
+def set_timeout(fn: Callable[..., object], ms: float, *args: Any) -> int:
+    """Runs fn(*args) once after ms milliseconds, on the device thread; a reload cancels it."""
+def set_interval(fn: Callable[..., object], ms: float, *args: Any) -> int:
+    """Runs fn(*args) every ms milliseconds, on the device thread; a reload cancels it."""
+def clear_timeout(timer_id: int | None) -> None: ...
+def clear_interval(timer_id: int | None) -> None: ...
+
+
+def _IOC(d: int, t: str | int, nr: int, size: int) -> int:
+    """An ioctl command from its direction (0 none, 1 write, 2 read, 3 both), type, number, size."""
+def _IO(t: str | int, nr: int) -> int:
+    """A command without data: the raw argument reaches the driver."""
+def _IOW(t: str | int, nr: int, size: int) -> int:
+    """The caller passes size bytes to the driver."""
+def _IOR(t: str | int, nr: int, size: int) -> int:
+    """The driver passes size bytes back to the caller."""
+def _IOWR(t: str | int, nr: int, size: int) -> int:
+    """size bytes in, size bytes back."""
+def _IOC_SIZE(cmd: int) -> int:
+    """The size encoded in an ioctl command."""
+
+
+# What the callbacks return. open, flush, release: None or 0, a negative errno to fail.
+StatusResult = Union[None, int, bool, Deferred]
+# read: bytes (at most size; more is cut), None or empty for end of file, a negative errno.
+ReadResult = Union[Bytes, int, None, Deferred]
+# write: the bytes consumed; None = all of them; a negative errno.
+WriteResult = Union[int, None, Deferred]
+# ioctl: a result, the bytes to copy back (_IOR, _IOWR), or [result, bytes] / (result, bytes).
+IoctlResult = Union[int, Bytes, "list[Any]", "tuple[int, Bytes]", None, Deferred]
+# poll: the ready events (POLLIN | POLLOUT ...); None = the default mask.
+PollResult = Union[int, None, Deferred]
+# ioctl's arg: the caller's bytes for _IOW/_IOWR, None for _IOR, the raw argument for _IO.
+IoctlArg = Union[bytes, int, None]
+
+Open = Callable[[File, int], StatusResult]
+Read = Callable[[File, int, int], ReadResult]
+Write = Callable[[File, bytes, int], WriteResult]
+Ioctl = Union[Callable[[File, int, IoctlArg], IoctlResult], Callable[[File, int, IoctlArg, Mem], IoctlResult]]
+Poll = Callable[[File], PollResult]
+Flush = Callable[[File], StatusResult]
+Release = Callable[[File], StatusResult]
+Reload = Callable[[int, Device], object]
+
+
+class Driver:
+    """The names a driver module defines (not a run-time object): only name
+    is required; a callback that is missing answers as a kernel driver
+    without it would (docs/driver-api.md)."""
+
+    name: str
+    """The device name: /dev/NAME, or DIR/NAME on the fuse channel."""
+    mode: int
+    """Permission bits of the node, default 0o666."""
+    major: int
+    """Device number asked for on channels that make real nodes (cuse); 0 = any."""
+    minor: int
+    open: Open
+    read: Read
+    write: Write
+    ioctl: Ioctl
+    poll: Poll
+    flush: Flush
+    release: Release
+    reload: Reload
