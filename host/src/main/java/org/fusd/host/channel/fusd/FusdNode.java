@@ -72,15 +72,6 @@ final class FusdNode implements DeviceNode {
         }
     }
 
-    /** notifyPollers() for every open file but f. */
-    void notifyOthers(FusdFile f) {
-        for (FusdFile o : files) {
-            if (o != f) {
-                refreshPoll(o, null);
-            }
-        }
-    }
-
     /**
      * Asks the device for f's mask and pushes it; then runs next (if any),
      * whatever the answer. Without next, a refresh already queued for f is

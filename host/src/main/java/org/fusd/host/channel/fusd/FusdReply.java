@@ -68,9 +68,12 @@ final class FusdReply implements Reply {
     /**
      * The kernel never asks for a poll mask, and a call may change it (a read
      * that empties a buffer): the file's mask is asked for and pushed before
-     * the caller is answered, so its next poll(2) is right; the device's other
-     * files are refreshed after. The payload is copied since the device's
-     * buffer is only valid until this returns.
+     * the caller is answered, so its next poll(2) is right. Other open files
+     * are left alone: their masks change when the driver says so
+     * (device.notify(), as on every channel). Refreshing them all after each
+     * call made every call cost one poll per open file, and the channel
+     * collapsed under concurrent clients. The payload is copied since the
+     * device's buffer is only valid until this returns.
      */
     private void sendAfterPoll(long result, ByteBuffer payload, int n) {
         ByteBuffer copy = null;
@@ -81,10 +84,7 @@ final class FusdReply implements Reply {
         }
         giveBackLent();
         ByteBuffer data = copy;
-        file.node.refreshPoll(file, () -> {
-            channel.sendReply(this, result, data, n);
-            file.node.notifyOthers(file);
-        });
+        file.node.refreshPoll(file, () -> channel.sendReply(this, result, data, n));
     }
 
     private void giveBackLent() {

@@ -183,6 +183,18 @@ class FusdChannelTest {
     }
 
     @Test
+    void aCallAsksForTheMaskOfItsOwnFileOnly() {
+        open(60, 10);
+        open(61, 11);
+        open(62, 12);
+        int asked = dev.polls.get();
+        request(FusdAbi.FUSD_READ, 63, 11, 0, 0, 3, null);
+        assertEquals(3L, reply(63).getLong(FusdAbi.MSG_RESULT));
+        assertNull(next(300), "no mask pushed for the other files");
+        assertEquals(asked + 1, dev.polls.get(), "one poll per call, whatever else is open");
+    }
+
+    @Test
     void aDeviceWhosePollNeverVariesIsNotAskedAfterEachCall() {
         dev.varies = false;
         open(50, 9);                                 // the mask is still pushed once, at open
