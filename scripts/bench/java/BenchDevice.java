@@ -45,8 +45,7 @@ public final class BenchDevice implements Device {
     }
 
     @Override
-    public void attach(DeviceNode node) {
-    }
+    public void attach(DeviceNode node) {}
 
     @Override
     public void open(OpenFile file, Reply reply) {

@@ -7,12 +7,19 @@ import picocli.CommandLine.Command;
  * fusd-host: serves device files whose drivers are scripts. Exit codes (see
  * docs/cli.md): 0 ok, 1 runtime failure, 2 usage error, 3 a script failed to load.
  */
-@Command(name = "fusd-host", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "fusd-host",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Serves character devices whose drivers are JavaScript or Python scripts.",
         subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:ok", "1:runtime failure (channel could not start, internal error)",
-            "2:usage error", "3:a driver script failed to load"})
+        exitCodeList = {
+            "0:ok",
+            "1:runtime failure (channel could not start, internal error)",
+            "2:usage error",
+            "3:a driver script failed to load"
+        })
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
@@ -42,7 +49,7 @@ public final class Main implements Runnable {
             System.exit(code);
         }
         try {
-            Thread.currentThread().join();      // serve until a signal runs the shutdown hook
+            Thread.currentThread().join(); // serve until a signal runs the shutdown hook
         } catch (InterruptedException e) {
             System.exit(EXIT_FAILURE);
         }

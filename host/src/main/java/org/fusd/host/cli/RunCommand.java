@@ -34,24 +34,40 @@ import picocli.CommandLine.Parameters;
  * their devices on one channel, prints a ready line per device on stdout and
  * serves until SIGINT/SIGTERM, which close the channel (unmount) cleanly.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Serve the devices defined by driver scripts (.js, .mjs, .py) until interrupted.")
 public final class RunCommand implements Callable<Integer> {
     /** Returned when serving: main() must not exit, the shutdown hook ends the process. */
     static final int KEEP_RUNNING = -1;
 
     /** --channel values. */
-    enum ChannelKind { auto, fusd, cuse, fuse, loopback }
+    enum ChannelKind {
+        auto,
+        fusd,
+        cuse,
+        fuse,
+        loopback
+    }
 
     @Parameters(arity = "1..*", paramLabel = "SCRIPT", description = "Driver scripts, one device each.")
     List<Path> scripts;
 
-    @Option(names = "--channel", defaultValue = "auto", paramLabel = "KIND",
-            description = "How devices reach the kernel: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; auto picks fusd if /dev/fusd exists, else cuse if /dev/cuse is usable, else fuse).")
+    @Option(
+            names = "--channel",
+            defaultValue = "auto",
+            paramLabel = "KIND",
+            description =
+                    "How devices reach the kernel: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; auto picks fusd if /dev/fusd exists, else cuse if /dev/cuse is usable, else fuse).")
     ChannelKind channel;
 
-    @Option(names = "--mount", paramLabel = "DIR",
-            description = "Mount directory for the fuse channel (default: /run/fusd as root, $XDG_RUNTIME_DIR/fusd otherwise).")
+    @Option(
+            names = "--mount",
+            paramLabel = "DIR",
+            description =
+                    "Mount directory for the fuse channel (default: /run/fusd as root, $XDG_RUNTIME_DIR/fusd otherwise).")
     Path mount;
 
     @Option(names = "--allow-io", description = "Let scripts use the file system and network.")
@@ -60,7 +76,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--trace", description = "Print one line per device call on stderr.")
     boolean trace;
 
-    @Option(names = "--no-watch", description = "Do not reload a script when it (or a file it imports) changes; SIGHUP still reloads all.")
+    @Option(
+            names = "--no-watch",
+            description = "Do not reload a script when it (or a file it imports) changes; SIGHUP still reloads all.")
     boolean noWatch;
 
     @Override
@@ -83,7 +101,7 @@ public final class RunCommand implements Callable<Integer> {
             runtime.close();
             return Main.EXIT_LOAD;
         } catch (RuntimeException | Error e) {
-            closeWhenOpen(opening);             // a bug while loading must not leave the mount behind either
+            closeWhenOpen(opening); // a bug while loading must not leave the mount behind either
             runtime.close();
             throw e;
         }
@@ -98,12 +116,15 @@ public final class RunCommand implements Callable<Integer> {
         }
         HotReload reload = new HotReload(runtime, ch, System.out::println, System.err::println);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            reload.close();
-            ch.close();
-            runtime.close();
-            stopped.countDown();
-        }, "fusd-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            reload.close();
+                            ch.close();
+                            runtime.close();
+                            stopped.countDown();
+                        },
+                        "fusd-shutdown"));
         try {
             for (ScriptDevice d : devices) {
                 Device served = trace ? new TraceDevice(d, System.err) : d;
@@ -113,7 +134,7 @@ public final class RunCommand implements Callable<Integer> {
             }
         } catch (IOException | RuntimeException e) {
             System.err.println("fusd-host: cannot serve: " + e.getMessage());
-            return Main.EXIT_FAILURE;               // the shutdown hook unmounts
+            return Main.EXIT_FAILURE; // the shutdown hook unmounts
         }
         if (ch instanceof LoopbackChannel) {
             System.out.println("fusd: loopback channel: devices are reachable in-process only");
@@ -166,8 +187,12 @@ public final class RunCommand implements Callable<Integer> {
             case loopback -> new LoopbackChannel();
             case fusd -> FusdChannel.open();
             case cuse -> CuseChannel.open();
-            case auto -> FusdChannel.available() ? FusdChannel.open() : CuseChannel.available() ? CuseChannel.open()
-                    : mount == null ? FuseChannel.open() : FuseChannel.open(mount);
+            case auto ->
+                FusdChannel.available()
+                        ? FusdChannel.open()
+                        : CuseChannel.available()
+                                ? CuseChannel.open()
+                                : mount == null ? FuseChannel.open() : FuseChannel.open(mount);
             case fuse -> mount == null ? FuseChannel.open() : FuseChannel.open(mount);
         };
     }

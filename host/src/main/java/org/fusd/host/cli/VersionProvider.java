@@ -15,8 +15,10 @@ public final class VersionProvider implements CommandLine.IVersionProvider {
                 p.load(in);
             }
         }
-        return new String[] {"fusd-host " + p.getProperty("version", "unknown"),
-            "Java " + Runtime.version() + ", GraalVM Polyglot " + polyglotVersion()};
+        return new String[] {
+            "fusd-host " + p.getProperty("version", "unknown"),
+            "Java " + Runtime.version() + ", GraalVM Polyglot " + polyglotVersion()
+        };
     }
 
     private static String polyglotVersion() {

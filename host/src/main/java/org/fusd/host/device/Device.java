@@ -51,8 +51,7 @@ public interface Device {
      * struct (see {@link IoctlMemory}). Channels call this one; a device that
      * only serves _IOC-encoded commands need not implement it.
      */
-    default void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, IoctlMemory memory,
-            Reply reply) {
+    default void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, IoctlMemory memory, Reply reply) {
         ioctl(file, cmd, arg, in, outSize, reply);
     }
 

@@ -8,8 +8,7 @@ public final class OpenFlags {
     public static final int O_RDWR = 02;
     public static final int O_NONBLOCK = 04000;
 
-    private OpenFlags() {
-    }
+    private OpenFlags() {}
 
     public static boolean nonBlocking(int flags) {
         return (flags & O_NONBLOCK) != 0;

@@ -11,6 +11,5 @@ public final class PollEvents {
     public static final int POLLRDNORM = 0x040;
     public static final int POLLWRNORM = 0x100;
 
-    private PollEvents() {
-    }
+    private PollEvents() {}
 }

@@ -15,6 +15,7 @@ public final class Deferred {
     /** The callback that deferred: "read", "write", "ioctl", ... */
     @HostAccess.Export
     public final String op;
+
     @HostAccess.Export
     public final ScriptFile file;
     /** read: the most bytes the caller takes; ioctl: the bytes it expects back; else 0. */

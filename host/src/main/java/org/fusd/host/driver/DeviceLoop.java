@@ -29,7 +29,7 @@ final class DeviceLoop implements Runnable {
     private static final boolean INLINE = !"false".equals(System.getProperty("fusd.inline"));
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();   // owner only
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>(); // owner only
     private final Consumer<Throwable> onCrash;
     private final Thread thread;
     private volatile boolean parked;
@@ -38,8 +38,9 @@ final class DeviceLoop implements Runnable {
     private volatile boolean loopWaiting;
     /** An inline caller changed the timers: the loop recomputes when to wake. */
     private volatile boolean timersChanged;
+
     private volatile boolean stopping;
-    private long nextTimerSeq;                                           // owner only
+    private long nextTimerSeq; // owner only
 
     DeviceLoop(String name, Consumer<Throwable> onCrash) {
         this.onCrash = onCrash;
@@ -62,14 +63,13 @@ final class DeviceLoop implements Runnable {
      */
     void execute(Runnable task) {
         Thread me = Thread.currentThread();
-        if (!INLINE || stopping || loopWaiting || me == thread || !tasks.isEmpty()
-                || !owner.compareAndSet(null, me)) {
+        if (!INLINE || stopping || loopWaiting || me == thread || !tasks.isEmpty() || !owner.compareAndSet(null, me)) {
             submit(task);
             return;
         }
         try {
             if (!tasks.isEmpty()) {
-                tasks.add(task);           // queued meanwhile: keep the order, the loop runs it
+                tasks.add(task); // queued meanwhile: keep the order, the loop runs it
             } else {
                 runSafely(task);
             }
@@ -102,10 +102,13 @@ final class DeviceLoop implements Runnable {
     /** A timer firing after delayMillis, then every periodMillis if that is > 0. Owner only; it fires on the loop thread. */
     Timer schedule(Runnable action, long delayMillis, long periodMillis) {
         if (Thread.currentThread() != thread) {
-            timersChanged = true;          // set inline: the loop may be parked until a later timer
+            timersChanged = true; // set inline: the loop may be parked until a later timer
         }
-        Timer t = new Timer(action, System.nanoTime() + Math.max(0, delayMillis) * 1_000_000L,
-                periodMillis > 0 ? Math.max(1, periodMillis) * 1_000_000L : 0, ++nextTimerSeq);
+        Timer t = new Timer(
+                action,
+                System.nanoTime() + Math.max(0, delayMillis) * 1_000_000L,
+                periodMillis > 0 ? Math.max(1, periodMillis) * 1_000_000L : 0,
+                ++nextTimerSeq);
         timers.add(t);
         return t;
     }
@@ -164,7 +167,7 @@ final class DeviceLoop implements Runnable {
                 if (spins < 200) {
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.parkNanos(this, 100_000);   // the leaving caller unparks us
+                    LockSupport.parkNanos(this, 100_000); // the leaving caller unparks us
                 }
             }
         } finally {

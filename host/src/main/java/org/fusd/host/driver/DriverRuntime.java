@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.EnvironmentAccess;
 import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.EnvironmentAccess;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotAccess;
 import org.graalvm.polyglot.io.FileSystem;
@@ -27,7 +27,8 @@ public final class DriverRuntime implements AutoCloseable {
 
     /** Script languages, by file extension. */
     public enum Language {
-        JS("js"), PYTHON("python");
+        JS("js"),
+        PYTHON("python");
 
         final String id;
 

@@ -11,8 +11,7 @@ import org.graalvm.polyglot.Value;
  * else, functions first, is refused with a TypeError-like message.
  */
 final class HostValues {
-    private HostValues() {
-    }
+    private HostValues() {}
 
     static Object toHost(Value v, StateObject.GuestBytes bytes, String where) {
         if (v == null || v.isNull()) {
@@ -132,5 +131,4 @@ final class HostValues {
         return new IllegalArgumentException("TypeError: state cannot hold a " + typeName(v) + " (at '" + where
                 + "'): use null, booleans, numbers, strings, bytes, lists and maps");
     }
-
 }

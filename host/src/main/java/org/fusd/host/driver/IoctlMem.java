@@ -31,7 +31,7 @@ public final class IoctlMem {
     private final ByteBuffer inData;
     private final List<long[]> needIn = new ArrayList<>();
     private final List<long[]> needOut = new ArrayList<>();
-    private final List<Object[]> writes = new ArrayList<>();   // {Integer offset, byte[] bytes}
+    private final List<Object[]> writes = new ArrayList<>(); // {Integer offset, byte[] bytes}
 
     /** memory null: a channel that passed only the encoded struct (in bytes, outSize). */
     IoctlMem(long arg, IoctlMemory memory, ByteBuffer in, int outSize, LoadedCode code) {
@@ -52,9 +52,12 @@ public final class IoctlMem {
     /** Thrown into the script by read() of memory not mapped yet; the call is retried or refused. */
     static final class NotMapped extends RuntimeException {
         NotMapped(long addr, int len) {
-            super("the caller's memory at 0x" + Long.toHexString(addr) + " (" + len
-                    + " bytes) is not mapped yet: fusd maps it and runs ioctl again (do not catch this)",
-                    null, false, false);
+            super(
+                    "the caller's memory at 0x" + Long.toHexString(addr) + " (" + len
+                            + " bytes) is not mapped yet: fusd maps it and runs ioctl again (do not catch this)",
+                    null,
+                    false,
+                    false);
         }
     }
 
@@ -185,10 +188,18 @@ public final class IoctlMem {
     String describeNeeds() {
         StringBuilder s = new StringBuilder();
         for (long[] r : needIn) {
-            s.append(s.length() == 0 ? "" : ", ").append("read 0x").append(Long.toHexString(r[0])).append('+').append(r[1]);
+            s.append(s.length() == 0 ? "" : ", ")
+                    .append("read 0x")
+                    .append(Long.toHexString(r[0]))
+                    .append('+')
+                    .append(r[1]);
         }
         for (long[] r : needOut) {
-            s.append(s.length() == 0 ? "" : ", ").append("write 0x").append(Long.toHexString(r[0])).append('+').append(r[1]);
+            s.append(s.length() == 0 ? "" : ", ")
+                    .append("write 0x")
+                    .append(Long.toHexString(r[0]))
+                    .append('+')
+                    .append(r[1]);
         }
         return s.toString();
     }

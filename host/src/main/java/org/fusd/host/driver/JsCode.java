@@ -77,7 +77,8 @@ final class JsCode extends LoadedCode {
                 },
               };
             })
-            """.formatted(String.join(", ", Errno.all().keySet().stream().map(n -> "'" + n + "'").toList()));
+            """.formatted(String.join(
+            ", ", Errno.all().keySet().stream().map(n -> "'" + n + "'").toList()));
 
     /** Reads of at most 16 bytes are copied through it. */
     private static final int READ_SCRATCH = 64;
@@ -111,8 +112,11 @@ final class JsCode extends LoadedCode {
         Source src;
         try {
             // from the file, so that relative imports resolve next to it; named by the path as given
-            src = Source.newBuilder("js", path.toAbsolutePath().toFile()).content(text).name(path.toString())
-                    .mimeType("application/javascript+module").build();
+            src = Source.newBuilder("js", path.toAbsolutePath().toFile())
+                    .content(text)
+                    .name(path.toString())
+                    .mimeType("application/javascript+module")
+                    .build();
         } catch (java.io.IOException e) {
             throw new ScriptLoadException(path + ": cannot read: " + e.getMessage());
         }

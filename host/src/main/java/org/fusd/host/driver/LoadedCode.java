@@ -24,6 +24,7 @@ abstract class LoadedCode implements AutoCloseable {
     int mode = 0666;
     /** Device number asked for (exports `major`, `minor`); 0 = any. Honoured by channels that make real nodes (cuse). */
     int major;
+
     int minor;
 
     LoadedCode(Path path, Context context) {
@@ -99,7 +100,8 @@ abstract class LoadedCode implements AutoCloseable {
             return null;
         }
         if (!f.canExecute()) {
-            throw new ScriptLoadException(path + ": `" + member + "` must be a function, not " + HostValues.typeName(f));
+            throw new ScriptLoadException(
+                    path + ": `" + member + "` must be a function, not " + HostValues.typeName(f));
         }
         return f;
     }

@@ -77,7 +77,8 @@ final class PyCode extends LoadedCode {
 
             def _fusd_export(n):
                 return globals().get(n)
-            """.formatted(String.join(", ", Errno.all().keySet().stream().map(n -> "'" + n + "'").toList()));
+            """.formatted(String.join(
+            ", ", Errno.all().keySet().stream().map(n -> "'" + n + "'").toList()));
 
     private final Value whereFn;
     private final Value bytesFn;
@@ -97,10 +98,14 @@ final class PyCode extends LoadedCode {
         context.eval(Source.newBuilder("python", PRELUDE, "fusd-prelude.py").buildLiteral());
         PyCode code = new PyCode(path, context, globals);
         Path dir = path.toAbsolutePath().normalize().getParent();
-        if (dir != null) {                  // modules next to the script can be imported; no .pyc written there
+        if (dir != null) { // modules next to the script can be imported; no .pyc written there
             globals.putMember("_fusd_dir", dir.toString());
-            context.eval(Source.newBuilder("python", "import sys as _fusd_sys\n_fusd_sys.dont_write_bytecode = True\n"
-                    + "_fusd_sys.path.insert(0, _fusd_dir)\ndel _fusd_sys, _fusd_dir\n", "fusd-path.py").buildLiteral());
+            context.eval(Source.newBuilder(
+                            "python",
+                            "import sys as _fusd_sys\n_fusd_sys.dont_write_bytecode = True\n"
+                                    + "_fusd_sys.path.insert(0, _fusd_dir)\ndel _fusd_sys, _fusd_dir\n",
+                            "fusd-path.py")
+                    .buildLiteral());
         }
         context.eval(Source.newBuilder("python", text, path.toString()).buildLiteral());
         Value export = globals.getMember("_fusd_export");

@@ -35,29 +35,30 @@ import org.graalvm.polyglot.proxy.ProxyObject;
  * {@link LoadedCode}, held in one field that {@link #reload()} swaps.
  */
 public final class ScriptDevice implements Device {
-    static final int DEFAULT_POLL_MASK = PollEvents.POLLIN | PollEvents.POLLOUT
-            | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM;
+    static final int DEFAULT_POLL_MASK =
+            PollEvents.POLLIN | PollEvents.POLLOUT | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM;
 
     private final DriverRuntime runtime;
     private final Path path;
     private final DeviceLoop loop;
     private final StateObject.GuestBytes guestBytes = b -> code().guestBytes(b);
     private final StateObject deviceState = new StateObject(guestBytes);
-    private final Map<Long, ScriptFile> files = new LinkedHashMap<>();      // loop thread only
+    private final Map<Long, ScriptFile> files = new LinkedHashMap<>(); // loop thread only
     private final java.util.Set<Call> pending = new java.util.LinkedHashSet<>(); // deferred calls; loop thread only
     private final java.util.List<DeviceNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private Bridge bridge;                                                 // the live code's; loop thread only
+    private Bridge bridge; // the live code's; loop thread only
     private volatile LoadedCode code;
     private volatile int version = 1;
-    private Call current;                                                  // loop thread only
-    private ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);            // loop thread only
+    private Call current; // loop thread only
+    private ByteBuffer scratch = ByteBuffer.allocate(64 * 1024); // loop thread only
     private final java.util.Set<Integer> warnedIoctls = new java.util.HashSet<>(); // loop thread only
 
     ScriptDevice(DriverRuntime runtime, Path path) {
         this.runtime = runtime;
         this.path = path;
-        this.loop = new DeviceLoop(path.getFileName().toString(), e -> runtime.log(
-                "fusd: " + path + ": internal error on the device thread: " + e));
+        this.loop = new DeviceLoop(
+                path.getFileName().toString(),
+                e -> runtime.log("fusd: " + path + ": internal error on the device thread: " + e));
     }
 
     /** Starts the device thread and evaluates the script on it. */
@@ -114,7 +115,7 @@ public final class ScriptDevice implements Device {
             bridge = fresh.bridge();
             version = previous + 1;
             java.util.List<Call> handed = handOver();
-            loop.submit(old::close);                // after the calls already waiting: they go first
+            loop.submit(old::close); // after the calls already waiting: they go first
             Value hook = code.reloadHook();
             if (hook != null) {
                 Object api = bridge.getMember("device");
@@ -124,7 +125,7 @@ public final class ScriptDevice implements Device {
                 c.run();
             }
             for (DeviceNode n : nodes) {
-                n.notifyPollers();                  // the new code may report another mask
+                n.notifyPollers(); // the new code may report another mask
             }
             return new Reloaded(version, oldName, newName, System.nanoTime() - t0);
         });
@@ -149,14 +150,14 @@ public final class ScriptDevice implements Device {
             collectDeferreds(f.state, kept, seen);
         }
         java.util.List<Call> handed = new java.util.ArrayList<>();
-        for (java.util.Iterator<Call> it = pending.iterator(); it.hasNext();) {
+        for (java.util.Iterator<Call> it = pending.iterator(); it.hasNext(); ) {
             Call c = it.next();
             if (c.deferredBy != null && kept.contains(c.deferredBy)) {
-                c.deferredBy.oncancel = null;       // a function of the closed context
+                c.deferredBy.oncancel = null; // a function of the closed context
                 continue;
             }
             if (c.deferredBy != null) {
-                c.deferredBy.done = true;           // superseded: nobody can reply to it any more
+                c.deferredBy.done = true; // superseded: nobody can reply to it any more
             }
             if (c.settled != null) {
                 c.settled[0] = true;
@@ -182,8 +183,7 @@ public final class ScriptDevice implements Device {
     }
 
     /** A freshly evaluated script and the host API (with its timers) it was given. */
-    private record Loaded(LoadedCode code, Bridge bridge) {
-    }
+    private record Loaded(LoadedCode code, Bridge bridge) {}
 
     private Loaded load() {
         String text;
@@ -196,9 +196,11 @@ public final class ScriptDevice implements Device {
         Context ctx = runtime.newContext(lang, path);
         Bridge b = new Bridge();
         try {
-            return new Loaded(lang == DriverRuntime.Language.JS
-                    ? JsCode.load(path, text, ctx, b)
-                    : PyCode.load(path, text, ctx, b), b);
+            return new Loaded(
+                    lang == DriverRuntime.Language.JS
+                            ? JsCode.load(path, text, ctx, b)
+                            : PyCode.load(path, text, ctx, b),
+                    b);
         } catch (PolyglotException e) {
             b.cancelTimers();
             String where = loadErrorWhere(e);
@@ -335,7 +337,7 @@ public final class ScriptDevice implements Device {
 
     @Override
     public void attach(DeviceNode node) {
-        nodes.add(node);                        // more than one after a rename: old opens stay on the old node
+        nodes.add(node); // more than one after a rename: old opens stay on the old node
     }
 
     @Override
@@ -366,8 +368,7 @@ public final class ScriptDevice implements Device {
     }
 
     @Override
-    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, IoctlMemory memory,
-            Reply reply) {
+    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, IoctlMemory memory, Reply reply) {
         Call c = new Call(this, Op.IOCTL, file, reply);
         c.cmd = cmd;
         c.offset = arg;
@@ -411,11 +412,11 @@ public final class ScriptDevice implements Device {
         long offset;
         ByteBuffer data;
         IoctlMemory memory;
-        IoctlMem mem;                       // the script's view of memory (ioctl)
+        IoctlMem mem; // the script's view of memory (ioctl)
         boolean deferred;
         boolean failed;
-        Deferred deferredBy;                // while pending: the Deferred the script holds
-        boolean[] settled;                  // while pending: the promise's settled flag
+        Deferred deferredBy; // while pending: the Deferred the script holds
+        boolean[] settled; // while pending: the promise's settled flag
 
         Call(ScriptDevice device, Op op, OpenFile file, Reply reply) {
             this.device = device;
@@ -436,7 +437,7 @@ public final class ScriptDevice implements Device {
 
     private void dispatch(Call c) {
         if (c.reply.isDone()) {
-            return;                         // interrupted while queued
+            return; // interrupted while queued
         }
         ScriptFile sf = fileOf(c);
         LoadedCode lc = code;
@@ -464,13 +465,13 @@ public final class ScriptDevice implements Device {
         }
         current = null;
         if (c.op == Op.READ) {
-            if (lc.readScratch() != null && result.isNumber()) {   // the bytes are already in the scratch buffer
+            if (lc.readScratch() != null && result.isNumber()) { // the bytes are already in the scratch buffer
                 ByteBuffer b = lc.readScratch();
                 b.clear().limit(result.asInt());
                 c.reply.data(b);
                 return;
             }
-            if (result.hasBufferElements()) {   // an ArrayBuffer, bytes: never a promise; one bulk copy
+            if (result.hasBufferElements()) { // an ArrayBuffer, bytes: never a promise; one bulk copy
                 try {
                     replyBuffer(c, result);
                 } catch (PolyglotException e) {
@@ -479,11 +480,11 @@ public final class ScriptDevice implements Device {
                 return;
             }
             if (lc.readScratch() != null) {
-                result = result.getArrayElement(0);   // not bytes: boxed, as the script returned it
+                result = result.getArrayElement(0); // not bytes: boxed, as the script returned it
             }
         }
         if (result.isHostObject() && result.asHostObject() instanceof Deferred d && d.call == c) {
-            return;                         // answered later through d
+            return; // answered later through d
         }
         if (lc.isPromise(result)) {
             deferPromise(c, sf, result);
@@ -526,12 +527,12 @@ public final class ScriptDevice implements Device {
     private Object ioctlArg(Call c, LoadedCode lc) {
         int dir = (c.cmd >>> 30) & 3;
         if ((dir & 1) != 0 && c.data != null) {
-            return lc.guestData(c.data);    // _IOW, _IOWR: the bytes the caller passed
+            return lc.guestData(c.data); // _IOW, _IOWR: the bytes the caller passed
         }
         if (dir == 2) {
-            return null;                    // _IOR: nothing comes in
+            return null; // _IOR: nothing comes in
         }
-        return c.offset;                    // _IO or unencoded: the raw argument
+        return c.offset; // _IO or unencoded: the raw argument
     }
 
     /** Forgets a file after its release, or after an open that failed. */
@@ -547,7 +548,8 @@ public final class ScriptDevice implements Device {
     Deferred defer(ScriptFile sf) {
         Call c = current;
         if (c == null || !loop.inLoop()) {
-            throw new IllegalStateException("defer() can only be called inside a callback, for the call being answered");
+            throw new IllegalStateException(
+                    "defer() can only be called inside a callback, for the call being answered");
         }
         if (c.file != sf.file) {
             throw new IllegalStateException("defer() must be called on the file of the current call");
@@ -595,7 +597,7 @@ public final class ScriptDevice implements Device {
     /** Remembers a deferred call until it is answered (a reload hands it over). */
     private void track(Call c) {
         if (pending.size() >= 256) {
-            pending.removeIf(p -> p.reply.isDone());    // interrupted calls never reach afterReply
+            pending.removeIf(p -> p.reply.isDone()); // interrupted calls never reach afterReply
         }
         pending.add(c);
     }
@@ -679,9 +681,12 @@ public final class ScriptDevice implements Device {
             wrongType(c, v, "bytes (a string, Uint8Array, ArrayBuffer, bytes or bytearray)");
             return;
         }
-        if (b != scratch && b.hasArray() && b.capacity() > scratch.capacity() && b.array().length == b.capacity()
+        if (b != scratch
+                && b.hasArray()
+                && b.capacity() > scratch.capacity()
+                && b.array().length == b.capacity()
                 && !v.isString()) {
-            scratch = b;                    // keep the grown buffer for next time
+            scratch = b; // keep the grown buffer for next time
         }
         if (b.remaining() > c.size) {
             b.limit(b.position() + c.size);
@@ -712,7 +717,8 @@ public final class ScriptDevice implements Device {
             return true;
         }
         if (warnedIoctls.add(c.cmd)) {
-            runtime.log("fusd: " + code.name + ": ioctl 0x" + Integer.toHexString(c.cmd) + " needs caller memory beyond "
+            runtime.log("fusd: " + code.name + ": ioctl 0x" + Integer.toHexString(c.cmd)
+                    + " needs caller memory beyond "
                     + "its encoded argument (" + m.describeNeeds() + "); this channel passes only the _IOC-encoded "
                     + "struct (restricted ioctls), so the caller gets ENOTTY: serve the device with --channel cuse");
         }
@@ -740,8 +746,12 @@ public final class ScriptDevice implements Device {
         }
         int result = 0;
         Value out = v;
-        if (!v.isString() && !v.hasBufferElements() && !HostValues.isTypedArray(v) && v.hasArrayElements()
-                && v.getArraySize() == 2 && isInt(v.getArrayElement(0))) {
+        if (!v.isString()
+                && !v.hasBufferElements()
+                && !HostValues.isTypedArray(v)
+                && v.hasArrayElements()
+                && v.getArraySize() == 2
+                && isInt(v.getArrayElement(0))) {
             result = v.getArrayElement(0).asInt();
             out = v.getArrayElement(1);
         }
@@ -853,8 +863,8 @@ public final class ScriptDevice implements Device {
     // ---- what scripts reach: device, timers ----
 
     private final class Bridge implements ProxyObject {
-        private final Map<Long, DeviceLoop.Timer> timers = new HashMap<>();     // loop thread only
-        private long nextTimerId;                                              // loop thread only
+        private final Map<Long, DeviceLoop.Timer> timers = new HashMap<>(); // loop thread only
+        private long nextTimerId; // loop thread only
         private final Object device = new DeviceApi();
         private final ProxyExecutable setTimer = this::setTimer;
         private final ProxyExecutable clearTimer = args -> {
@@ -885,12 +895,15 @@ public final class ScriptDevice implements Device {
                 args[i] = a[3].getArrayElement(i);
             }
             long id = ++nextTimerId;
-            DeviceLoop.Timer t = loop.schedule(() -> {
-                if (!repeat) {
-                    timers.remove(id);
-                }
-                runGuarded(repeat ? "setInterval" : "setTimeout", () -> fn.execute(args));
-            }, ms, repeat ? ms : 0);
+            DeviceLoop.Timer t = loop.schedule(
+                    () -> {
+                        if (!repeat) {
+                            timers.remove(id);
+                        }
+                        runGuarded(repeat ? "setInterval" : "setTimeout", () -> fn.execute(args));
+                    },
+                    ms,
+                    repeat ? ms : 0);
             timers.put(id, t);
             return id;
         }
@@ -960,5 +973,4 @@ public final class ScriptDevice implements Device {
             throw new UnsupportedOperationException("TypeError: device." + key + " is read-only; use device.state");
         }
     }
-
 }

@@ -25,7 +25,7 @@ import org.graalvm.polyglot.io.FileSystem;
  */
 final class ScriptDirFileSystem implements FileSystem {
     private final FileSystem delegate = FileSystem.newReadOnlyFileSystem(FileSystem.newDefaultFileSystem());
-    private volatile Path root;             // absolute, normalized, real; null: nothing readable
+    private volatile Path root; // absolute, normalized, real; null: nothing readable
 
     /** Lets the script read dir and what is under it. */
     void setRoot(Path dir) {
@@ -49,7 +49,7 @@ final class ScriptDirFileSystem implements FileSystem {
                     return p;
                 }
             } catch (IOException e) {
-                return p;                   // does not exist (yet): the delegate reports it
+                return p; // does not exist (yet): the delegate reports it
             }
         }
         throw new SecurityException("access to " + abs + " denied: a driver reads only files in its own directory ("

@@ -12,17 +12,22 @@ import org.graalvm.polyglot.HostAccess;
 public final class ScriptFile {
     @HostAccess.Export
     public final StateObject state;
+
     @HostAccess.Export
     public final long id;
+
     @HostAccess.Export
     public final int pid;
+
     @HostAccess.Export
     public final int uid;
+
     @HostAccess.Export
     public final int gid;
     /** open(2) flags as of this call (fcntl can change O_NONBLOCK). */
     @HostAccess.Export
     public int flags;
+
     @HostAccess.Export
     public boolean nonblock;
 

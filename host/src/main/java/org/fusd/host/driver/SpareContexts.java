@@ -57,7 +57,7 @@ final class SpareContexts implements AutoCloseable {
                 c = build.apply(lang);
                 c.initialize(lang.id);
             } catch (RuntimeException e) {
-                return;                     // the next reload builds its own and reports what is wrong
+                return; // the next reload builds its own and reports what is wrong
             }
             synchronized (this) {
                 if (closed || ready.containsKey(lang)) {

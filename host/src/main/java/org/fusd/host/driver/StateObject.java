@@ -98,20 +98,24 @@ public final class StateObject implements ProxyObject, ProxyHashMap {
             @Override
             public Object getNext() {
                 var e = it.next();
-                return new StateList(bytes, java.util.List.of(e.getKey(), e.getValue() == null ? NullMarker.NULL : e.getValue()));
+                return new StateList(
+                        bytes, java.util.List.of(e.getKey(), e.getValue() == null ? NullMarker.NULL : e.getValue()));
             }
         };
     }
 
     private static String keyOf(Value key) {
         if (!key.isString()) {
-            throw new IllegalArgumentException("TypeError: state keys must be strings, not " + HostValues.typeName(key));
+            throw new IllegalArgumentException(
+                    "TypeError: state keys must be strings, not " + HostValues.typeName(key));
         }
         return key.asString();
     }
 
     /** Stands in for a null element when building a list from Java's List.of (which refuses null). */
-    enum NullMarker { NULL }
+    enum NullMarker {
+        NULL
+    }
 
     /** How stored bytes are handed back to the script in its own language's type. */
     interface GuestBytes {

@@ -61,8 +61,8 @@ public final class FileOps {
             return;
         }
         OpenFile file = new OpenFile(req.caller(), req.u32(0));
-        FuseReply reply = new FuseReply(req.session, req.unique, FuseReply.Kind.OPEN, 0,
-                new FuseReply.OpenCompletion() {
+        FuseReply reply =
+                new FuseReply(req.session, req.unique, FuseReply.Kind.OPEN, 0, new FuseReply.OpenCompletion() {
                     @Override
                     public long opened() {
                         FileHandle h = handles.add(file, slot);
@@ -136,7 +136,7 @@ public final class FileOps {
             // CUSE: the device may ask for more of the caller's memory (FUSE_IOCTL_RETRY rounds).
             mem = IoctlCall.unrestricted(req, ioctlRounds, h.fh, cmd, arg, inSize, outSize);
             if (mem == null) {
-                return;                     // answered: a retry for the encoded struct, or an error
+                return; // answered: a retry for the encoded struct, or an error
             }
         } else {
             // _IO commands and unencoded numbers arrive with no data and the raw arg;

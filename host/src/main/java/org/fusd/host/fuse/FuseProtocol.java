@@ -88,6 +88,7 @@ public final class FuseProtocol {
 
     /** Largest WRITE payload we accept; a request buffer holds it plus headers. */
     public static final int MAX_WRITE = 1 << 20;
+
     public static final int REQUEST_BUFFER = MAX_WRITE + 4096;
 
     // ioctl command encoding (asm-generic).
@@ -103,6 +104,5 @@ public final class FuseProtocol {
         return (cmd >>> 16) & 0x3fff;
     }
 
-    private FuseProtocol() {
-    }
+    private FuseProtocol() {}
 }

@@ -13,7 +13,14 @@ import org.fusd.host.device.Reply;
  */
 public final class FuseReply implements Reply {
     /** What the request was, hence how a success is encoded. */
-    public enum Kind { OPEN, READ, WRITE, IOCTL, POLL, PLAIN }
+    public enum Kind {
+        OPEN,
+        READ,
+        WRITE,
+        IOCTL,
+        POLL,
+        PLAIN
+    }
 
     private static final VarHandle STATE;
     private static final VarHandle LENT;
@@ -34,10 +41,13 @@ public final class FuseReply implements Reply {
     private final int maxSize;
     private final OpenCompletion open;
     volatile boolean registered;
+
     @SuppressWarnings("unused")
     private volatile int state;
+
     @SuppressWarnings("unused")
     private volatile FuseRequest.Buffer lent;
+
     private volatile boolean interrupted;
     private volatile Runnable onInterrupt;
 

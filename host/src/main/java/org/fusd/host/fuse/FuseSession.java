@@ -53,8 +53,7 @@ public final class FuseSession {
     /** Adds the rows every session answers the same way: INTERRUPT, FORGET, BATCH_FORGET, DESTROY. */
     public void addCommonRows(OpTable t, ForgetListener forgets) {
         t.add(FuseProtocol.INTERRUPT, "INTERRUPT", FuseProtocol.INTERRUPT_IN, this::interrupt);
-        t.add(FuseProtocol.FORGET, "FORGET", FuseProtocol.FORGET_IN,
-                r -> forgets.forget(r.nodeid, r.u64(0)));
+        t.add(FuseProtocol.FORGET, "FORGET", FuseProtocol.FORGET_IN, r -> forgets.forget(r.nodeid, r.u64(0)));
         t.add(FuseProtocol.BATCH_FORGET, "BATCH_FORGET", FuseProtocol.BATCH_FORGET_IN, r -> {
             int count = r.u32(0);
             int max = (r.bodyLength() - 8) / 16;
@@ -167,8 +166,11 @@ public final class FuseSession {
             replyError(req.unique, Errno.ENOSYS.number());
             return;
         }
-        if (stopping && req.opcode != FuseProtocol.FORGET && req.opcode != FuseProtocol.BATCH_FORGET
-                && req.opcode != FuseProtocol.INTERRUPT && req.opcode != FuseProtocol.DESTROY) {
+        if (stopping
+                && req.opcode != FuseProtocol.FORGET
+                && req.opcode != FuseProtocol.BATCH_FORGET
+                && req.opcode != FuseProtocol.INTERRUPT
+                && req.opcode != FuseProtocol.DESTROY) {
             replyError(req.unique, Errno.ENODEV.number());
             return;
         }

@@ -49,7 +49,14 @@ public final class IoctlCall implements IoctlMemory {
     private final int outSize;
     private FuseReply reply;
 
-    private IoctlCall(boolean unrestricted, Rounds rounds, Rounds.Key key, int cmd, long arg, long[] in, long[] out,
+    private IoctlCall(
+            boolean unrestricted,
+            Rounds rounds,
+            Rounds.Key key,
+            int cmd,
+            long arg,
+            long[] in,
+            long[] out,
             ByteBuffer inData) {
         this.unrestricted = unrestricted;
         this.rounds = rounds;
@@ -74,8 +81,7 @@ public final class IoctlCall implements IoctlMemory {
      * this method answered the request itself (a first RETRY for the encoded
      * struct, or EIO for a round we cannot place).
      */
-    static IoctlCall unrestricted(FuseRequest req, Rounds rounds, long fh, int cmd, long arg, int inSize,
-            int outSize) {
+    static IoctlCall unrestricted(FuseRequest req, Rounds rounds, long fh, int cmd, long arg, int inSize, int outSize) {
         Rounds.Key key = new Rounds.Key(fh, req.pid);
         Rounds.Round r = rounds.take(key);
         if (r != null && r.cmd == cmd && r.arg == arg && total(r.in) == inSize && total(r.out) == outSize) {
@@ -107,7 +113,8 @@ public final class IoctlCall implements IoctlMemory {
 
     /** What the device's ioctl() gets as {@code in}: the encoded struct's bytes for _IOW/_IOWR, else empty. */
     ByteBuffer structIn() {
-        int n = (FuseProtocol.iocDir(cmd) & FuseProtocol.IOC_WRITE) == 0 ? 0
+        int n = (FuseProtocol.iocDir(cmd) & FuseProtocol.IOC_WRITE) == 0
+                ? 0
                 : unrestricted ? Math.min(FuseProtocol.iocSize(cmd), inData.remaining()) : inData.remaining();
         return inData.slice(0, n).order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -153,7 +160,8 @@ public final class IoctlCall implements IoctlMemory {
         }
         String bad = check(wantIn, wantOut);
         if (bad != null) {
-            System.err.println("fusd: ioctl 0x" + Integer.toHexString(cmd) + ": cannot map the memory asked for: " + bad);
+            System.err.println(
+                    "fusd: ioctl 0x" + Integer.toHexString(cmd) + ": cannot map the memory asked for: " + bad);
             reply.error(bad.startsWith("more than") ? Errno.ENOMEM : Errno.EINVAL);
             return;
         }
@@ -231,11 +239,9 @@ public final class IoctlCall implements IoctlMemory {
 
     /** Regions asked for by a RETRY, until the repeated request takes them. Keyed by fh and calling thread. */
     public static final class Rounds {
-        record Key(long fh, int tid) {
-        }
+        record Key(long fh, int tid) {}
 
-        record Round(int cmd, long arg, long[] in, long[] out) {
-        }
+        record Round(int cmd, long arg, long[] in, long[] out) {}
 
         private final ConcurrentHashMap<Key, Round> asked = new ConcurrentHashMap<>();
 

@@ -37,8 +37,7 @@ public final class Libc {
         Native.register(Libc.class, NativeLibrary.getInstance("c"));
     }
 
-    private Libc() {
-    }
+    private Libc() {}
 
     public static native long read(int fd, long buf, long count) throws LastErrorException;
 
@@ -78,8 +77,7 @@ public final class Libc {
 
         long recv(int fd, Pointer buf, long len, int flags) throws LastErrorException;
 
-        int posix_spawnp(int[] pid, String file, Pointer fileActions, Pointer attr, String[] argv,
-                String[] envp);
+        int posix_spawnp(int[] pid, String file, Pointer fileActions, Pointer attr, String[] argv, String[] envp);
 
         int waitpid(int pid, int[] status, int options);
 

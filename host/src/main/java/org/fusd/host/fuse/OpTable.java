@@ -15,8 +15,7 @@ public final class OpTable {
         void handle(FuseRequest request);
     }
 
-    public record Op(int opcode, String name, int minBody, Handler handler) {
-    }
+    public record Op(int opcode, String name, int minBody, Handler handler) {}
 
     private final Op[] rows = new Op[64];
     private Op cuseInit;

@@ -21,15 +21,15 @@ import java.util.regex.Pattern;
  * only means one more file is watched.
  */
 public final class Dependencies {
-    private static final Pattern JS_IMPORT = Pattern.compile(
-            "(?:\\bimport|\\bexport)\\s*(?:[^'\";]*?\\bfrom\\s*)?\\(?\\s*['\"](\\.{1,2}/[^'\"]+)['\"]");
+    private static final Pattern JS_IMPORT =
+            Pattern.compile("(?:\\bimport|\\bexport)\\s*(?:[^'\";]*?\\bfrom\\s*)?\\(?\\s*['\"](\\.{1,2}/[^'\"]+)['\"]");
     private static final Pattern PY_IMPORT = Pattern.compile(
-            "^[ \\t]*import[ \\t]+([\\w.]+(?:[ \\t]+as[ \\t]+\\w+)?(?:[ \\t]*,[ \\t]*[\\w.]+(?:[ \\t]+as[ \\t]+\\w+)?)*)", Pattern.MULTILINE);
+            "^[ \\t]*import[ \\t]+([\\w.]+(?:[ \\t]+as[ \\t]+\\w+)?(?:[ \\t]*,[ \\t]*[\\w.]+(?:[ \\t]+as[ \\t]+\\w+)?)*)",
+            Pattern.MULTILINE);
     private static final Pattern PY_FROM = Pattern.compile(
             "^[ \\t]*from[ \\t]+(\\.*)([\\w.]*)[ \\t]+import[ \\t]+\\(?[ \\t]*([\\w \\t,]+)", Pattern.MULTILINE);
 
-    private Dependencies() {
-    }
+    private Dependencies() {}
 
     /** script (normalized, absolute) and every local file it imports, transitively. */
     public static Set<Path> of(Path script) {
@@ -46,7 +46,7 @@ public final class Dependencies {
             try {
                 text = Files.readString(p, StandardCharsets.UTF_8);
             } catch (IOException | RuntimeException e) {
-                continue;                   // missing or unreadable: still watched, so its return is seen
+                continue; // missing or unreadable: still watched, so its return is seen
             }
             String n = p.getFileName().toString();
             if (n.endsWith(".py")) {
@@ -87,10 +87,10 @@ public final class Dependencies {
             if (!mod.isEmpty()) {
                 Path pkg = module(base, mod, todo);
                 if (pkg != null && Files.isDirectory(pkg)) {
-                    names(pkg, m.group(3), todo);   // from pkg import submodule
+                    names(pkg, m.group(3), todo); // from pkg import submodule
                 }
             } else if (!dots.isEmpty()) {
-                names(base, m.group(3), todo);      // from . import sibling
+                names(base, m.group(3), todo); // from . import sibling
             }
         }
     }

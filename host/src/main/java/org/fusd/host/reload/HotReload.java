@@ -46,7 +46,7 @@ public final class HotReload implements AutoCloseable {
         final Path path;
         final ScriptDevice device;
         final Device served;
-        byte[] digest;                      // of the files last loaded; reload thread only
+        byte[] digest; // of the files last loaded; reload thread only
 
         Script(Path path, ScriptDevice device, Device served) {
             this.path = path;
@@ -108,7 +108,7 @@ public final class HotReload implements AutoCloseable {
     public boolean reloadOnSighup() {
         try {
             sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloadAllAsync());
-            if (before == sun.misc.SignalHandler.SIG_IGN) {    // the JVM keeps an inherited "ignore" (nohup)
+            if (before == sun.misc.SignalHandler.SIG_IGN) { // the JVM keeps an inherited "ignore" (nohup)
                 err.accept("fusd: SIGHUP is ignored in this process (started under nohup?), so it cannot reload;"
                         + " edit the scripts to reload them");
                 return false;
@@ -130,7 +130,9 @@ public final class HotReload implements AutoCloseable {
      * the new code failed to load (the failure is printed; the old code serves).
      */
     public ScriptDevice.Reloaded reload(ScriptDevice device) {
-        Script s = scripts.stream().filter(x -> x.device == device).findFirst()
+        Script s = scripts.stream()
+                .filter(x -> x.device == device)
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("not managed: " + device.name()));
         try {
             return CompletableFuture.supplyAsync(() -> reload(s), worker).get();
@@ -146,13 +148,13 @@ public final class HotReload implements AutoCloseable {
     private void changed(Script s) {
         try {
             if (!Files.isRegularFile(s.path) || Files.size(s.path) == 0) {
-                return;                     // being replaced or truncated: its next event brings it back
+                return; // being replaced or truncated: its next event brings it back
             }
         } catch (IOException e) {
             return;
         }
         if (Arrays.equals(digest(Dependencies.of(s.path)), s.digest)) {
-            return;                         // touched or saved unchanged
+            return; // touched or saved unchanged
         }
         reload(s);
     }
@@ -167,7 +169,7 @@ public final class HotReload implements AutoCloseable {
         try {
             r = s.device.reload();
         } catch (ScriptLoadException e) {
-            s.digest = d;                   // do not retry the same broken text; the next save will
+            s.digest = d; // do not retry the same broken text; the next save will
             err.accept("fusd: reload of " + s.path + " failed; " + name + " v" + before + " keeps serving: "
                     + e.getMessage());
             rewatch(s, files);

@@ -65,8 +65,13 @@ public final class ScriptWatcher implements AutoCloseable {
         for (Path p : abs) {
             Path dir = p.getParent();
             if (dir != null && !dirs.containsKey(dir)) {
-                dirs.put(dir, dir.register(service, StandardWatchEventKinds.ENTRY_CREATE,
-                        StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE));
+                dirs.put(
+                        dir,
+                        dir.register(
+                                service,
+                                StandardWatchEventKinds.ENTRY_CREATE,
+                                StandardWatchEventKinds.ENTRY_MODIFY,
+                                StandardWatchEventKinds.ENTRY_DELETE));
             }
         }
         dropUnusedDirs();
@@ -121,7 +126,8 @@ public final class ScriptWatcher implements AutoCloseable {
     /** file changed (null: something in dir, events were lost): restart the quiet time of its keys. */
     private synchronized void changedIn(Path dir, Path file) {
         for (Map.Entry<Object, Set<Path>> e : files.entrySet()) {
-            boolean hit = file != null ? e.getValue().contains(file)
+            boolean hit = file != null
+                    ? e.getValue().contains(file)
                     : e.getValue().stream().anyMatch(p -> dir.equals(p.getParent()));
             if (hit) {
                 bump(e.getKey());

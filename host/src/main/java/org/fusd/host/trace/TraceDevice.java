@@ -49,7 +49,6 @@ public final class TraceDevice implements Device {
         inner.attach(node);
     }
 
-
     @Override
     public void open(OpenFile file, Reply reply) {
         inner.open(file, wrap(reply, file, "open", "flags=0" + Integer.toOctalString(file.flags())));
@@ -62,22 +61,54 @@ public final class TraceDevice implements Device {
 
     @Override
     public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
-        inner.write(file, data, offset, wrap(reply, file, "write", "len=" + data.remaining() + " off=" + offset
-                + " " + preview(data)));
+        inner.write(
+                file,
+                data,
+                offset,
+                wrap(reply, file, "write", "len=" + data.remaining() + " off=" + offset + " " + preview(data)));
     }
 
     @Override
     public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
-        inner.ioctl(file, cmd, arg, in, outSize, wrap(reply, file, "ioctl",
-                String.format("cmd=0x%08x arg=0x%x in=%d out=%d", cmd, arg, in == null ? 0 : in.remaining(), outSize)));
+        inner.ioctl(
+                file,
+                cmd,
+                arg,
+                in,
+                outSize,
+                wrap(
+                        reply,
+                        file,
+                        "ioctl",
+                        String.format(
+                                "cmd=0x%08x arg=0x%x in=%d out=%d",
+                                cmd, arg, in == null ? 0 : in.remaining(), outSize)));
     }
 
     @Override
-    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize,
-            org.fusd.host.device.IoctlMemory memory, Reply reply) {
+    public void ioctl(
+            OpenFile file,
+            int cmd,
+            long arg,
+            ByteBuffer in,
+            int outSize,
+            org.fusd.host.device.IoctlMemory memory,
+            Reply reply) {
         // A retry (more caller memory asked for) goes to the channel directly and is not traced.
-        inner.ioctl(file, cmd, arg, in, outSize, memory, wrap(reply, file, "ioctl",
-                String.format("cmd=0x%08x arg=0x%x in=%d out=%d", cmd, arg, in == null ? 0 : in.remaining(), outSize)));
+        inner.ioctl(
+                file,
+                cmd,
+                arg,
+                in,
+                outSize,
+                memory,
+                wrap(
+                        reply,
+                        file,
+                        "ioctl",
+                        String.format(
+                                "cmd=0x%08x arg=0x%x in=%d out=%d",
+                                cmd, arg, in == null ? 0 : in.remaining(), outSize)));
     }
 
     @Override
@@ -178,8 +209,8 @@ public final class TraceDevice implements Device {
         public void onInterrupt(Runnable action) {
             inner.onInterrupt(() -> {
                 long us = (System.nanoTime() - start) / 1000;
-                out.println("trace " + name() + " " + op + " pid=" + file.opener().pid()
-                        + (args.isEmpty() ? "" : " " + args) + " -> interrupted (" + us + " us)");
+                out.println("trace " + name() + " " + op + " pid="
+                        + file.opener().pid() + (args.isEmpty() ? "" : " " + args) + " -> interrupted (" + us + " us)");
                 action.run();
             });
         }

@@ -54,8 +54,16 @@ class MainTest {
 
     @Test
     void loadFailuresAre3() throws Exception {
-        assertEquals(Main.EXIT_LOAD, run(new StringWriter(), "run", "--channel", "loopback", dir.resolve("missing.js").toString()));
-        Path bad = Files.writeString(dir.resolve("bad.js"), "export const name = \"x\";\nexport function read() { return 1 +* 2; }\n");
+        assertEquals(
+                Main.EXIT_LOAD,
+                run(
+                        new StringWriter(),
+                        "run",
+                        "--channel",
+                        "loopback",
+                        dir.resolve("missing.js").toString()));
+        Path bad = Files.writeString(
+                dir.resolve("bad.js"), "export const name = \"x\";\nexport function read() { return 1 +* 2; }\n");
         assertEquals(Main.EXIT_LOAD, run(new StringWriter(), "run", "--channel", "loopback", bad.toString()));
     }
 
@@ -64,11 +72,21 @@ class MainTest {
     void loadFailureOnTheFuseChannelLeavesNoMount() throws Exception {
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
         Path bad = Files.writeString(dir.resolve("bad.js"), "export const name = \"x\";\nthrow new Error('no');\n");
-        String err = stderrOf(() -> assertEquals(Main.EXIT_LOAD, run(new StringWriter(), "run", "--channel", "fuse",
-                "--mount", mnt.toString(), "--no-watch", bad.toString())));
+        String err = stderrOf(() -> assertEquals(
+                Main.EXIT_LOAD,
+                run(
+                        new StringWriter(),
+                        "run",
+                        "--channel",
+                        "fuse",
+                        "--mount",
+                        mnt.toString(),
+                        "--no-watch",
+                        bad.toString())));
         assertTrue(err.contains(bad + ":2"), err);
         String want = " " + mnt.toAbsolutePath() + " ";
-        assertFalse(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(want)),
+        assertFalse(
+                Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(want)),
                 "still mounted: " + mnt);
     }
 
@@ -76,9 +94,19 @@ class MainTest {
     void aChannelThatCannotStartIs1() throws Exception {
         Path ok = Files.writeString(dir.resolve("ok.js"), "export const name = \"ok\";\n");
         Path notADirectory = Files.writeString(dir.resolve("file"), "");
-        String err = stderrOf(() -> assertEquals(Main.EXIT_FAILURE, run(new StringWriter(), "run", "--channel", "fuse",
-                "--mount", notADirectory.toString(), "--no-watch", ok.toString())));
-        assertTrue(err.contains("cannot start the fuse channel: " + notADirectory + ": exists and is not a directory"),
+        String err = stderrOf(() -> assertEquals(
+                Main.EXIT_FAILURE,
+                run(
+                        new StringWriter(),
+                        "run",
+                        "--channel",
+                        "fuse",
+                        "--mount",
+                        notADirectory.toString(),
+                        "--no-watch",
+                        ok.toString())));
+        assertTrue(
+                err.contains("cannot start the fuse channel: " + notADirectory + ": exists and is not a directory"),
                 err);
     }
 }

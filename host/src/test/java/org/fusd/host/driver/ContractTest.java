@@ -175,7 +175,7 @@ class ContractTest {
     void javascript() throws Exception {
         contract("js", "contract.js", 5);
         try (LoopbackFile f = open("js")) {
-            assertEquals(Errno.EBUSY, errnoOf(f, 14));           // a rejected promise with an Errno
+            assertEquals(Errno.EBUSY, errnoOf(f, 14)); // a rejected promise with an Errno
         }
     }
 
@@ -191,7 +191,9 @@ class ContractTest {
             ScriptFile sf = (ScriptFile) f.openFile().state();
             assertArrayEquals(new byte[] {1, 2, 3}, (byte[]) sf.state.get("b"));
             StateObject m = (StateObject) sf.state.get("m");
-            assertEquals(java.util.Arrays.asList(1, "two", null), new java.util.ArrayList<>(((StateList) m.get("x")).snapshot()));
+            assertEquals(
+                    java.util.Arrays.asList(1, "two", null),
+                    new java.util.ArrayList<>(((StateList) m.get("x")).snapshot()));
         }
     }
 }

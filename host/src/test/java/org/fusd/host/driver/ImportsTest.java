@@ -30,7 +30,8 @@ class ImportsTest {
     void jsImportsSiblingModules() throws Exception {
         Files.createDirectories(dir.resolve("lib"));
         Harness.write(dir, "lib/util.js", "export const twice = (s) => s + s;\n");
-        Harness.write(dir, "lib.mjs", "import { twice } from './lib/util.js';\nexport const greeting = twice('hi ');\n");
+        Harness.write(
+                dir, "lib.mjs", "import { twice } from './lib/util.js';\nexport const greeting = twice('hi ');\n");
         try (Harness h = new Harness()) {
             h.serve(dir, "imp.js", """
                     import { greeting } from "./lib.mjs";
@@ -82,7 +83,8 @@ class ImportsTest {
             String msg = assertThrows(ScriptLoadException.class, () -> h.serve(sub, "out.js", """
                     import { secret } from "../outside.mjs";
                     export const name = "out-js";
-                    """)).getMessage();
+                    """))
+                    .getMessage();
             assertTrue(msg.contains("outside.mjs") && msg.contains("denied") && msg.contains("--allow-io"), msg);
         }
     }
@@ -96,7 +98,8 @@ class ImportsTest {
             String msg = assertThrows(ScriptLoadException.class, () -> h.serve(sub, "ln.js", """
                     import { secret } from "./link.mjs";
                     export const name = "ln-js";
-                    """)).getMessage();
+                    """))
+                    .getMessage();
             assertTrue(msg.contains("denied"), msg);
         }
     }

@@ -19,13 +19,15 @@ class LoadErrorsTest {
     Path dir;
 
     private String loadError(Harness h, String file, String text) {
-        return assertThrows(ScriptLoadException.class, () -> h.serve(dir, file, text)).getMessage();
+        return assertThrows(ScriptLoadException.class, () -> h.serve(dir, file, text))
+                .getMessage();
     }
 
     @Test
     void javascriptLoadErrors() {
         try (Harness h = new Harness()) {
-            String m = loadError(h, "syntax.js", "export const name = \"x\";\nexport function read() { return 1 +* 2; }\n");
+            String m = loadError(
+                    h, "syntax.js", "export const name = \"x\";\nexport function read() { return 1 +* 2; }\n");
             assertTrue(m.contains("syntax.js:2") && m.contains("SyntaxError"), m);
             m = loadError(h, "top.js", "export const name = \"x\";\n\nthrow new Error(\"boom at load\");\n");
             assertTrue(m.contains("top.js:3") && m.contains("boom at load"), m);
@@ -80,23 +82,36 @@ class LoadErrorsTest {
     void missingCallbacksAnswerLikeAKernelDriver() throws Exception {
         try (Harness h = new Harness()) {
             h.serve(dir, "empty.js", "export const name = \"empty\";\n");
-            try (LoopbackFile f = h.open("empty", OpenFlags.O_RDWR)) {          // open without open: ok
-                assertEquals(Errno.EINVAL, assertThrows(ErrnoException.class, () -> f.read(1)).errno());
-                assertEquals(Errno.EINVAL, assertThrows(ErrnoException.class, () -> f.write("x")).errno());
-                assertEquals(Errno.ENOTTY, assertThrows(ErrnoException.class, () -> f.ioctl(0x5401, 0, null, 0)).errno());
-                assertEquals(PollEvents.POLLIN | PollEvents.POLLOUT | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM,
+            try (LoopbackFile f = h.open("empty", OpenFlags.O_RDWR)) { // open without open: ok
+                assertEquals(
+                        Errno.EINVAL,
+                        assertThrows(ErrnoException.class, () -> f.read(1)).errno());
+                assertEquals(
+                        Errno.EINVAL,
+                        assertThrows(ErrnoException.class, () -> f.write("x")).errno());
+                assertEquals(
+                        Errno.ENOTTY,
+                        assertThrows(ErrnoException.class, () -> f.ioctl(0x5401, 0, null, 0))
+                                .errno());
+                assertEquals(
+                        PollEvents.POLLIN | PollEvents.POLLOUT | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM,
                         f.poll());
-            }                                                                  // flush, release: ok
+            } // flush, release: ok
         }
     }
 
     @Test
     void openCanRefuse() throws Exception {
         try (Harness h = new Harness()) {
-            h.serve(dir, "ro.js", "export const name = \"ro\";\n"
-                    + "export function open(file, flags) { if ((flags & 3) !== 0) throw new Errno(\"EACCES\"); }\n");
-            assertEquals(Errno.EACCES, assertThrows(ErrnoException.class,
-                    () -> h.open("ro", OpenFlags.O_WRONLY)).errno());
+            h.serve(
+                    dir,
+                    "ro.js",
+                    "export const name = \"ro\";\n"
+                            + "export function open(file, flags) { if ((flags & 3) !== 0) throw new Errno(\"EACCES\"); }\n");
+            assertEquals(
+                    Errno.EACCES,
+                    assertThrows(ErrnoException.class, () -> h.open("ro", OpenFlags.O_WRONLY))
+                            .errno());
             h.open("ro", OpenFlags.O_RDONLY).close();
         }
     }

@@ -30,15 +30,18 @@ class RoundTripBench {
     @Test
     void roundTrip() throws Exception {
         try (Harness h = new Harness()) {
-            h.serve(dir, "one.js", "export const name = \"one-js\";\n"
-                    + "const ONE = new Uint8Array(1);\nexport function read(file, size, offset) { return ONE; }\n");
+            h.serve(
+                    dir,
+                    "one.js",
+                    "export const name = \"one-js\";\n"
+                            + "const ONE = new Uint8Array(1);\nexport function read(file, size, offset) { return ONE; }\n");
             h.serve(dir, "one.py", "name = \"one-py\"\nONE = b'x'\ndef read(file, size, offset):\n    return ONE\n");
             h.serve(Harness.example("zero.js"));
             for (String name : new String[] {"one-js", "one-py"}) {
                 try (LoopbackFile f = h.open(name, OpenFlags.O_RDONLY)) {
-                    usPerCall(f, 1, 3_000_000_000L);                   // warm up (JIT)
-                    System.out.printf("%s loopback 1-byte read: %.2f us per call%n", name,
-                            usPerCall(f, 1, 2_000_000_000L));
+                    usPerCall(f, 1, 3_000_000_000L); // warm up (JIT)
+                    System.out.printf(
+                            "%s loopback 1-byte read: %.2f us per call%n", name, usPerCall(f, 1, 2_000_000_000L));
                 }
             }
             try (LoopbackFile f = h.open("zeros", OpenFlags.O_RDONLY)) {

@@ -41,13 +41,19 @@ class CounterTest {
                 assertEquals(0, f.ioctl(RESET, 0, null, 0).n());
                 assertEquals(0, get(f));
                 // unknown commands, encoded or not: ENOTTY
-                assertEquals(Errno.ENOTTY, assertThrows(ErrnoException.class, () -> f.ioctl(0x1234, 0, null, 0)).errno());
-                assertEquals(Errno.ENOTTY, assertThrows(ErrnoException.class, () -> f.ioctl(0x80086399, null)).errno());
+                assertEquals(
+                        Errno.ENOTTY,
+                        assertThrows(ErrnoException.class, () -> f.ioctl(0x1234, 0, null, 0))
+                                .errno());
+                assertEquals(
+                        Errno.ENOTTY,
+                        assertThrows(ErrnoException.class, () -> f.ioctl(0x80086399, null))
+                                .errno());
                 f.ioctl(SET, le(-7));
                 f.write("10\n");
             }
             try (LoopbackFile g = h.open("counter", OpenFlags.O_RDONLY)) {
-                assertEquals("3\n", g.readString(100));             // per device, not per open
+                assertEquals("3\n", g.readString(100)); // per device, not per open
                 assertEquals("", g.readString(100));
             }
         }

@@ -39,7 +39,8 @@ class FuseExamplesTest {
 
     @BeforeAll
     static void serve() throws IOException {
-        Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
+        Assumptions.assumeTrue(
+                Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
                 "needs root and /dev/fuse");
         base = Files.createTempDirectory("fusd-examples");
         channel = FuseChannel.open(base.resolve("mnt"));
@@ -68,7 +69,8 @@ class FuseExamplesTest {
     }
 
     static Process python(String code) throws IOException {
-        return start("/usr/bin/python3", "-c", PRELUDE + code, channel.mountDir().toString());
+        return start(
+                "/usr/bin/python3", "-c", PRELUDE + code, channel.mountDir().toString());
     }
 
     static String finish(Process p) throws Exception {
@@ -99,7 +101,8 @@ class FuseExamplesTest {
                 out("open")
                 out(os.read(fd, 100).decode().strip())
                 """);
-        assertEquals("open", new java.io.BufferedReader(new java.io.InputStreamReader(reader.getInputStream())).readLine());
+        assertEquals(
+                "open", new java.io.BufferedReader(new java.io.InputStreamReader(reader.getInputStream())).readLine());
         Thread.sleep(300);
         assertTrue(reader.isAlive(), "read must block until someone writes");
         py("fd = os.open(D + '/pipe', os.O_WRONLY); os.write(fd, b'ping\\n')");
@@ -159,12 +162,15 @@ class FuseExamplesTest {
     @Test
     void zeroThroughputAndRoundTrip() throws Exception {
         String dev = channel.mountDir() + "/zeros";
-        assertEquals("0000000 000000 000000 000000 000000 000000 000000 000000 000000\n*\n0200000\n",
+        assertEquals(
+                "0000000 000000 000000 000000 000000 000000 000000 000000 000000\n*\n0200000\n",
                 finish(start("sh", "-c", "head -c 65536 " + dev + " | od")));
         // figures only, never asserted: dd reports the rate on stderr
         for (String[] run : new String[][] {{"1", "200000"}, {"65536", "20000"}}) {
-            String ddOut = finish(start("sh", "-c", "dd if=" + dev + " of=/dev/null bs=" + run[0] + " count=" + run[1]
-                    + " 2>&1 | tail -1"));
+            String ddOut = finish(start(
+                    "sh",
+                    "-c",
+                    "dd if=" + dev + " of=/dev/null bs=" + run[0] + " count=" + run[1] + " 2>&1 | tail -1"));
             System.out.println("zero.js over fuse, bs=" + run[0] + ": " + ddOut.trim());
         }
     }

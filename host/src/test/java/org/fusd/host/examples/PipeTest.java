@@ -23,11 +23,14 @@ class PipeTest {
         try (Harness h = new Harness()) {
             h.serve(Harness.example("pipe.js"));
             try (LoopbackFile reader = h.open("pipe", OpenFlags.O_RDONLY);
-                 LoopbackFile writer = h.open("pipe", OpenFlags.O_WRONLY)) {
+                    LoopbackFile writer = h.open("pipe", OpenFlags.O_WRONLY)) {
                 // empty: poll says writable only; a non-blocking read fails with EAGAIN
                 assertEquals(PollEvents.POLLOUT | PollEvents.POLLWRNORM, reader.poll());
                 reader.setFlags(OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK);
-                assertEquals(Errno.EAGAIN, assertThrows(ErrnoException.class, () -> reader.read(10)).errno());
+                assertEquals(
+                        Errno.EAGAIN,
+                        assertThrows(ErrnoException.class, () -> reader.read(10))
+                                .errno());
                 reader.setFlags(OpenFlags.O_RDONLY);
 
                 // a blocking read waits until another open writes
@@ -49,7 +52,9 @@ class PipeTest {
                 LoopbackReply interrupted = reader.startRead(100);
                 Thread.sleep(50);
                 interrupted.interrupt();
-                assertEquals(Errno.EINTR, interrupted.future().get(5, TimeUnit.SECONDS).errno());
+                assertEquals(
+                        Errno.EINTR,
+                        interrupted.future().get(5, TimeUnit.SECONDS).errno());
                 writer.write("x");
                 assertEquals("x", reader.readString(100));
             }

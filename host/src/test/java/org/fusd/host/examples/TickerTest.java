@@ -35,7 +35,7 @@ class TickerTest {
                 long t0 = System.nanoTime();
                 int n = Integer.parseInt(first.trim().split(" ")[1]);
                 for (int i = 1; i <= 5; i++) {
-                    assertEquals("tick " + (n + i) + "\n", f.readString(100));   // blocks until the next tick
+                    assertEquals("tick " + (n + i) + "\n", f.readString(100)); // blocks until the next tick
                 }
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 assertTrue(ms >= 250 && ms < 5000, "5 ticks took " + ms + " ms");

@@ -25,21 +25,21 @@ class CuseCodecTest {
         ByteBuffer b = buffer();
         int n = CuseInit.encode(b, 16, 31, 1 << 20, 240, 7, "blockreq");
         assertEquals(72 + "DEVNAME=blockreq".length() + 1, n);
-        assertEquals(7, b.getInt(16));              // major
-        assertEquals(31, b.getInt(20));             // minor
-        assertEquals(0, b.getInt(24));              // unused
+        assertEquals(7, b.getInt(16)); // major
+        assertEquals(31, b.getInt(20)); // minor
+        assertEquals(0, b.getInt(24)); // unused
         assertEquals(CuseInit.UNRESTRICTED_IOCTL, b.getInt(28));
-        assertEquals(1 << 20, b.getInt(32));        // max_read
-        assertEquals(1 << 20, b.getInt(36));        // max_write
-        assertEquals(240, b.getInt(40));            // dev_major
-        assertEquals(7, b.getInt(44));              // dev_minor
+        assertEquals(1 << 20, b.getInt(32)); // max_read
+        assertEquals(1 << 20, b.getInt(36)); // max_write
+        assertEquals(240, b.getInt(40)); // dev_major
+        assertEquals(7, b.getInt(44)); // dev_minor
         for (int o = 48; o < 16 + 72; o += 4) {
             assertEquals(0, b.getInt(o), "spare at " + o);
         }
         byte[] info = new byte[n - 72];
         b.get(16 + 72, info);
         assertEquals("DEVNAME=blockreq\0", new String(info, StandardCharsets.UTF_8));
-        assertEquals(0x5a, b.get(16 + n));          // nothing written past the body
+        assertEquals(0x5a, b.get(16 + n)); // nothing written past the body
     }
 
     @Test
@@ -50,10 +50,10 @@ class CuseCodecTest {
         int n = IoctlCall.encodeRetry(b, 16, in, out);
         assertEquals(IoctlCall.retrySize(in, out), n);
         assertEquals(16 + 3 * 16, n);
-        assertEquals(0, b.getInt(16));                      // result
-        assertEquals(IoctlCall.FLAG_RETRY, b.getInt(20));   // flags
-        assertEquals(2, b.getInt(24));                      // in_iovs
-        assertEquals(1, b.getInt(28));                      // out_iovs
+        assertEquals(0, b.getInt(16)); // result
+        assertEquals(IoctlCall.FLAG_RETRY, b.getInt(20)); // flags
+        assertEquals(2, b.getInt(24)); // in_iovs
+        assertEquals(1, b.getInt(28)); // out_iovs
         assertEquals(0x7ffd0000_1000L, b.getLong(32));
         assertEquals(16, b.getLong(40));
         assertEquals(0x5555_0000_2000L, b.getLong(48));

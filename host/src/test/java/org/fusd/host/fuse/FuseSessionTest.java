@@ -41,8 +41,7 @@ class FuseSessionTest {
             return 0666;
         }
 
-        public void attach(DeviceNode node) {
-        }
+        public void attach(DeviceNode node) {}
 
         public void open(OpenFile file, Reply reply) {
             reply.ok();
@@ -81,7 +80,7 @@ class FuseSessionTest {
         OpTable table = new OpTable();
         session = new FuseSession(sv[0], table, "test-session");
         DeviceSlot slot = new DeviceSlot(device, 5, session);
-        session.addCommonRows(table, (node, n) -> { });
+        session.addCommonRows(table, (node, n) -> {});
         new FileOps(node -> node == 5 ? slot : null, FuseProtocol.FOPEN_DIRECT_IO).addTo(table);
         session.start(1, null);
     }
@@ -227,7 +226,8 @@ class FuseSessionTest {
         ((Reply) c2[1]).count(6);
         Object[] r = receive();
         assertEquals(30L, r[0]);
-        assertEquals(5, ByteBuffer.wrap((byte[]) r[2]).order(ByteOrder.LITTLE_ENDIAN).getInt(0));
+        assertEquals(
+                5, ByteBuffer.wrap((byte[]) r[2]).order(ByteOrder.LITTLE_ENDIAN).getInt(0));
         r = receive();
         assertEquals(32L, r[0]);
     }

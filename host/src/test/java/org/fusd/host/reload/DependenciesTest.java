@@ -66,12 +66,15 @@ class DependenciesTest {
         LinkedBlockingQueue<Object> seen = new LinkedBlockingQueue<>();
         try (ScriptWatcher w = new ScriptWatcher(ex, 50, seen::add)) {
             w.watch("k", Set.of(main, lib));
-            Files.writeString(main, "");                 // truncate ...
-            Files.writeString(main, "v2");               // ... then write
+            Files.writeString(main, ""); // truncate ...
+            Files.writeString(main, "v2"); // ... then write
             assertEquals("k", seen.poll(5, TimeUnit.SECONDS));
             assertEquals(null, seen.poll(200, TimeUnit.MILLISECONDS), "one report for one save");
             Path tmp = write(".wlib.js.swp", "v2");
-            Files.move(tmp, lib, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    tmp,
+                    lib,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             assertEquals("k", seen.poll(5, TimeUnit.SECONDS));
             write("unrelated.js", "x");

@@ -70,7 +70,8 @@ class HotReloadTest {
         try (ReloadFixture.Client c = python(KEEP_READING, fx.path(name))) {
             assertEquals("first v1 1", c.await("first"));
             // the steady state when editing: the watcher keeps a context ready for the next reload
-            org.fusd.host.driver.DriverRuntime.Language lang = org.fusd.host.driver.DriverRuntime.languageOf(fx.script(file));
+            org.fusd.host.driver.DriverRuntime.Language lang =
+                    org.fusd.host.driver.DriverRuntime.languageOf(fx.script(file));
             ReloadFixture.await("a spare " + lang + " context", 120_000, () -> fx.runtime.hasSpareContext(lang));
             fx.rewrite(file, text.replace("VER", "v2"));
             c.send("go");
@@ -83,7 +84,9 @@ class HotReloadTest {
             c.finish();
         }
         assertEquals(2, d.version());
-        assertTrue(fx.out.stream().anyMatch(l -> l.contains("reloaded " + fx.script(file)) && l.contains(name + " v2 in ")),
+        assertTrue(
+                fx.out.stream()
+                        .anyMatch(l -> l.contains("reloaded " + fx.script(file)) && l.contains(name + " v2 in ")),
                 fx.out.toString());
     }
 
@@ -107,18 +110,17 @@ class HotReloadTest {
             os.close(fd)
             """;
 
-    private static void blockedReaderIsAnswered(String file, String text, String name, boolean write)
-            throws Exception {
+    private static void blockedReaderIsAnswered(String file, String text, String name, boolean write) throws Exception {
         ScriptDevice d = fx.serve(file, text.replace("VER", "v1"));
         try (ReloadFixture.Client reader = python(BLOCKED_READER, fx.path(name))) {
             reader.await("reading");
-            Thread.sleep(300);                      // the read reaches the device and is deferred
+            Thread.sleep(300); // the read reaches the device and is deferred
             int v = d.version();
             fx.replace(file, text.replace("VER", "v2"));
             awaitVersion(d, v + 1);
             if (write) {
-                python("fd = os.open(sys.argv[1], os.O_WRONLY); os.write(fd, b'hello'); os.close(fd)",
-                        fx.path(name)).finish();
+                python("fd = os.open(sys.argv[1], os.O_WRONLY); os.write(fd, b'hello'); os.close(fd)", fx.path(name))
+                        .finish();
             }
             assertEquals("got v2 hello", reader.await("got"));
             reader.finish();
@@ -197,8 +199,9 @@ class HotReloadTest {
     // ---- a broken script leaves the old code serving, with file:line ----
 
     private static String readOnce(String name) throws Exception {
-        return python("fd = os.open(sys.argv[1], os.O_RDONLY); out(os.read(fd, 100).decode().strip())",
-                fx.path(name)).finish().strip();
+        return python("fd = os.open(sys.argv[1], os.O_RDONLY); out(os.read(fd, 100).decode().strip())", fx.path(name))
+                .finish()
+                .strip();
     }
 
     @Test
@@ -318,8 +321,8 @@ class HotReloadTest {
                 """, fx.path("ren-a"), fx.path("ren-b"))) {
             assertEquals("old v1", c.await("old"));
             fx.replace("ren.js", text.replace("NAME", "ren-b").replace("VER", "v2"));
-            ReloadFixture.await("the rename line", 10_000,
-                    () -> fx.out.stream().anyMatch(l -> l.contains("renamed from ren-a")));
+            ReloadFixture.await(
+                    "the rename line", 10_000, () -> fx.out.stream().anyMatch(l -> l.contains("renamed from ren-a")));
             c.send("go");
             assertEquals("still v2", c.await("still"));
             assertEquals("reopen ENOENT", c.await("reopen"));
@@ -327,17 +330,19 @@ class HotReloadTest {
             c.finish();
         }
         assertEquals("ren-b", d.name());
-        assertTrue(fx.out.stream().anyMatch(l -> l.contains("renamed from ren-a") && l.contains("serving ren-b at")),
+        assertTrue(
+                fx.out.stream().anyMatch(l -> l.contains("renamed from ren-a") && l.contains("serving ren-b at")),
                 fx.out.toString());
     }
 
     @Test
     void multiStepSaveReloadsToTheFinalText() throws Exception {
-        ScriptDevice d = fx.serve("steps.js", "export const name = \"steps-js\";\nexport function read() { return \"v1\"; }\n");
+        ScriptDevice d =
+                fx.serve("steps.js", "export const name = \"steps-js\";\nexport function read() { return \"v1\"; }\n");
         java.nio.file.Path p = fx.script("steps.js");
         String v2 = "export const name = \"steps-js\";\nexport function read() { return \"v2\"; }\n";
-        try (var ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE,
-                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (var ch = java.nio.channels.FileChannel.open(
+                p, java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
             Thread.sleep(3);
             ch.write(java.nio.ByteBuffer.wrap(v2.substring(0, 40).getBytes()));
             Thread.sleep(3);

@@ -47,10 +47,14 @@ final class ReloadFixture implements AutoCloseable {
         scripts = Files.createDirectories(base.resolve("scripts"));
         channel = FuseChannel.open(base.resolve("mnt"));
         runtime = new DriverRuntime(allowIO, this::logErr);
-        reload = new HotReload(runtime, channel, l -> {
-            out.add(l);
-            System.err.println(l);
-        }, this::logErr);
+        reload = new HotReload(
+                runtime,
+                channel,
+                l -> {
+                    out.add(l);
+                    System.err.println(l);
+                },
+                this::logErr);
     }
 
     private void logErr(String line) {
@@ -65,7 +69,7 @@ final class ReloadFixture implements AutoCloseable {
         ScriptDevice d = runtime.load(p);
         channel.add(d);
         reload.add(p, d, d);
-        reload.watch(20);                   // after the first add, as the CLI does; then a no-op
+        reload.watch(20); // after the first add, as the CLI does; then a no-op
         return d;
     }
 
@@ -104,7 +108,9 @@ final class ReloadFixture implements AutoCloseable {
     }
 
     String awaitErr(String s) throws InterruptedException {
-        await("an error line containing '" + s + "' (have " + err + ")", 10_000,
+        await(
+                "an error line containing '" + s + "' (have " + err + ")",
+                10_000,
                 () -> err.stream().anyMatch(l -> l.contains(s)));
         return err.stream().filter(l -> l.contains(s)).findFirst().orElseThrow();
     }

@@ -169,8 +169,9 @@ class ReloadStressTest {
             os._exit(0)
             """;
 
-    private static void stress(String file, java.util.function.IntFunction<String> text, String name,
-            int reloads, int clients) throws Exception {
+    private static void stress(
+            String file, java.util.function.IntFunction<String> text, String name, int reloads, int clients)
+            throws Exception {
         try (ReloadFixture fx = new ReloadFixture(false)) {
             ScriptDevice d = fx.serve(file, text.apply(1));
             List<ReloadFixture.Client> cs = new ArrayList<>();

@@ -22,8 +22,10 @@ class SighupTest {
     Path dir;
 
     private static String read(Path dev) throws Exception {
-        return ReloadFixture.python("fd = os.open(sys.argv[1], os.O_RDONLY); out(os.read(fd, 100).decode())",
-                dev.toString()).finish().strip();
+        return ReloadFixture.python(
+                        "fd = os.open(sys.argv[1], os.O_RDONLY); out(os.read(fd, 100).decode())", dev.toString())
+                .finish()
+                .strip();
     }
 
     /**
@@ -40,13 +42,26 @@ class SighupTest {
         Host(Path mnt, Path script, String sighup) throws Exception {
             this.mnt = mnt;
             process = new ProcessBuilder(List.of(
-                    "python3", "-c", "import os, signal, sys; signal.signal(signal.SIGHUP, signal." + sighup + "); "
-                            + "os.execv(sys.argv[1], sys.argv[1:])",
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                    "-cp", System.getProperty("java.class.path"), "org.fusd.host.cli.Main",
-                    "run", "--no-watch", "--channel", "fuse", "--mount", mnt.toString(), script.toString()))
-                    .redirectErrorStream(true).start();
+                            "python3",
+                            "-c",
+                            "import os, signal, sys; signal.signal(signal.SIGHUP, signal." + sighup + "); "
+                                    + "os.execv(sys.argv[1], sys.argv[1:])",
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "--enable-native-access=ALL-UNNAMED",
+                            "--sun-misc-unsafe-memory-access=allow",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            "org.fusd.host.cli.Main",
+                            "run",
+                            "--no-watch",
+                            "--channel",
+                            "fuse",
+                            "--mount",
+                            mnt.toString(),
+                            script.toString()))
+                    .redirectErrorStream(true)
+                    .start();
             watchdog.schedule(process::destroyForcibly, 180, TimeUnit.SECONDS);
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         }
@@ -63,7 +78,7 @@ class SighupTest {
         @Override
         public void close() throws Exception {
             watchdog.shutdownNow();
-            process.destroy();                      // SIGTERM: the shutdown hook unmounts
+            process.destroy(); // SIGTERM: the shutdown hook unmounts
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
@@ -83,7 +98,9 @@ class SighupTest {
             Files.writeString(script, text.replace("VER", "v2"));
             Thread.sleep(500);
             assertEquals("v1", read(mnt.resolve("hup")), "--no-watch: an edit alone does not reload");
-            new ProcessBuilder("kill", "-HUP", Long.toString(host.process.pid())).start().waitFor();
+            new ProcessBuilder("kill", "-HUP", Long.toString(host.process.pid()))
+                    .start()
+                    .waitFor();
             String line = host.awaitLine("fusd: reloaded");
             assertNotNull(line, "no reload after SIGHUP");
             assertEquals("fusd: reloaded " + script + ": hup v2", line.substring(0, line.indexOf(" in ")));

@@ -51,8 +51,7 @@ public final class CuseChannel implements Channel {
     private final int gid = Libc.getgid();
 
     /** One device: its connection and what FileOps resolves every request to. */
-    private record Served(String name, FuseSession session, DeviceSlot slot) {
-    }
+    private record Served(String name, FuseSession session, DeviceSlot slot) {}
 
     private CuseChannel(Path devDir) {
         this.devDir = devDir;
@@ -120,7 +119,7 @@ public final class CuseChannel implements Channel {
         FuseSession session = new FuseSession(fd, table, "fusd-cuse-" + name);
         DeviceSlot slot = new DeviceSlot(device, 0, session);
         new CuseInit(name, device.major(), device.minor()).addTo(table);
-        session.addCommonRows(table, (nodeid, nlookup) -> { });
+        session.addCommonRows(table, (nodeid, nlookup) -> {});
         new FileOps(nodeid -> slot, OPEN_FLAGS).addTo(table);
         device.attach(slot);
         Served s = new Served(name, session, slot);
@@ -144,8 +143,10 @@ public final class CuseChannel implements Channel {
         while (numbers == null) {
             if (!session.isRunning()) {
                 throw new IOException("the kernel refused the CUSE device '" + name + "'"
-                        + (device.major() != 0 ? " (is " + device.major() + ":" + device.minor() + " taken?)"
-                                : " (is the name taken?)") + "; see dmesg");
+                        + (device.major() != 0
+                                ? " (is " + device.major() + ":" + device.minor() + " taken?)"
+                                : " (is the name taken?)")
+                        + "; see dmesg");
             }
             try {
                 numbers = Files.readString(sysDev, StandardCharsets.US_ASCII).trim();
@@ -158,7 +159,7 @@ public final class CuseChannel implements Channel {
         long nodeDeadline = Math.min(deadline, System.nanoTime() + 2_000_000_000L);
         while (!CuseNodes.isCharDevice(node, rdev)) {
             if (System.nanoTime() > nodeDeadline) {
-                CuseNodes.mknod(node, rdev);  // no devtmpfs, no udev: make it ourselves
+                CuseNodes.mknod(node, rdev); // no devtmpfs, no udev: make it ourselves
                 break;
             }
             pause(deadline, "no node " + node);

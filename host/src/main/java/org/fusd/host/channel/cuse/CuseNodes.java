@@ -13,8 +13,7 @@ import org.fusd.host.device.Errno;
 final class CuseNodes {
     private static final int S_IFCHR = 0020000;
 
-    private CuseNodes() {
-    }
+    private CuseNodes() {}
 
     /** glibc's mknod, for systems with neither devtmpfs nor udev. */
     private interface C extends Library {

@@ -50,6 +50,7 @@ public final class FusdAbi {
 
     /** struct fusd_msg: size and field offsets. */
     public static final int MSG_SIZE = 72;
+
     public static final int MSG_MAGIC = 0;
     public static final int MSG_VERSION = 4;
     public static final int MSG_OPCODE = 6;
@@ -69,6 +70,7 @@ public final class FusdAbi {
 
     /** struct fusd_register: size and field offsets. */
     public static final int REG_SIZE = 96;
+
     public static final int REG_NAME = 0;
     public static final int REG_MODE = 64;
     public static final int REG_UID = 68;
@@ -83,12 +85,11 @@ public final class FusdAbi {
     /** The largest errno a reply may carry (the module's FUSD_ERRNO_MAX). */
     public static final int ERRNO_MAX = 511;
 
-    private FusdAbi() {
-    }
+    private FusdAbi() {}
 
     /** Writes a message header at 0; fields not named are zero. */
-    public static void putHeader(ByteBuffer b, int opcode, int len, int devId, long reqId, int fhId,
-            int arg, long result) {
+    public static void putHeader(
+            ByteBuffer b, int opcode, int len, int devId, long reqId, int fhId, int arg, long result) {
         b.putInt(MSG_MAGIC, FUSD_MAGIC);
         b.putShort(MSG_VERSION, (short) FUSD_ABI_VERSION);
         b.putShort(MSG_OPCODE, (short) opcode);
@@ -97,17 +98,17 @@ public final class FusdAbi {
         b.putLong(MSG_REQ_ID, reqId);
         b.putInt(MSG_FH_ID, fhId);
         b.putInt(MSG_FLAGS, 0);
-        b.putLong(MSG_PID, 0L);         // pid, uid
-        b.putLong(MSG_GID, 0L);         // gid, arg
+        b.putLong(MSG_PID, 0L); // pid, uid
+        b.putLong(MSG_GID, 0L); // gid, arg
         b.putInt(MSG_ARG, arg);
         b.putLong(MSG_OFFSET, 0L);
-        b.putLong(MSG_SIZE_FIELD, 0L);  // size, pad
+        b.putLong(MSG_SIZE_FIELD, 0L); // size, pad
         b.putLong(MSG_RESULT, result);
     }
 
     /** Writes a struct fusd_register at off; false if the name does not fit. */
-    public static boolean putRegister(ByteBuffer b, int off, byte[] name, int mode, int uid, int gid, int flags,
-            int pollMask) {
+    public static boolean putRegister(
+            ByteBuffer b, int off, byte[] name, int mode, int uid, int gid, int flags, int pollMask) {
         if (name.length == 0 || name.length >= FUSD_NAME_MAX) {
             return false;
         }

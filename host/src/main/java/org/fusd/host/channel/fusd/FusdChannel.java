@@ -43,8 +43,8 @@ public final class FusdChannel implements Channel {
     public static final Path CONTROL = Path.of("/dev/fusd");
 
     private static final int POOLED_BUFFERS = 8;
-    private static final int DEFAULT_MASK = PollEvents.POLLIN | PollEvents.POLLOUT
-            | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM;
+    private static final int DEFAULT_MASK =
+            PollEvents.POLLIN | PollEvents.POLLOUT | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM;
 
     private final int fd;
     private final int wakeFd;
@@ -60,6 +60,7 @@ public final class FusdChannel implements Channel {
     private final ThreadLocal<OutBuffer> out = ThreadLocal.withInitial(OutBuffer::new);
     /** Writers hold the read lock; close() takes the write lock before closing the fd. */
     private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
+
     private volatile boolean closed;
     private volatile boolean fdClosed;
     private final Thread reader;
@@ -144,12 +145,13 @@ public final class FusdChannel implements Channel {
         int err = write(ob, FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE);
         if (err != 0) {
             byId.remove(node.devId);
-            throw new IOException("cannot register " + pathOf(name) + ": " + switch (err) {
-                case 17 -> "the name is taken (a device or file of that name exists)";
-                case 22 -> "invalid name, mode or owner (names: [A-Za-z0-9_.-], no leading '.')";
-                case 1 -> "not permitted to give the node this owner";
-                default -> strerror(err);
-            });
+            throw new IOException("cannot register " + pathOf(name) + ": "
+                    + switch (err) {
+                        case 17 -> "the name is taken (a device or file of that name exists)";
+                        case 22 -> "invalid name, mode or owner (names: [A-Za-z0-9_.-], no leading '.')";
+                        case 1 -> "not permitted to give the node this owner";
+                        default -> strerror(err);
+                    });
         }
         byName.put(name, node);
     }
@@ -198,7 +200,7 @@ public final class FusdChannel implements Channel {
             fdLock.writeLock().unlock();
         }
         for (FusdReply r : pending.values()) {
-            r.error(Errno.ENODEV);      // nothing is written any more: this only settles them
+            r.error(Errno.ENODEV); // nothing is written any more: this only settles them
         }
         // The module sends no RELEASE for files of a dead device: release them here.
         List<FusdFile> open = new ArrayList<>(files.values());
@@ -226,7 +228,9 @@ public final class FusdChannel implements Channel {
         ByteBuffer buf = takeBuffer();
         long addr = Libc.address(buf);
         ByteBuffer pfds = ByteBuffer.allocateDirect(16).order(FusdAbi.ORDER);
-        pfds.putInt(0, fd).putShort(4, (short) FusdNative.POLLIN).putInt(8, wakeFd)
+        pfds.putInt(0, fd)
+                .putShort(4, (short) FusdNative.POLLIN)
+                .putInt(8, wakeFd)
                 .putShort(12, (short) FusdNative.POLLIN);
         long pfdsAddr = Libc.address(pfds);
         while (!closed) {
@@ -252,14 +256,14 @@ public final class FusdChannel implements Channel {
                 return;
             }
             if (n == 0) {
-                return;                         // end of file: only a test's socket peer does this
+                return; // end of file: only a test's socket peer does this
             }
             if (n < FusdAbi.MSG_SIZE) {
                 continue;
             }
             try {
                 if (dispatch(buf, (int) n)) {
-                    buf = takeBuffer();         // the old one is lent to a pending request
+                    buf = takeBuffer(); // the old one is lent to a pending request
                     addr = Libc.address(buf);
                 }
             } catch (RuntimeException e) {
@@ -345,8 +349,8 @@ public final class FusdChannel implements Channel {
             replyNow(reqId, -Errno.ENOENT.number());
             return;
         }
-        Caller caller = new Caller(buf.getInt(FusdAbi.MSG_PID), buf.getInt(FusdAbi.MSG_UID),
-                buf.getInt(FusdAbi.MSG_GID));
+        Caller caller =
+                new Caller(buf.getInt(FusdAbi.MSG_PID), buf.getInt(FusdAbi.MSG_UID), buf.getInt(FusdAbi.MSG_GID));
         FusdFile f = new FusdFile(node, fhId, new OpenFile(caller, flags));
         f.file.setChannelData(f);
         FusdReply r = pend(FusdReply.Kind.OPEN, reqId, f, 0);
@@ -425,11 +429,11 @@ public final class FusdChannel implements Channel {
         int err = write(ob, len);
         if (err == Libc.EINVAL && result >= 0) {
             // The module refused the reply's shape; the caller must not wait forever.
-            System.err.println("fusd: " + r.file.node.name + ": the kernel rejected a " + r.kind
-                    + " reply (result " + result + ", " + n + " bytes); answering EIO");
+            System.err.println("fusd: " + r.file.node.name + ": the kernel rejected a " + r.kind + " reply (result "
+                    + result + ", " + n + " bytes); answering EIO");
             replyNow(r.reqId, -Errno.EIO.number());
         } else if (err == Libc.ENOENT && r.kind == FusdReply.Kind.OPEN && result == 0) {
-            releaseAbandoned(r.file);   // the opener was interrupted meanwhile
+            releaseAbandoned(r.file); // the opener was interrupted meanwhile
         }
     }
 

@@ -12,9 +12,9 @@ final class FusdFile {
     final FusdNode node;
     final int fhId;
     final OpenFile file;
-    private long asked;         // guarded by this
-    private long pushed;        // guarded by this
-    private int mask = -1;      // last mask pushed; guarded by this
+    private long asked; // guarded by this
+    private long pushed; // guarded by this
+    private int mask = -1; // last mask pushed; guarded by this
     /** A refresh is queued on the device and not answered yet: another one would be redundant. */
     final java.util.concurrent.atomic.AtomicBoolean refreshQueued = new java.util.concurrent.atomic.AtomicBoolean();
 

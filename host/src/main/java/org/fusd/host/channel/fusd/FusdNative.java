@@ -20,8 +20,7 @@ final class FusdNative {
         Native.register(FusdNative.class, NativeLibrary.getInstance("c"));
     }
 
-    private FusdNative() {
-    }
+    private FusdNative() {}
 
     /** fds: an array of struct pollfd {int fd; short events; short revents;}. */
     static native int poll(long fds, long nfds, int timeout) throws LastErrorException;

@@ -19,7 +19,14 @@ import org.fusd.host.device.Reply;
  */
 final class FusdReply implements Reply {
     /** What the request was, hence how a success is encoded. */
-    enum Kind { OPEN, READ, WRITE, IOCTL, FLUSH, RELEASE }
+    enum Kind {
+        OPEN,
+        READ,
+        WRITE,
+        IOCTL,
+        FLUSH,
+        RELEASE
+    }
 
     private final FusdChannel channel;
     final Kind kind;
@@ -118,7 +125,7 @@ final class FusdReply implements Reply {
         switch (kind) {
             case OPEN -> channel.opened(this);
             case WRITE -> send(-Errno.EIO.number(), null, 0);
-            default -> send(0, null, 0);            // READ: end of file; IOCTL: 0
+            default -> send(0, null, 0); // READ: end of file; IOCTL: 0
         }
     }
 

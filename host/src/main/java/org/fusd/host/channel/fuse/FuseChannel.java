@@ -32,8 +32,10 @@ public final class FuseChannel implements Channel {
      * (parallel direct writes: a write waiting in the device does not hold up
      * other writers; see RootDir's file size for the other half).
      */
-    private static final int OPEN_FLAGS = FuseProtocol.FOPEN_DIRECT_IO | FuseProtocol.FOPEN_NONSEEKABLE
-            | FuseProtocol.FOPEN_STREAM | FuseProtocol.FOPEN_PARALLEL_DIRECT_WRITES;
+    private static final int OPEN_FLAGS = FuseProtocol.FOPEN_DIRECT_IO
+            | FuseProtocol.FOPEN_NONSEEKABLE
+            | FuseProtocol.FOPEN_STREAM
+            | FuseProtocol.FOPEN_PARALLEL_DIRECT_WRITES;
 
     private final Path dir;
     private final RootDir root;
@@ -126,12 +128,14 @@ public final class FuseChannel implements Channel {
             throw new IOException("the fuse channel at " + dir + " is closed");
         }
         if (root.has(device.name())) {
-            throw new IOException("a device named '" + device.name() + "' is already served at " + pathOf(device.name()));
+            throw new IOException(
+                    "a device named '" + device.name() + "' is already served at " + pathOf(device.name()));
         }
         DeviceSlot slot = new DeviceSlot(device, root.newNodeid(), session);
         device.attach(slot);
         if (!root.add(device.name(), slot)) {
-            throw new IOException("a device named '" + device.name() + "' is already served at " + pathOf(device.name()));
+            throw new IOException(
+                    "a device named '" + device.name() + "' is already served at " + pathOf(device.name()));
         }
     }
 

@@ -26,8 +26,7 @@ import org.fusd.host.fuse.Libc;
 final class Mounter {
     private static final String FUSERMOUNT = "fusermount3";
 
-    private Mounter() {
-    }
+    private Mounter() {}
 
     static boolean isRoot() {
         return Libc.getuid() == 0;
@@ -88,8 +87,10 @@ final class Mounter {
 
     private static void runQuietly(String... cmd) {
         try {
-            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             p.waitFor(10, TimeUnit.SECONDS);
         } catch (IOException e) {
             System.err.println("fusd: cannot run " + cmd[0] + ": " + e.getMessage());
@@ -118,18 +119,20 @@ final class Mounter {
 
     /** null if stat of dir works; else why the mount is dead. */
     private static String probe(Path dir) {
-        CompletableFuture<String> f = CompletableFuture.supplyAsync(() -> {
-            try (Memory st = new Memory(256)) {
-                Libc.Ext.INSTANCE.stat(dir.toString(), st);
-                return null;
-            } catch (LastErrorException e) {
-                return e.getErrorCode() == Libc.ENOTCONN ? "server gone" : "stat errno " + e.getErrorCode();
-            }
-        }, r -> {
-            Thread t = new Thread(r, "fusd-stale-probe");
-            t.setDaemon(true);
-            t.start();
-        });
+        CompletableFuture<String> f = CompletableFuture.supplyAsync(
+                () -> {
+                    try (Memory st = new Memory(256)) {
+                        Libc.Ext.INSTANCE.stat(dir.toString(), st);
+                        return null;
+                    } catch (LastErrorException e) {
+                        return e.getErrorCode() == Libc.ENOTCONN ? "server gone" : "stat errno " + e.getErrorCode();
+                    }
+                },
+                r -> {
+                    Thread t = new Thread(r, "fusd-stale-probe");
+                    t.setDaemon(true);
+                    t.start();
+                });
         try {
             return f.get(2, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
@@ -152,7 +155,8 @@ final class Mounter {
                 continue;
             }
             String type = line.substring(dash + 3).split(" ")[0];
-            if ((type.equals("fuse") || type.startsWith("fuse.")) && unescape(f[4]).equals(want)) {
+            if ((type.equals("fuse") || type.startsWith("fuse."))
+                    && unescape(f[4]).equals(want)) {
                 return true;
             }
         }
@@ -227,8 +231,10 @@ final class Mounter {
 
     /** recvmsg with room for one SCM_RIGHTS fd; -1 if the peer sent none. */
     private static int receiveFd(int sock) {
-        try (Memory msg = new Memory(56); Memory iov = new Memory(16); Memory data = new Memory(8);
-             Memory control = new Memory(64)) {
+        try (Memory msg = new Memory(56);
+                Memory iov = new Memory(16);
+                Memory data = new Memory(8);
+                Memory control = new Memory(64)) {
             msg.clear();
             control.clear();
             iov.setPointer(0, data);

@@ -104,7 +104,11 @@ final class RootDir {
         t.add(FuseProtocol.SETATTR, "SETATTR", FuseProtocol.SETATTR_IN, this::setattr);
         t.add(FuseProtocol.OPENDIR, "OPENDIR", FuseProtocol.OPEN_IN, this::opendir);
         t.add(FuseProtocol.READDIR, "READDIR", FuseProtocol.READ_IN, this::readdir);
-        t.add(FuseProtocol.RELEASEDIR, "RELEASEDIR", FuseProtocol.RELEASE_IN, r -> r.session().replyOk(r.unique));
+        t.add(
+                FuseProtocol.RELEASEDIR,
+                "RELEASEDIR",
+                FuseProtocol.RELEASE_IN,
+                r -> r.session().replyOk(r.unique));
     }
 
     void forget(long nodeid, long n) {

@@ -131,7 +131,11 @@ class BlockreqRoundsTest {
 
     private long request(long buf, int len, int op) {
         long at = BASE + 0x100;
-        ByteBuffer.wrap(space, 0x100, 16).order(ByteOrder.LITTLE_ENDIAN).putLong(buf).putInt(len).putInt(op);
+        ByteBuffer.wrap(space, 0x100, 16)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(buf)
+                .putInt(len)
+                .putInt(op);
         return at;
     }
 
@@ -154,7 +158,11 @@ class BlockreqRoundsTest {
             assertEquals(2, rounds[0], "the struct, then the buffer it points at");
 
             assertEquals(0, ioctl(d, f, BLOCKSIZE, BASE + 0x200, rounds));
-            assertEquals(len, ByteBuffer.wrap(space, 0x200, 4).order(ByteOrder.LITTLE_ENDIAN).getInt());
+            assertEquals(
+                    len,
+                    ByteBuffer.wrap(space, 0x200, 4)
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .getInt());
 
             long dst = BASE + 0x10000;
             space[0x10000 + len] = (byte) 0xee;
@@ -180,9 +188,13 @@ class BlockreqRoundsTest {
             d.open(f, opened);
             opened.future().get(10, TimeUnit.SECONDS);
             LoopbackReply reply = new LoopbackReply();
-            ByteBuffer req = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(BASE).putInt(10).putInt(1)
+            ByteBuffer req = ByteBuffer.allocate(16)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(BASE)
+                    .putInt(10)
+                    .putInt(1)
                     .flip();
-            d.ioctl(f, BLOCKREQ, BASE + 0x100, req, 0, reply);       // no memory: a restricted channel
+            d.ioctl(f, BLOCKREQ, BASE + 0x100, req, 0, reply); // no memory: a restricted channel
             assertEquals(Errno.ENOTTY, reply.future().get(10, TimeUnit.SECONDS).errno());
             assertTrue(h.awaitLog("--channel cuse").contains("restricted"));
         }

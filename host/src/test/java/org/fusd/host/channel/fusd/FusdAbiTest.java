@@ -59,7 +59,8 @@ class FusdAbiTest {
                 problems.add(name + ": fusd.h says " + value + ", FusdAbi says " + j);
             }
         });
-        java.keySet().stream().filter(n -> !c.containsKey(n))
+        java.keySet().stream()
+                .filter(n -> !c.containsKey(n))
                 .forEach(n -> problems.add(n + ": in FusdAbi, not printed by abi_dump"));
         if (!problems.isEmpty()) {
             fail("FusdAbi does not mirror fusd.h:\n  " + String.join("\n  ", problems));
@@ -71,7 +72,8 @@ class FusdAbiTest {
         ByteBuffer b = ByteBuffer.allocate(FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE).order(FusdAbi.ORDER);
         FusdAbi.putHeader(b, FusdAbi.FUSD_REPLY, 200, 7, 0x1122334455L, 9, 0x15f, -11);
         assertEquals(FusdAbi.FUSD_MAGIC, b.getInt(c.get("fusd_msg.magic").intValue()));
-        assertEquals(FusdAbi.FUSD_ABI_VERSION, b.getShort(c.get("fusd_msg.version").intValue()));
+        assertEquals(
+                FusdAbi.FUSD_ABI_VERSION, b.getShort(c.get("fusd_msg.version").intValue()));
         assertEquals(FusdAbi.FUSD_REPLY, b.getShort(c.get("fusd_msg.opcode").intValue()));
         assertEquals(200, b.getInt(c.get("fusd_msg.len").intValue()));
         assertEquals(7, b.getInt(c.get("fusd_msg.dev_id").intValue()));
@@ -99,7 +101,8 @@ class FusdAbiTest {
                 return p;
             }
         }
-        throw new IllegalStateException("kernel-module/include/uapi/fusd.h not found above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException("kernel-module/include/uapi/fusd.h not found above "
+                + Path.of("").toAbsolutePath());
     }
 
     private static String run(List<String> cmd) throws IOException, InterruptedException {

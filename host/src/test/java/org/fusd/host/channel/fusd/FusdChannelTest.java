@@ -31,8 +31,10 @@ class FusdChannelTest {
     private static final int F_SETFL = 4;
     private int kernel;
     private FusdChannel channel;
-    private final ByteBuffer in = ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
-    private final ByteBuffer out = ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
+    private final ByteBuffer in =
+            ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
+    private final ByteBuffer out =
+            ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
     private final TestDevice dev = new TestDevice();
 
     @BeforeEach
@@ -105,7 +107,7 @@ class FusdChannelTest {
 
     private void open(long reqId, int fh) {
         request(FusdAbi.FUSD_OPEN, reqId, fh, 0, 0, 0, null);
-        ByteBuffer m = next();   // the mask is pushed before the open is answered
+        ByteBuffer m = next(); // the mask is pushed before the open is answered
         assertEquals(FusdAbi.FUSD_POLL_NOTIFY, m.getShort(FusdAbi.MSG_OPCODE));
         assertEquals(fh, m.getInt(FusdAbi.MSG_FH_ID));
         assertEquals(dev.mask.get(), m.getInt(FusdAbi.MSG_ARG));
@@ -130,10 +132,10 @@ class FusdChannelTest {
         assertEquals(7L, m.getLong(FusdAbi.MSG_RESULT));
         assertEquals(FusdAbi.MSG_SIZE + 8, m.getInt(FusdAbi.MSG_LEN));
         assertEquals('8', m.get(FusdAbi.MSG_SIZE));
-        int io = ('t' << 8) | 2;                    // _IO: reaches the device with the raw argument
+        int io = ('t' << 8) | 2; // _IO: reaches the device with the raw argument
         request(FusdAbi.FUSD_IOCTL, 14, 5, io, 0x99, 0, null);
         assertEquals(0x99L, reply(14).getLong(FusdAbi.MSG_RESULT));
-        request(FusdAbi.FUSD_READ, 15, 77, 0, 0, 3, null);   // unknown fh
+        request(FusdAbi.FUSD_READ, 15, 77, 0, 0, 3, null); // unknown fh
         assertEquals(-Errno.EBADF.number(), reply(15).getLong(FusdAbi.MSG_RESULT));
         request(FusdAbi.FUSD_RELEASE, 16, 5, 0, 0, 0, null);
         assertNull(next(300), "RELEASE gets no reply");
@@ -152,7 +154,7 @@ class FusdChannelTest {
         }
         assertEquals(1, dev.interrupts.get());
         assertTrue(dev.parked.get().isDone());
-        dev.parked.get().data(ByteBuffer.wrap(new byte[] {1}));     // too late: ignored
+        dev.parked.get().data(ByteBuffer.wrap(new byte[] {1})); // too late: ignored
         assertNull(next(300), "an interrupted request is not answered");
         assertEquals(0, channel.pendingRequests());
     }
@@ -174,7 +176,7 @@ class FusdChannelTest {
     @Test
     void aCallThatChangesTheMaskPushesItBeforeTheReply() {
         open(40, 8);
-        dev.mask.set(FusdAbi.FUSD_POLLIN);          // as if the write below made data readable
+        dev.mask.set(FusdAbi.FUSD_POLLIN); // as if the write below made data readable
         request(FusdAbi.FUSD_WRITE, 41, 8, 0, 0, 2, "hi".getBytes(StandardCharsets.US_ASCII));
         ByteBuffer m = next();
         assertEquals(FusdAbi.FUSD_POLL_NOTIFY, m.getShort(FusdAbi.MSG_OPCODE));
@@ -197,7 +199,7 @@ class FusdChannelTest {
     @Test
     void aDeviceWhosePollNeverVariesIsNotAskedAfterEachCall() {
         dev.varies = false;
-        open(50, 9);                                 // the mask is still pushed once, at open
+        open(50, 9); // the mask is still pushed once, at open
         int asked = dev.polls.get();
         request(FusdAbi.FUSD_READ, 51, 9, 0, 0, 3, null);
         assertEquals(3L, reply(51).getLong(FusdAbi.MSG_RESULT));
@@ -226,7 +228,7 @@ class FusdChannelTest {
         try {
             Libc.write(kernel, Libc.address(out), 1);
         } catch (LastErrorException e) {
-            assertEquals(32, e.getErrorCode());     // EPIPE: the channel's end is closed
+            assertEquals(32, e.getErrorCode()); // EPIPE: the channel's end is closed
             return;
         }
         throw new AssertionError("the channel's fd is still open");
@@ -268,8 +270,7 @@ class FusdChannelTest {
 
         @Override
         public void read(OpenFile file, int size, long offset, Reply reply) {
-            if (lastFile.get() == file && file.opener().pid() == 4242 && parked.get() == null
-                    && size == 100) {
+            if (lastFile.get() == file && file.opener().pid() == 4242 && parked.get() == null && size == 100) {
                 parked.set(reply);
                 reply.onInterrupt(interrupts::incrementAndGet);
                 return;

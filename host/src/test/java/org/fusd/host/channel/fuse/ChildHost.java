@@ -8,8 +8,7 @@ import java.nio.file.Path;
  * READY and serves until killed. SIGTERM unmounts through the shutdown hook.
  */
 public final class ChildHost {
-    private ChildHost() {
-    }
+    private ChildHost() {}
 
     public static void main(String[] args) throws Exception {
         FuseChannel ch = FuseChannel.open(Path.of(args[0])).closeOnExit();

@@ -35,12 +35,11 @@ final class Clients {
 
     private static final Map<Process, BufferedReader> READERS = new ConcurrentHashMap<>();
 
-    private Clients() {
-    }
+    private Clients() {}
 
     private static BufferedReader reader(Process p) {
-        return READERS.computeIfAbsent(p, k -> new BufferedReader(
-                new InputStreamReader(k.getInputStream(), StandardCharsets.UTF_8)));
+        return READERS.computeIfAbsent(
+                p, k -> new BufferedReader(new InputStreamReader(k.getInputStream(), StandardCharsets.UTF_8)));
     }
 
     /** Starts python3 running PRELUDE + code with the given argv. */
@@ -56,7 +55,8 @@ final class Clients {
     }
 
     static String sh(String script) throws Exception {
-        return finish(new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start());
+        return finish(
+                new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start());
     }
 
     static String finish(Process p) throws Exception {
@@ -117,7 +117,9 @@ final class Clients {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), mainClass));
+                "-cp",
+                System.getProperty("java.class.path"),
+                mainClass));
         cmd.addAll(List.of(args));
         return cmd;
     }

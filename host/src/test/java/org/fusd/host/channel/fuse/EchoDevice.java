@@ -41,8 +41,7 @@ final class EchoDevice implements Device {
     }
 
     @Override
-    public void attach(DeviceNode node) {
-    }
+    public void attach(DeviceNode node) {}
 
     @Override
     public void open(OpenFile file, Reply reply) {

@@ -6,7 +6,6 @@ import static org.fusd.host.channel.fuse.Clients.finish;
 import static org.fusd.host.channel.fuse.Clients.python;
 import static org.fusd.host.channel.fuse.Clients.runPython;
 import static org.fusd.host.channel.fuse.Clients.sh;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -90,8 +89,10 @@ class FuseChannelTest {
         PipeDevice d = new PipeDevice("ro" + SEQ.incrementAndGet(), 0640);
         channel.add(d);
         String ls = sh("ls -ln " + channel.mountDir());
-        String line = ls.lines().filter(l -> l.endsWith(" " + d.name())).findFirst().orElseThrow(() ->
-                new AssertionError(ls));
+        String line = ls.lines()
+                .filter(l -> l.endsWith(" " + d.name()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(ls));
         assertTrue(line.startsWith("-rw-r----- 1 0 0 "), line);
         assertEquals("directory\n", sh("stat -c %F " + channel.mountDir()));
     }

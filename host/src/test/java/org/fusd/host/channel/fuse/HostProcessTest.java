@@ -37,7 +37,8 @@ class HostProcessTest {
 
     private Process child(Path mnt) throws Exception {
         Process p = new ProcessBuilder(Clients.javaCommand(ChildHost.class.getName(), mnt.toString()))
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         awaitLine(p, "READY");
         return p;
     }
@@ -102,8 +103,8 @@ class HostProcessTest {
         Path mnt = base.resolve("mnt");
         Process host = child(mnt);
         try {
-            Exception e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                    () -> FuseChannel.open(mnt));
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.IOException.class, () -> FuseChannel.open(mnt));
             assertTrue(e.getMessage().contains("live"), e.getMessage());
             assertEquals("read ok\n", runPython("""
                     fd = os.open(sys.argv[1], os.O_RDWR)
@@ -160,7 +161,8 @@ class HostProcessTest {
                 echo "after: $(grep -c " $W/mnt " /proc/self/mountinfo || true)"
                 """.formatted(w, java, classpath, ChildHost.class.getName(), Clients.PYTHON);
         Process p = new ProcessBuilder("unshare", "-m", "--propagation", "private", "bash", "-c", script)
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = Clients.finish(p);
         assertTrue(out.contains("READY"), out);
         assertTrue(out.contains("mount: fuse.fusd fusd rw,user_id=65534,group_id=65534"), out);

@@ -39,8 +39,7 @@ final class PipeDevice implements Device {
     volatile int lastOpenFlags;
     volatile int lastReadFlags;
 
-    private record Waiter(int size, Reply reply) {
-    }
+    private record Waiter(int size, Reply reply) {}
 
     static int ioc(int dir, char type, int nr, int size) {
         return (dir << 30) | (size << 16) | (type << 8) | nr;
@@ -163,7 +162,10 @@ final class PipeDevice implements Device {
             value = in.order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(in.position());
             reply.ioctl(0, null);
         } else if (cmd == GET) {
-            ByteBuffer out = ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(value).flip();
+            ByteBuffer out = ByteBuffer.allocate(4)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putInt(value)
+                    .flip();
             reply.ioctl(7, out);
         } else if (cmd == REVERSE) {
             byte[] b = new byte[in.remaining()];
