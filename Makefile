@@ -8,7 +8,7 @@ MVN := mvn -B -q
 PREFIX ?= /usr/local
 DRIVER ?= examples/hello.js
 
-.PHONY: build run deps test test-host test-bench-check test-vm bench install clean check-jdk
+.PHONY: build run deps fmt lint test test-types test-host test-bench-check test-vm bench install clean check-jdk
 
 check-jdk:
 	@test -n "$(JAVA_HOME)" || exit 1
@@ -24,10 +24,30 @@ run: build
 deps:
 	scripts/deps
 
-test: check-jdk deps test-host test-bench-check test-vm
+test: check-jdk deps lint test-types test-host test-bench-check test-vm
+
+# Java formatting is checked by `mvn verify` (Spotless) and fixed here.
+fmt: check-jdk
+	$(MVN) spotless:apply
+
+SHELL_SCRIPTS := scripts/vmtest scripts/vmtest.d/* host/bin/fusd-host .ci/run \
+	scripts/deps scripts/kernel-deps scripts/find-jdk scripts/checkpatch $(wildcard scripts/check-types)
+PYTHON_FILES := scripts/bench/run scripts/bench/*.py scripts/e2e/*.py examples/*.py \
+	$(wildcard docs/labs/*/*.py)
+
+# Static checks besides Java's (Error Prone runs in javac, Spotless in verify).
+lint: deps
+	flake8 $(PYTHON_FILES)
+	shellcheck -x $(SHELL_SCRIPTS)
+	scripts/checkpatch
+
+# The typings (types/) against every example and lab driver, and against
+# the member list the host provides (types/members.txt).
+test-types: deps
+	scripts/check-types
 
 test-host: deps
-	$(MVN) package
+	$(MVN) verify
 
 # The benchmark code's correctness (each driver answers the right bytes); no timing.
 test-bench-check: deps build

@@ -190,7 +190,7 @@ static int t_register(void)
 
 static int t_names(void)
 {
-	static const char *bad[] = { "", "a/b", "..", ".hidden", "a..b",
+	static const char * const bad[] = { "", "a/b", "..", ".hidden", "a..b",
 		"sp ace", "tab\t", "uml\xc3\xa4ut", "x*", "../etc" };
 	struct {
 		struct fusd_msg h;

@@ -78,18 +78,18 @@ def main():
     ap.add_argument("--lang", default="js,py", help="languages to measure (default js,py)")
     ap.add_argument("--timeout", type=float, default=30.0, help="give up on one reload after this (s)")
     args = ap.parse_args()
-    langs = [l for l in args.lang.split(",") if l]
+    langs = [ln for ln in args.lang.split(",") if ln]
 
     work = tempfile.mkdtemp(prefix="fusd-reload-bench-")
     mnt = os.path.join(work, "mnt")
     scripts = {"js": os.path.join(work, "reload.js"), "py": os.path.join(work, "reload.py")}
     texts = {"js": JS, "py": PY}
     names = {"js": "reload-js", "py": "reload-py"}
-    for l in langs:
-        with open(scripts[l], "w") as f:
-            f.write(texts[l] % 1)
+    for ln in langs:
+        with open(scripts[ln], "w") as f:
+            f.write(texts[ln] % 1)
     cmd = os.environ.get("FUSD_HOST_CMD", "").split() or [os.path.join(ROOT, "host", "bin", "fusd-host")]
-    cmd = cmd + ["run", "--channel", "fuse", "--mount", mnt] + [scripts[l] for l in langs]
+    cmd = cmd + ["run", "--channel", "fuse", "--mount", mnt] + [scripts[ln] for ln in langs]
     log("reload_latency: starting", " ".join(cmd))
     host = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
@@ -111,16 +111,16 @@ def main():
                                or host.poll() is not None, timeout=180)
         if not ok or host.poll() is not None:
             raise SystemExit("reload_latency: the host did not start:\n" + "\n".join(lines))
-        version = {l: 1 for l in langs}
-        for l in langs:
-            dev = os.path.join(mnt, names[l])
+        version = {ln: 1 for ln in langs}
+        for ln in langs:
+            dev = os.path.join(mnt, names[ln])
             client, swap = [], []
             for i in range(args.warmup + args.reloads):
                 time.sleep(args.gap)
-                version[l] += 1
-                want = "v%d" % version[l]
+                version[ln] += 1
+                want = "v%d" % version[ln]
                 seen = len(lines)
-                write_atomic(scripts[l], texts[l] % version[l])
+                write_atomic(scripts[ln], texts[ln] % version[ln])
                 t0 = time.perf_counter()
                 while True:
                     got = read_device(dev)
@@ -128,7 +128,7 @@ def main():
                         break
                     if time.perf_counter() - t0 > args.timeout:
                         raise SystemExit("reload_latency: %s did not answer %s within %.0f s (got %r)"
-                                         % (names[l], want, args.timeout, got))
+                                         % (names[ln], want, args.timeout, got))
                 ms = (time.perf_counter() - t0) * 1000
                 with cond:
                     cond.wait_for(lambda: any("reloaded" in x and " %s " % want in x for x in lines[seen:]),
@@ -139,11 +139,11 @@ def main():
                     client.append(ms)
                     swap.extend(host_ms[:1])
                 log("reload_latency: %s %s: %.1f ms (host swap %s ms)"
-                    % (l, want, ms, "%.1f" % host_ms[0] if host_ms else "?"))
-            results["reload_ms_%s_p50" % l] = round(statistics.median(client), 1)
-            results["reload_ms_%s_p90" % l] = round(percentile(client, 0.9), 1)
+                    % (ln, want, ms, "%.1f" % host_ms[0] if host_ms else "?"))
+            results["reload_ms_%s_p50" % ln] = round(statistics.median(client), 1)
+            results["reload_ms_%s_p90" % ln] = round(percentile(client, 0.9), 1)
             if swap:
-                results["reload_swap_ms_%s_p50" % l] = round(statistics.median(swap), 1)
+                results["reload_swap_ms_%s_p50" % ln] = round(statistics.median(swap), 1)
         results["reloads"] = args.reloads
         results["debounce_ms"] = 20
     finally:

@@ -463,7 +463,7 @@ def main():
             paths = None
             try:
                 paths = host.wait_ready(len(present))
-                print(f"PASS one-host/ready", flush=True)
+                print("PASS one-host/ready", flush=True)
                 ctx.note(f"{len(present)} devices ready after {time.monotonic() - t0:.1f} s")
             except Fail as e:
                 print(f"FAIL one-host/ready: {e}", flush=True)

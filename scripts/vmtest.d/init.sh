@@ -13,15 +13,16 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "vmtest: init"
 
-for m in $(cat /etc/modules.list); do
+while read -r m; do
     insmod "/lib/modules/$m.ko" || echo "vmtest: insmod $m failed"
-done
+done </etc/modules.list
 
 # cache=loose: without it the JVM takes 4-30 s to start over 9p.
 p9="trans=virtio,version=9p2000.L,msize=512000"
 mount -t 9p -o "$p9,cache=loose,ro" hostroot /newroot || echo "vmtest: mount hostroot failed"
 mount -t 9p -o "$p9" results /results || echo "vmtest: mount results failed"
-. /results/vmtest.env   # written by scripts/vmtest
+# shellcheck source=/dev/null # written by scripts/vmtest at run time
+. /results/vmtest.env
 echo "vmtest: up"
 
 R=/newroot

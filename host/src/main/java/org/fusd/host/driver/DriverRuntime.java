@@ -154,7 +154,8 @@ public final class DriverRuntime implements AutoCloseable {
 
     private static String printable(String s) {
         StringBuilder b = new StringBuilder();
-        for (char ch : s.toCharArray()) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
             b.append(ch < 0x20 || ch == 0x7f ? String.format("\\x%02x", (int) ch) : String.valueOf(ch));
         }
         return b.length() > 80 ? b.substring(0, 80) + "..." : b.toString();

@@ -2,6 +2,7 @@ package org.fusd.host.driver;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import org.fusd.host.device.Errno;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
@@ -17,7 +18,7 @@ import org.graalvm.polyglot.Value;
 abstract class LoadedCode implements AutoCloseable {
     final Path path;
     final Context context;
-    private final Value[] callbacks = new Value[Op.values().length];
+    private final EnumMap<Op, Value> callbacks = new EnumMap<>(Op.class);
     private Value interrupted;
     private Value reloadHook;
     String name;
@@ -34,7 +35,7 @@ abstract class LoadedCode implements AutoCloseable {
 
     /** The exported callback for op, or null if the script has none. */
     final Value callback(Op op) {
-        return callbacks[op.ordinal()];
+        return callbacks.get(op);
     }
 
     /** The optional {@code interrupted(file, op)} callback (JS promises). */
@@ -72,7 +73,7 @@ abstract class LoadedCode implements AutoCloseable {
         major = number(exports, "major", 4095);
         minor = number(exports, "minor", (1 << 20) - 1);
         for (Op op : Op.values()) {
-            callbacks[op.ordinal()] = wrap(op, function(exports, op.callback));
+            callbacks.put(op, wrap(op, function(exports, op.callback)));
         }
         interrupted = function(exports, "interrupted");
         reloadHook = function(exports, "reload");

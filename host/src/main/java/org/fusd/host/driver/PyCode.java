@@ -100,12 +100,12 @@ final class PyCode extends LoadedCode {
         Path dir = path.toAbsolutePath().normalize().getParent();
         if (dir != null) { // modules next to the script can be imported; no .pyc written there
             globals.putMember("_fusd_dir", dir.toString());
-            context.eval(Source.newBuilder(
-                            "python",
-                            "import sys as _fusd_sys\n_fusd_sys.dont_write_bytecode = True\n"
-                                    + "_fusd_sys.path.insert(0, _fusd_dir)\ndel _fusd_sys, _fusd_dir\n",
-                            "fusd-path.py")
-                    .buildLiteral());
+            context.eval(Source.newBuilder("python", """
+                            import sys as _fusd_sys
+                            _fusd_sys.dont_write_bytecode = True
+                            _fusd_sys.path.insert(0, _fusd_dir)
+                            del _fusd_sys, _fusd_dir
+                            """, "fusd-path.py").buildLiteral());
         }
         context.eval(Source.newBuilder("python", text, path.toString()).buildLiteral());
         Value export = globals.getMember("_fusd_export");

@@ -443,7 +443,7 @@ public final class ScriptDevice implements Device {
         LoadedCode lc = code;
         Value fn = lc.callback(c.op);
         if (fn == null) {
-            missing(c, sf);
+            missing(c);
             return;
         }
         sf.refresh();
@@ -460,7 +460,7 @@ public final class ScriptDevice implements Device {
         } catch (PolyglotException e) {
             current = null;
             thrown(c, e, lc);
-            afterReply(c, sf);
+            afterReply(c);
             return;
         }
         current = null;
@@ -499,7 +499,7 @@ public final class ScriptDevice implements Device {
         runtime.log("fusd: " + code.name + ": " + c.op.callback + ": internal error: " + e);
         c.failed = true;
         c.reply.error(Errno.EIO);
-        afterReply(c, fileIfOpen(c));
+        afterReply(c);
     }
 
     private ScriptFile fileOf(Call c) {
@@ -514,14 +514,14 @@ public final class ScriptDevice implements Device {
     }
 
     /** What a kernel driver without this method answers. */
-    private void missing(Call c, ScriptFile sf) {
+    private void missing(Call c) {
         switch (c.op) {
             case READ, WRITE -> c.reply.error(Errno.EINVAL);
             case IOCTL -> c.reply.error(Errno.ENOTTY);
             case POLL -> c.reply.count(DEFAULT_POLL_MASK);
             default -> c.reply.ok();
         }
-        afterReply(c, sf);
+        afterReply(c);
     }
 
     private Object ioctlArg(Call c, LoadedCode lc) {
@@ -536,7 +536,7 @@ public final class ScriptDevice implements Device {
     }
 
     /** Forgets a file after its release, or after an open that failed. */
-    private void afterReply(Call c, ScriptFile sf) {
+    private void afterReply(Call c) {
         if (c.deferred) {
             pending.remove(c);
         }
@@ -653,11 +653,7 @@ public final class ScriptDevice implements Device {
         } catch (PolyglotException e) {
             thrown(c, e, code);
         }
-        afterReply(c, fileIfOpen(c));
-    }
-
-    private ScriptFile fileIfOpen(Call c) {
-        return files.get(c.file.id());
+        afterReply(c);
     }
 
     /** A read's answer that is a buffer (v.hasBufferElements()): at most c.size bytes of it, copied once. */
@@ -681,12 +677,15 @@ public final class ScriptDevice implements Device {
             wrongType(c, v, "bytes (a string, Uint8Array, ArrayBuffer, bytes or bytearray)");
             return;
         }
-        if (b != scratch
+        // Keep a grown buffer for next time: one bytesInto allocated because scratch was too small
+        // (so larger than scratch, hence not scratch itself), and that copyBuffer can reuse, which
+        // writes into its backing array by index: the array must be exactly the buffer.
+        if (b.capacity() > scratch.capacity()
                 && b.hasArray()
-                && b.capacity() > scratch.capacity()
+                && b.arrayOffset() == 0
                 && b.array().length == b.capacity()
                 && !v.isString()) {
-            scratch = b; // keep the grown buffer for next time
+            scratch = b;
         }
         if (b.remaining() > c.size) {
             b.limit(b.position() + c.size);
@@ -822,12 +821,12 @@ public final class ScriptDevice implements Device {
                     + (reason == null ? "undefined" : firstLine(reason.toString())) + " (" + code.path + ")");
             c.reply.error(Errno.EIO);
         }
-        afterReply(c, fileIfOpen(c));
+        afterReply(c);
     }
 
     void failWith(Call c, Value errno) {
         c.reply.error(errnoOf(errno));
-        afterReply(c, fileIfOpen(c));
+        afterReply(c);
     }
 
     /** "EAGAIN", 11 or -11, an Errno object: the errno it names (EIO if none). */

@@ -17,13 +17,22 @@ final class SpareContexts implements AutoCloseable {
     private final Function<DriverRuntime.Language, Context> build;
     private final Map<DriverRuntime.Language, Context> ready = new EnumMap<>(DriverRuntime.Language.class);
     private final Map<DriverRuntime.Language, Boolean> wanted = new EnumMap<>(DriverRuntime.Language.class);
-    private final ExecutorService maker = Executors.newSingleThreadExecutor(r -> {
+    private final ExecutorService maker = Executors.newSingleThreadExecutor(SpareContexts::makerThread);
+    private boolean closed;
+
+    /**
+     * The background thread that makes spare contexts. Its priority is lowered on purpose: a
+     * spare is only a head start for a later reload, and starting a language (GraalPy: hundreds
+     * of milliseconds of CPU) must not compete with the device loops answering calls now.
+     * Correctness never depends on it; it is a hint to the scheduler, nothing waits on it.
+     */
+    @SuppressWarnings("ThreadPriorityCheck") // intended: background work yields to serving threads, see above
+    private static Thread makerThread(Runnable r) {
         Thread t = new Thread(r, "fusd-spare-context");
         t.setDaemon(true);
         t.setPriority(Thread.MIN_PRIORITY);
         return t;
-    });
-    private boolean closed;
+    }
 
     SpareContexts(Function<DriverRuntime.Language, Context> build) {
         this.build = build;

@@ -241,7 +241,20 @@ public final class IoctlCall implements IoctlMemory {
     public static final class Rounds {
         record Key(long fh, int tid) {}
 
-        record Round(int cmd, long arg, long[] in, long[] out) {}
+        /** One round asked for: the call it belongs to and the regions it wants. Arrays are not copied. */
+        static final class Round {
+            final int cmd;
+            final long arg;
+            final long[] in;
+            final long[] out;
+
+            Round(int cmd, long arg, long[] in, long[] out) {
+                this.cmd = cmd;
+                this.arg = arg;
+                this.in = in;
+                this.out = out;
+            }
+        }
 
         private final ConcurrentHashMap<Key, Round> asked = new ConcurrentHashMap<>();
 

@@ -104,11 +104,10 @@ public final class HotReload implements AutoCloseable {
     }
 
     /** SIGHUP reloads every script (even unchanged). False if the JVM does not let us handle it. */
-    @SuppressWarnings("removal")
     public boolean reloadOnSighup() {
         try {
-            sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloadAllAsync());
-            if (before == sun.misc.SignalHandler.SIG_IGN) { // the JVM keeps an inherited "ignore" (nohup)
+            SignalHook.Previous before = SignalHook.handle("HUP", this::reloadAllOnSignal);
+            if (before == SignalHook.Previous.IGNORED) { // the JVM keeps an inherited "ignore" (nohup)
                 err.accept("fusd: SIGHUP is ignored in this process (started under nohup?), so it cannot reload;"
                         + " edit the scripts to reload them");
                 return false;
@@ -118,6 +117,14 @@ public final class HotReload implements AutoCloseable {
             err.accept("fusd: cannot handle SIGHUP (" + e.getMessage() + "); reload by editing the scripts");
             return false;
         }
+    }
+
+    /** SIGHUP: reloads every script; reload() reports its own failures, this anything else. */
+    private void reloadAllOnSignal() {
+        reloadAllAsync().exceptionally(e -> {
+            err.accept("fusd: reload on SIGHUP failed: " + e);
+            return null;
+        });
     }
 
     /** Reloads every script now, on the reload thread; returns when queued. */

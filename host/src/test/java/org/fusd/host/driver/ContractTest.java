@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.fusd.host.channel.loopback.LoopbackFile;
@@ -136,7 +137,7 @@ class ContractTest {
             LoopbackReply late = f.startRead(7);
             assertEquals("a", f.readString(1));
             assertFalse(late.isDone());
-            assertEquals("late", new String(LoopbackFile.await(late).data()));
+            assertEquals("late", new String(LoopbackFile.await(late).data(), StandardCharsets.UTF_8));
             assertEquals(Errno.ETIMEDOUT, errnoOf(f, 8));
             // state: per open and per device
             assertEquals("1/1", f.readString(9));

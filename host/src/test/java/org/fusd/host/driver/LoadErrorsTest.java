@@ -103,11 +103,10 @@ class LoadErrorsTest {
     @Test
     void openCanRefuse() throws Exception {
         try (Harness h = new Harness()) {
-            h.serve(
-                    dir,
-                    "ro.js",
-                    "export const name = \"ro\";\n"
-                            + "export function open(file, flags) { if ((flags & 3) !== 0) throw new Errno(\"EACCES\"); }\n");
+            h.serve(dir, "ro.js", """
+                    export const name = "ro";
+                    export function open(file, flags) { if ((flags & 3) !== 0) throw new Errno("EACCES"); }
+                    """);
             assertEquals(
                     Errno.EACCES,
                     assertThrows(ErrnoException.class, () -> h.open("ro", OpenFlags.O_WRONLY))

@@ -30,11 +30,11 @@ class RoundTripBench {
     @Test
     void roundTrip() throws Exception {
         try (Harness h = new Harness()) {
-            h.serve(
-                    dir,
-                    "one.js",
-                    "export const name = \"one-js\";\n"
-                            + "const ONE = new Uint8Array(1);\nexport function read(file, size, offset) { return ONE; }\n");
+            h.serve(dir, "one.js", """
+                    export const name = "one-js";
+                    const ONE = new Uint8Array(1);
+                    export function read(file, size, offset) { return ONE; }
+                    """);
             h.serve(dir, "one.py", "name = \"one-py\"\nONE = b'x'\ndef read(file, size, offset):\n    return ONE\n");
             h.serve(Harness.example("zero.js"));
             for (String name : new String[] {"one-js", "one-py"}) {

@@ -102,7 +102,10 @@ class FuseExamplesTest {
                 out(os.read(fd, 100).decode().strip())
                 """);
         assertEquals(
-                "open", new java.io.BufferedReader(new java.io.InputStreamReader(reader.getInputStream())).readLine());
+                "open",
+                new java.io.BufferedReader(
+                                new java.io.InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8))
+                        .readLine());
         Thread.sleep(300);
         assertTrue(reader.isAlive(), "read must block until someone writes");
         py("fd = os.open(D + '/pipe', os.O_WRONLY); os.write(fd, b'ping\\n')");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.fusd.host.channel.loopback.LoopbackFile;
 import org.fusd.host.channel.loopback.LoopbackReply;
@@ -39,7 +40,7 @@ class PipeTest {
                 assertFalse(blocked.isDone());
                 long before = h.channel.notifications("pipe");
                 assertEquals(6, writer.write("hello\n"));
-                assertEquals("hello\n", new String(LoopbackFile.await(blocked).data()));
+                assertEquals("hello\n", new String(LoopbackFile.await(blocked).data(), StandardCharsets.UTF_8));
                 assertTrue(h.channel.notifications("pipe") > before, "write must wake pollers");
 
                 // data buffered: poll reports POLLIN; reads take it in order, at most size bytes

@@ -33,40 +33,50 @@ class FuseSessionTest {
 
     /** Records every read/write call; answers nothing by itself. */
     private final Device device = new Device() {
+        @Override
         public String name() {
             return "t";
         }
 
+        @Override
         public int mode() {
             return 0666;
         }
 
+        @Override
         public void attach(DeviceNode node) {}
 
+        @Override
         public void open(OpenFile file, Reply reply) {
             reply.ok();
         }
 
+        @Override
         public void read(OpenFile file, int size, long offset, Reply reply) {
             calls.add(new Object[] {"read", reply});
         }
 
+        @Override
         public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
             calls.add(new Object[] {"write", reply, data});
         }
 
+        @Override
         public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
             reply.ioctl(0, null);
         }
 
+        @Override
         public void poll(OpenFile file, Reply reply) {
             reply.count(0);
         }
 
+        @Override
         public void flush(OpenFile file, Reply reply) {
             reply.ok();
         }
 
+        @Override
         public void release(OpenFile file, Reply reply) {
             reply.ok();
         }

@@ -5,6 +5,7 @@ import static org.fusd.host.reload.ReloadFixture.python;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.fusd.host.driver.ScriptDevice;
 import org.junit.jupiter.api.AfterAll;
@@ -344,9 +345,9 @@ class HotReloadTest {
         try (var ch = java.nio.channels.FileChannel.open(
                 p, java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
             Thread.sleep(3);
-            ch.write(java.nio.ByteBuffer.wrap(v2.substring(0, 40).getBytes()));
+            ch.write(java.nio.ByteBuffer.wrap(v2.substring(0, 40).getBytes(StandardCharsets.UTF_8)));
             Thread.sleep(3);
-            ch.write(java.nio.ByteBuffer.wrap(v2.substring(40).getBytes()));
+            ch.write(java.nio.ByteBuffer.wrap(v2.substring(40).getBytes(StandardCharsets.UTF_8)));
         }
         awaitVersion(d, 2);
         assertEquals("v2", readOnce("steps-js"));

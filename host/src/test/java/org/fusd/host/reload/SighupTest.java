@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +39,7 @@ class SighupTest {
         private final BufferedReader out;
         private final Path mnt;
         private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
+        private final ScheduledFuture<?> kill;
 
         Host(Path mnt, Path script, String sighup) throws Exception {
             this.mnt = mnt;
@@ -62,7 +64,7 @@ class SighupTest {
                             script.toString()))
                     .redirectErrorStream(true)
                     .start();
-            watchdog.schedule(process::destroyForcibly, 180, TimeUnit.SECONDS);
+            kill = watchdog.schedule(process::destroyForcibly, 180, TimeUnit.SECONDS);
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         }
 
@@ -77,6 +79,7 @@ class SighupTest {
 
         @Override
         public void close() throws Exception {
+            kill.cancel(false);
             watchdog.shutdownNow();
             process.destroy(); // SIGTERM: the shutdown hook unmounts
             if (!process.waitFor(20, TimeUnit.SECONDS)) {

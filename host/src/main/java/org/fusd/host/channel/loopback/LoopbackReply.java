@@ -16,10 +16,45 @@ public final class LoopbackReply implements Reply {
     private final AtomicBoolean done = new AtomicBoolean();
     private volatile Runnable onInterrupt;
 
-    /** The outcome of a call: an errno, or data / a count / an ioctl result. */
-    public record Result(Errno errno, byte[] data, int n) {
+    /**
+     * The outcome of a call: an errno, or data / a count / an ioctl result.
+     * A plain class rather than a record because it holds an array (a record
+     * would compare and hash it by identity while looking like a value).
+     */
+    public static final class Result {
+        private final Errno errno;
+        private final byte[] data;
+        private final int n;
+
+        public Result(Errno errno, byte[] data, int n) {
+            this.errno = errno;
+            this.data = data;
+            this.n = n;
+        }
+
+        /** The error the call ended with, or null if it succeeded. */
+        public Errno errno() {
+            return errno;
+        }
+
+        /** The bytes answered (read data, ioctl output), or null if none. Not copied. */
+        public byte[] data() {
+            return data;
+        }
+
+        /** The count answered (bytes written, ioctl result, or the data's length). */
+        public int n() {
+            return n;
+        }
+
         public boolean ok() {
             return errno == null;
+        }
+
+        @Override
+        public String toString() {
+            return "Result[errno=" + errno + ", data=" + (data == null ? "null" : data.length + " bytes") + ", n=" + n
+                    + "]";
         }
     }
 
