@@ -4,12 +4,17 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.fusd.host.channel.fuse.FuseChannel;
+import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
+import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
-import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.IoctlReply;
+import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollEvents;
-import org.fusd.host.device.Reply;
+import org.fusd.host.device.PollReply;
+import org.fusd.host.device.ReadReply;
+import org.fusd.host.device.WriteReply;
 
 /**
  * The benchmark device (docs/benchmarks.md) written in Java on the host's own
@@ -48,38 +53,40 @@ public final class BenchDevice implements Device {
     public void attach(DeviceNode node) {}
 
     @Override
-    public void open(OpenFile file, Reply reply) {
+    public void open(Call.Open call, OpenReply reply) {
         reply.ok();
     }
 
     @Override
-    public void read(OpenFile file, int size, long offset, Reply reply) {
+    public void read(Call.Read call, ReadReply reply) {
+        int size = call.size();
         // The channel copies the bytes before data() returns: one shared buffer does.
-        reply.data(PATTERN.duplicate().limit(Math.min(size, MAX_IO)));
+        reply.bytes(PATTERN.duplicate().limit(Math.min(size, MAX_IO)));
     }
 
     @Override
-    public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
+    public void write(Call.Write call, WriteReply reply) {
+        ByteBuffer data = call.data();
         reply.count(data.remaining());
     }
 
     @Override
-    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
+    public void ioctl(Call.Ioctl call, IoctlReply reply) {
         reply.error(Errno.ENOTTY);
     }
 
     @Override
-    public void poll(OpenFile file, Reply reply) {
-        reply.count(PollEvents.POLLIN | PollEvents.POLLOUT);
+    public void poll(Call.Poll call, PollReply reply) {
+        reply.mask(PollEvents.POLLIN | PollEvents.POLLOUT);
     }
 
     @Override
-    public void flush(OpenFile file, Reply reply) {
+    public void flush(Call.Flush call, DoneReply reply) {
         reply.ok();
     }
 
     @Override
-    public void release(OpenFile file, Reply reply) {
+    public void release(Call.Release call, DoneReply reply) {
         reply.ok();
     }
 

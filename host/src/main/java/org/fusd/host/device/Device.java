@@ -1,10 +1,9 @@
 package org.fusd.host.device;
 
-import java.nio.ByteBuffer;
-
 /**
- * A character device as channels see it. Every call is asynchronous: the
- * device answers through the {@link Reply}, now or later. Calls arrive on a
+ * A character device as channels see it: one method per {@link Op}, each
+ * taking the call as data and the reply that fits it. Every call is
+ * asynchronous: the device answers through the reply, now or later. Calls arrive on a
  * channel thread; a device must not block it (the script runtime hands calls
  * to the device's own thread).
  */
@@ -32,31 +31,16 @@ public interface Device {
     /** The channel serving this device; called once before any call. */
     void attach(DeviceNode node);
 
-    void open(OpenFile file, Reply reply);
+    void open(Call.Open call, OpenReply reply);
 
-    void read(OpenFile file, int size, long offset, Reply reply);
+    void read(Call.Read call, ReadReply reply);
 
-    /** data (position to limit) is valid until the reply completes. */
-    void write(OpenFile file, ByteBuffer data, long offset, Reply reply);
+    void write(Call.Write call, WriteReply reply);
 
-    /**
-     * An ioctl. {@code in} holds the _IOC_SIZE bytes copied from the caller for
-     * _IOW/_IOWR commands (else empty); {@code outSize} is how many bytes the
-     * caller expects back for _IOR/_IOWR.
-     */
-    void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply);
+    void ioctl(Call.Ioctl call, IoctlReply reply);
 
-    /**
-     * An ioctl with access to more of the caller's memory than the encoded
-     * struct (see {@link IoctlMemory}). Channels call this one; a device that
-     * only serves _IOC-encoded commands need not implement it.
-     */
-    default void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, IoctlMemory memory, Reply reply) {
-        ioctl(file, cmd, arg, in, outSize, reply);
-    }
-
-    /** Answer with the current event mask via {@link Reply#count(int)}. */
-    void poll(OpenFile file, Reply reply);
+    /** Answers with the events ready now. */
+    void poll(Call.Poll call, PollReply reply);
 
     /**
      * False while {@link #poll} answers the same mask whatever the calls (a
@@ -68,8 +52,8 @@ public interface Device {
         return true;
     }
 
-    void flush(OpenFile file, Reply reply);
+    void flush(Call.Flush call, DoneReply reply);
 
     /** The last close; the reply's errno is not seen by anyone. */
-    void release(OpenFile file, Reply reply);
+    void release(Call.Release call, DoneReply reply);
 }

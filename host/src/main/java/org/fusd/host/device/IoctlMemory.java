@@ -9,17 +9,17 @@ import java.nio.ByteBuffer;
  * A region is an (address, length) pair in the caller's address space; region
  * lists are flat arrays {addr0, len0, addr1, len1, ...}. For this call the
  * channel has copied in the bytes of {@link #in()} (concatenated in
- * {@link #inData()}), and the reply's out bytes ({@link Reply#ioctl}) are
+ * {@link #inData()}), and the reply's out bytes ({@link IoctlReply#result}) are
  * scattered over {@link #out()} in order. The _IOC-encoded regions, if any,
  * come first in both lists.
  *
- * A device that needs more answers with {@link #retry}: a channel that can
+ * A device that needs more answers with {@link IoctlReply#retry}: a channel that can
  * map more memory (cuse: FUSE_IOCTL_RETRY) delivers the same call again with
  * those regions; one that cannot (fuse: restricted ioctls) answers ENOTTY.
  */
 public interface IoctlMemory {
 
-    /** True if {@link #retry} can map more memory (cuse); false on restricted channels (fuse). */
+    /** True if {@link IoctlReply#retry} can map more memory (cuse); false on restricted channels (fuse). */
     boolean canRetry();
 
     /** Regions copied in for this call. */
@@ -33,11 +33,4 @@ public interface IoctlMemory {
 
     /** Sum of the out region lengths: how many out bytes the reply may carry. */
     int outSize();
-
-    /**
-     * Answers the call by asking for these regions (which should start with the
-     * current ones): the call is delivered again with them mapped. On a channel
-     * that cannot map memory the caller gets ENOTTY.
-     */
-    void retry(long[] in, long[] out);
 }

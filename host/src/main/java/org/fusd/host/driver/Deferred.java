@@ -31,15 +31,15 @@ public final class Deferred {
     @HostAccess.Export
     public Value oncancel;
 
-    final ScriptDevice.Call call;
+    final Invocation call;
     private final ScriptDevice device;
 
-    Deferred(ScriptDevice device, ScriptDevice.Call call, ScriptFile file) {
+    Deferred(ScriptDevice device, Invocation call, ScriptFile file) {
         this.device = device;
         this.call = call;
         this.file = file;
-        this.op = call.op.callback;
-        this.size = call.op == Op.READ || call.op == Op.IOCTL ? call.size : 0;
+        this.op = call.op().callback();
+        this.size = call.size();
     }
 
     @HostAccess.Export
@@ -48,7 +48,7 @@ public final class Deferred {
             return;
         }
         done = true;
-        device.complete(call, value);
+        device.answers().complete(call, value);
     }
 
     /** reply() with nothing: success with no data (read: end of file; write: all consumed). */
@@ -63,7 +63,7 @@ public final class Deferred {
             return;
         }
         done = true;
-        device.failWith(call, errno);
+        device.answers().fail(call, errno);
     }
 
     /** Runs on the loop thread after the channel reported an interrupt. */

@@ -3,6 +3,7 @@ package org.fusd.host.driver;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.Op;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;

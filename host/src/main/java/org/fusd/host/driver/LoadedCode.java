@@ -1,9 +1,13 @@
 package org.fusd.host.driver;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.Op;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.SourceSection;
@@ -31,6 +35,52 @@ abstract class LoadedCode implements AutoCloseable {
     LoadedCode(Path path, Context context) {
         this.path = path;
         this.context = context;
+    }
+
+    /**
+     * Reads and evaluates the script in a fresh context of its language, with
+     * api as its host object. A script that fails to load gives a
+     * ScriptLoadException naming file:line and the first line of the error;
+     * its context is closed.
+     */
+    static LoadedCode load(DriverRuntime runtime, Path path, Object api) {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ScriptLoadException(path + ": cannot read: " + e.getMessage());
+        }
+        DriverRuntime.Language lang = DriverRuntime.languageOf(path);
+        Context ctx = runtime.newContext(lang, path);
+        try {
+            return lang == DriverRuntime.Language.JS
+                    ? JsCode.load(path, text, ctx, api)
+                    : PyCode.load(path, text, ctx, api);
+        } catch (PolyglotException e) {
+            String where = loadErrorWhere(e, path);
+            if (lang == DriverRuntime.Language.PYTHON && e.isGuestException() && !e.isSyntaxError()) {
+                where = PyCode.whereOfLoadError(ctx, e, where);
+            }
+            ctx.close(true);
+            throw new ScriptLoadException(where + ": " + ScriptDevice.firstLine(e.getMessage()));
+        } catch (RuntimeException e) {
+            ctx.close(true);
+            throw e;
+        }
+    }
+
+    /** file:line of a load error: where it was raised, else the innermost script frame, else the file. */
+    private static String loadErrorWhere(PolyglotException e, Path path) {
+        SourceSection s = e.getSourceLocation();
+        if (s == null) {
+            for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {
+                if (f.isGuestFrame() && f.getSourceLocation() != null) {
+                    s = f.getSourceLocation();
+                    break;
+                }
+            }
+        }
+        return s != null ? s.getSource().getName() + ":" + s.getStartLine() : path.toString();
     }
 
     /** The exported callback for op, or null if the script has none. */
@@ -73,7 +123,7 @@ abstract class LoadedCode implements AutoCloseable {
         major = number(exports, "major", 4095);
         minor = number(exports, "minor", (1 << 20) - 1);
         for (Op op : Op.values()) {
-            callbacks.put(op, wrap(op, function(exports, op.callback)));
+            callbacks.put(op, wrap(op, function(exports, op.callback())));
         }
         interrupted = function(exports, "interrupted");
         reloadHook = function(exports, "reload");
@@ -197,7 +247,7 @@ abstract class LoadedCode implements AutoCloseable {
         if (g == null || g.isNull() || !g.hasMember("_fusd_errno")) {
             return null;
         }
-        return ScriptDevice.errnoOf(g.getMember("_fusd_errno"));
+        return Answers.errnoOf(g.getMember("_fusd_errno"));
     }
 
     /** Where the exception was thrown, "file:line", or null. */

@@ -3,6 +3,7 @@ package org.fusd.host.driver;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.Op;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
@@ -90,6 +91,26 @@ final class PyCode extends LoadedCode {
         this.whereFn = globals.getMember("_fusd_where");
         this.bytesFn = globals.getMember("_fusd_bytes");
         this.nargsFn = globals.getMember("_fusd_nargs");
+    }
+
+    /**
+     * Where a Python script's load error was raised, by the prelude's
+     * traceback walk ({@code _fusd_where}), which finds the script's own
+     * frame; dflt if that cannot tell.
+     */
+    static String whereOfLoadError(Context ctx, PolyglotException e, String dflt) {
+        try {
+            Value w = ctx.getBindings("python").getMember("_fusd_where");
+            if (w != null && e.getGuestObject() != null) {
+                Value s = w.execute(e.getGuestObject());
+                if (s.isString()) {
+                    return s.asString();
+                }
+            }
+        } catch (RuntimeException ignored) {
+            // keep the location we have
+        }
+        return dflt;
     }
 
     static PyCode load(Path path, String text, Context context, Object bridge) {

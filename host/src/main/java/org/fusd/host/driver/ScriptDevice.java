@@ -1,26 +1,25 @@
 package org.fusd.host.driver;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
+import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
-import org.fusd.host.device.IoctlMemory;
+import org.fusd.host.device.IoctlReply;
+import org.fusd.host.device.Op;
 import org.fusd.host.device.OpenFile;
-import org.fusd.host.device.PollEvents;
-import org.fusd.host.device.Reply;
-import org.graalvm.polyglot.Context;
+import org.fusd.host.device.OpenReply;
+import org.fusd.host.device.PollReply;
+import org.fusd.host.device.ReadReply;
+import org.fusd.host.device.WriteReply;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.proxy.ProxyExecutable;
-import org.graalvm.polyglot.proxy.ProxyObject;
 
 /**
  * A device whose behaviour is a driver script. Channel threads call the
@@ -35,8 +34,6 @@ import org.graalvm.polyglot.proxy.ProxyObject;
  * {@link LoadedCode}, held in one field that {@link #reload()} swaps.
  */
 public final class ScriptDevice implements Device {
-    static final int DEFAULT_POLL_MASK =
-            PollEvents.POLLIN | PollEvents.POLLOUT | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM;
 
     private final DriverRuntime runtime;
     private final Path path;
@@ -44,14 +41,13 @@ public final class ScriptDevice implements Device {
     private final StateObject.GuestBytes guestBytes = b -> code().guestBytes(b);
     private final StateObject deviceState = new StateObject(guestBytes);
     private final Map<Long, ScriptFile> files = new LinkedHashMap<>(); // loop thread only
-    private final java.util.Set<Call> pending = new java.util.LinkedHashSet<>(); // deferred calls; loop thread only
     private final java.util.List<DeviceNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private Bridge bridge; // the live code's; loop thread only
+    private ScriptApi api; // the live code's; loop thread only
     private volatile LoadedCode code;
     private volatile int version = 1;
-    private Call current; // loop thread only
-    private ByteBuffer scratch = ByteBuffer.allocate(64 * 1024); // loop thread only
-    private final java.util.Set<Integer> warnedIoctls = new java.util.HashSet<>(); // loop thread only
+    private Invocation current; // loop thread only
+    private final Answers answers = new Answers(this);
+    private final Deferrals deferrals;
 
     ScriptDevice(DriverRuntime runtime, Path path) {
         this.runtime = runtime;
@@ -59,6 +55,7 @@ public final class ScriptDevice implements Device {
         this.loop = new DeviceLoop(
                 path.getFileName().toString(),
                 e -> runtime.log("fusd: " + path + ": internal error on the device thread: " + e));
+        this.deferrals = new Deferrals(this, loop);
     }
 
     /** Starts the device thread and evaluates the script on it. */
@@ -67,7 +64,7 @@ public final class ScriptDevice implements Device {
         try {
             code = onLoop(() -> {
                 Loaded l = load();
-                bridge = l.bridge();
+                api = l.api();
                 return l.code();
             });
         } catch (RuntimeException e) {
@@ -103,25 +100,25 @@ public final class ScriptDevice implements Device {
             if (!newName.equals(oldName)) {
                 String problem = runtime.rename(this, oldName, newName);
                 if (problem != null) {
-                    fresh.bridge().cancelTimers();
+                    fresh.api().cancelTimers();
                     fresh.code().close();
                     throw new ScriptLoadException(path + ": device name \"" + newName + "\" " + problem);
                 }
             }
-            bridge.cancelTimers();
+            api.cancelTimers();
             LoadedCode old = code;
             int previous = version;
             code = fresh.code();
-            bridge = fresh.bridge();
+            api = fresh.api();
             version = previous + 1;
-            java.util.List<Call> handed = handOver();
+            HandOver handOver = deferrals.handOver(deviceState, files.values());
             loop.submit(old::close); // after the calls already waiting: they go first
             Value hook = code.reloadHook();
             if (hook != null) {
-                Object api = bridge.getMember("device");
-                runGuarded("reload", () -> hook.execute(previous, api));
+                Object deviceApi = api.device();
+                runGuarded("reload", () -> hook.execute(previous, deviceApi));
             }
-            for (Call c : handed) {
+            for (Invocation c : handOver.rerun()) {
                 c.run();
             }
             for (DeviceNode n : nodes) {
@@ -136,115 +133,17 @@ public final class ScriptDevice implements Device {
         return version;
     }
 
-    /**
-     * Sorts the calls the old code deferred: those whose Deferred is in host
-     * state stay (the new code reaches them there); the rest (held by old
-     * globals, or JS promises) are returned to be dispatched to the new code.
-     */
-    private java.util.List<Call> handOver() {
-        pending.removeIf(c -> c.reply.isDone());
-        java.util.Set<Object> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        collectDeferreds(deviceState, kept, seen);
-        for (ScriptFile f : files.values()) {
-            collectDeferreds(f.state, kept, seen);
-        }
-        java.util.List<Call> handed = new java.util.ArrayList<>();
-        for (java.util.Iterator<Call> it = pending.iterator(); it.hasNext(); ) {
-            Call c = it.next();
-            if (c.deferredBy != null && kept.contains(c.deferredBy)) {
-                c.deferredBy.oncancel = null; // a function of the closed context
-                continue;
-            }
-            if (c.deferredBy != null) {
-                c.deferredBy.done = true; // superseded: nobody can reply to it any more
-            }
-            if (c.settled != null) {
-                c.settled[0] = true;
-            }
-            c.deferredBy = null;
-            c.settled = null;
-            c.deferred = false;
-            it.remove();
-            handed.add(c);
-        }
-        return handed;
-    }
-
-    private static void collectDeferreds(Object v, java.util.Set<Object> out, java.util.Set<Object> seen) {
-        if (v instanceof Deferred) {
-            out.add(v);
-        } else if ((v instanceof StateObject || v instanceof StateList) && seen.add(v)) {
-            Iterable<?> children = v instanceof StateObject o ? o.snapshot().values() : ((StateList) v).snapshot();
-            for (Object child : children) {
-                collectDeferreds(child, out, seen);
-            }
-        }
-    }
-
     /** A freshly evaluated script and the host API (with its timers) it was given. */
-    private record Loaded(LoadedCode code, Bridge bridge) {}
+    private record Loaded(LoadedCode code, ScriptApi api) {}
 
     private Loaded load() {
-        String text;
+        ScriptApi api = new ScriptApi(this, loop);
         try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new ScriptLoadException(path + ": cannot read: " + e.getMessage());
-        }
-        DriverRuntime.Language lang = DriverRuntime.languageOf(path);
-        Context ctx = runtime.newContext(lang, path);
-        Bridge b = new Bridge();
-        try {
-            return new Loaded(
-                    lang == DriverRuntime.Language.JS
-                            ? JsCode.load(path, text, ctx, b)
-                            : PyCode.load(path, text, ctx, b),
-                    b);
-        } catch (PolyglotException e) {
-            b.cancelTimers();
-            String where = loadErrorWhere(e);
-            if (e.isGuestException() && !e.isSyntaxError()) {
-                try {
-                    where = whereOfLoadError(lang, ctx, e, where);
-                } catch (RuntimeException ignored) {
-                    // keep the location we have
-                }
-            }
-            ctx.close(true);
-            throw new ScriptLoadException(where + ": " + firstLine(e.getMessage()));
+            return new Loaded(LoadedCode.load(runtime, path, api), api);
         } catch (RuntimeException e) {
-            b.cancelTimers();
-            ctx.close(true);
+            api.cancelTimers();
             throw e;
         }
-    }
-
-    /** file:line of a load error: where it was raised, else the innermost script frame, else the file. */
-    private String loadErrorWhere(PolyglotException e) {
-        org.graalvm.polyglot.SourceSection s = e.getSourceLocation();
-        if (s == null) {
-            for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {
-                if (f.isGuestFrame() && f.getSourceLocation() != null) {
-                    s = f.getSourceLocation();
-                    break;
-                }
-            }
-        }
-        return s != null ? s.getSource().getName() + ":" + s.getStartLine() : path.toString();
-    }
-
-    private static String whereOfLoadError(DriverRuntime.Language lang, Context ctx, PolyglotException e, String dflt) {
-        if (lang == DriverRuntime.Language.PYTHON && e.getGuestObject() != null) {
-            Value w = ctx.getBindings("python").getMember("_fusd_where");
-            if (w != null) {
-                Value s = w.execute(e.getGuestObject());
-                if (s.isString()) {
-                    return s.asString();
-                }
-            }
-        }
-        return dflt;
     }
 
     static String firstLine(String s) {
@@ -301,7 +200,7 @@ public final class ScriptDevice implements Device {
                 f.file.setState(null);
             }
             files.clear();
-            pending.clear();
+            deferrals.clear();
             loop.cancelAllTimers();
             code.close();
         });
@@ -341,46 +240,28 @@ public final class ScriptDevice implements Device {
     }
 
     @Override
-    public void open(OpenFile file, Reply reply) {
-        loop.execute(new Call(this, Op.OPEN, file, reply));
+    public void open(Call.Open call, OpenReply reply) {
+        loop.execute(new Invocation(this, call, reply));
     }
 
     @Override
-    public void read(OpenFile file, int size, long offset, Reply reply) {
-        Call c = new Call(this, Op.READ, file, reply);
-        c.size = size;
-        c.offset = offset;
-        loop.execute(c);
+    public void read(Call.Read call, ReadReply reply) {
+        loop.execute(new Invocation(this, call, reply));
     }
 
     @Override
-    public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
-        Call c = new Call(this, Op.WRITE, file, reply);
-        c.data = data;
-        c.size = data.remaining();
-        c.offset = offset;
-        loop.execute(c);
+    public void write(Call.Write call, WriteReply reply) {
+        loop.execute(new Invocation(this, call, reply));
     }
 
     @Override
-    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
-        ioctl(file, cmd, arg, in, outSize, null, reply);
+    public void ioctl(Call.Ioctl call, IoctlReply reply) {
+        loop.execute(new Invocation(this, call, reply));
     }
 
     @Override
-    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, IoctlMemory memory, Reply reply) {
-        Call c = new Call(this, Op.IOCTL, file, reply);
-        c.cmd = cmd;
-        c.offset = arg;
-        c.data = in;
-        c.size = outSize;
-        c.memory = memory;
-        loop.execute(c);
-    }
-
-    @Override
-    public void poll(OpenFile file, Reply reply) {
-        loop.execute(new Call(this, Op.POLL, file, reply));
+    public void poll(Call.Poll call, PollReply reply) {
+        loop.execute(new Invocation(this, call, reply));
     }
 
     /** Without a poll callback the mask is the default one (a reload that adds poll notifies pollers). */
@@ -390,92 +271,61 @@ public final class ScriptDevice implements Device {
     }
 
     @Override
-    public void flush(OpenFile file, Reply reply) {
-        loop.execute(new Call(this, Op.FLUSH, file, reply));
+    public void flush(Call.Flush call, DoneReply reply) {
+        loop.execute(new Invocation(this, call, reply));
     }
 
     @Override
-    public void release(OpenFile file, Reply reply) {
-        loop.execute(new Call(this, Op.RELEASE, file, reply));
+    public void release(Call.Release call, DoneReply reply) {
+        loop.execute(new Invocation(this, call, reply));
     }
 
     // ---- the loop thread ----
 
-    /** One queued call. */
-    static final class Call implements Runnable {
-        final ScriptDevice device;
-        final Op op;
-        final OpenFile file;
-        final Reply reply;
-        int size;
-        int cmd;
-        long offset;
-        ByteBuffer data;
-        IoctlMemory memory;
-        IoctlMem mem; // the script's view of memory (ioctl)
-        boolean deferred;
-        boolean failed;
-        Deferred deferredBy; // while pending: the Deferred the script holds
-        boolean[] settled; // while pending: the promise's settled flag
-
-        Call(ScriptDevice device, Op op, OpenFile file, Reply reply) {
-            this.device = device;
-            this.op = op;
-            this.file = file;
-            this.reply = reply;
-        }
-
-        @Override
-        public void run() {
-            try {
-                device.dispatch(this);
-            } catch (RuntimeException e) {
-                device.internalError(this, e);
-            }
-        }
-    }
-
-    private void dispatch(Call c) {
+    /** Runs the script's callback for c and turns its answer into the reply (loop thread). */
+    void dispatch(Invocation c) {
         if (c.reply.isDone()) {
             return; // interrupted while queued
         }
         ScriptFile sf = fileOf(c);
         LoadedCode lc = code;
-        Value fn = lc.callback(c.op);
+        Value fn = lc.callback(c.op());
         if (fn == null) {
-            missing(c);
+            answers.missing(c);
             return;
         }
         sf.refresh();
         Value result;
         current = c;
         try {
-            result = switch (c.op) {
-                case READ -> fn.execute(sf, c.size, c.offset);
-                case WRITE -> fn.execute(sf, lc.guestData(c.data), c.offset);
-                case IOCTL -> ioctlCall(fn, sf, c, lc);
-                case OPEN -> fn.execute(sf, c.file.flags());
-                default -> fn.execute(sf);
+            result = switch (c.call) {
+                case Call.Read r -> fn.execute(sf, r.size(), r.offset());
+                case Call.Write w -> fn.execute(sf, lc.guestData(w.data()), w.offset());
+                case Call.Ioctl i -> ioctlCall(fn, sf, c, i, lc);
+                case Call.Open o -> fn.execute(sf, o.file().flags());
+                case Call.Poll p -> fn.execute(sf);
+                case Call.Flush f -> fn.execute(sf);
+                case Call.Release r -> fn.execute(sf);
             };
         } catch (PolyglotException e) {
             current = null;
-            thrown(c, e, lc);
+            answers.thrown(c, e, lc);
             afterReply(c);
             return;
         }
         current = null;
-        if (c.op == Op.READ) {
+        if (c.reply instanceof ReadReply read) {
             if (lc.readScratch() != null && result.isNumber()) { // the bytes are already in the scratch buffer
                 ByteBuffer b = lc.readScratch();
                 b.clear().limit(result.asInt());
-                c.reply.data(b);
+                read.bytes(b);
                 return;
             }
             if (result.hasBufferElements()) { // an ArrayBuffer, bytes: never a promise; one bulk copy
                 try {
-                    replyBuffer(c, result);
+                    answers.replyBuffer(read, result);
                 } catch (PolyglotException e) {
-                    thrown(c, e, lc);
+                    answers.thrown(c, e, lc);
                 }
                 return;
             }
@@ -487,364 +337,87 @@ public final class ScriptDevice implements Device {
             return; // answered later through d
         }
         if (lc.isPromise(result)) {
-            deferPromise(c, sf, result);
+            deferrals.promise(c, sf, result);
             return;
         }
-        complete(c, result);
+        answers.complete(c, result);
     }
 
     /** A bug in fusd, not in the script: the caller gets EIO and the device keeps serving. */
-    private void internalError(Call c, RuntimeException e) {
+    void internalError(Invocation c, RuntimeException e) {
         current = null;
-        runtime.log("fusd: " + code.name + ": " + c.op.callback + ": internal error: " + e);
+        log(c.op().callback() + ": internal error: " + e);
         c.failed = true;
         c.reply.error(Errno.EIO);
         afterReply(c);
     }
 
-    private ScriptFile fileOf(Call c) {
-        Object s = c.file.state();
-        if (s instanceof ScriptFile sf) {
+    private ScriptFile fileOf(Invocation c) {
+        OpenFile file = c.file();
+        if (file.state() instanceof ScriptFile sf) {
             return sf;
         }
-        ScriptFile sf = new ScriptFile(this, c.file, new StateObject(guestBytes));
-        c.file.setState(sf);
-        files.put(c.file.id(), sf);
+        ScriptFile sf = new ScriptFile(this, file, new StateObject(guestBytes));
+        file.setState(sf);
+        files.put(file.id(), sf);
         return sf;
     }
 
-    /** What a kernel driver without this method answers. */
-    private void missing(Call c) {
-        switch (c.op) {
-            case READ, WRITE -> c.reply.error(Errno.EINVAL);
-            case IOCTL -> c.reply.error(Errno.ENOTTY);
-            case POLL -> c.reply.count(DEFAULT_POLL_MASK);
-            default -> c.reply.ok();
-        }
-        afterReply(c);
+    private Value ioctlCall(Value fn, ScriptFile sf, Invocation c, Call.Ioctl call, LoadedCode lc) {
+        c.mem = new IoctlMem(call.arg(), call.memory(), call.in(), call.outSize(), lc);
+        Object arg = ioctlArg(call, lc);
+        long cmd = Integer.toUnsignedLong(call.cmd());
+        return lc.ioctlTakesMemory() ? fn.execute(sf, cmd, arg, c.mem) : fn.execute(sf, cmd, arg);
     }
 
-    private Object ioctlArg(Call c, LoadedCode lc) {
-        int dir = (c.cmd >>> 30) & 3;
-        if ((dir & 1) != 0 && c.data != null) {
-            return lc.guestData(c.data); // _IOW, _IOWR: the bytes the caller passed
+    private static Object ioctlArg(Call.Ioctl call, LoadedCode lc) {
+        int dir = (call.cmd() >>> 30) & 3;
+        if ((dir & 1) != 0 && call.in() != null) {
+            return lc.guestData(call.in()); // _IOW, _IOWR: the bytes the caller passed
         }
         if (dir == 2) {
             return null; // _IOR: nothing comes in
         }
-        return c.offset; // _IO or unencoded: the raw argument
+        return call.arg(); // _IO or unencoded: the raw argument
     }
 
     /** Forgets a file after its release, or after an open that failed. */
-    private void afterReply(Call c) {
-        if (c.deferred) {
-            pending.remove(c);
-        }
-        if (c.op == Op.RELEASE || (c.op == Op.OPEN && c.failed)) {
-            files.remove(c.file.id());
+    void afterReply(Invocation c) {
+        deferrals.answered(c);
+        if (c.call instanceof Call.Release || (c.call instanceof Call.Open && c.failed)) {
+            files.remove(c.file().id());
         }
     }
 
     Deferred defer(ScriptFile sf) {
-        Call c = current;
+        Invocation c = current;
         if (c == null || !loop.inLoop()) {
             throw new IllegalStateException(
                     "defer() can only be called inside a callback, for the call being answered");
         }
-        if (c.file != sf.file) {
+        if (c.file() != sf.file) {
             throw new IllegalStateException("defer() must be called on the file of the current call");
         }
-        c.deferred = true;
-        Deferred d = new Deferred(this, c, sf);
-        c.deferredBy = d;
-        track(c);
-        c.reply.onInterrupt(() -> loop.submit(d::interrupted));
-        return d;
+        return deferrals.defer(c, sf);
     }
 
-    private void deferPromise(Call c, ScriptFile sf, Value promise) {
-        c.deferred = true;
-        boolean[] settled = new boolean[1];
-        c.settled = settled;
-        track(c);
-        ProxyExecutable onValue = args -> {
-            if (!settled[0]) {
-                settled[0] = true;
-                complete(c, args.length == 0 ? null : args[0]);
-            }
-            return null;
-        };
-        ProxyExecutable onError = args -> {
-            if (!settled[0]) {
-                settled[0] = true;
-                rejected(c, args.length == 0 ? null : args[0]);
-            }
-            return null;
-        };
-        c.reply.onInterrupt(() -> loop.submit(() -> {
-            if (settled[0]) {
-                return;
-            }
-            settled[0] = true;
-            Value hook = code.interruptedCallback();
-            if (hook != null) {
-                runGuarded("interrupted", () -> hook.execute(sf, c.op.callback));
-            }
-        }));
-        promise.invokeMember("then", onValue, onError);
+    Answers answers() {
+        return answers;
     }
 
-    /** Remembers a deferred call until it is answered (a reload hands it over). */
-    private void track(Call c) {
-        if (pending.size() >= 256) {
-            pending.removeIf(p -> p.reply.isDone()); // interrupted calls never reach afterReply
-        }
-        pending.add(c);
+    /** One line for the person running the host, naming the device. */
+    void log(String message) {
+        runtime.log("fusd: " + code.name + ": " + message);
     }
 
-    /** A callback's answer (returned, resolved or passed to Deferred.reply) becomes the reply. */
-    void complete(Call c, Value v) {
-        Reply r = c.reply;
-        try {
-            switch (c.op) {
-                case READ -> completeRead(c, v);
-                case WRITE -> {
-                    if (v == null || v.isNull()) {
-                        r.count(c.size);
-                    } else if (isInt(v)) {
-                        long n = v.asLong();
-                        if (n < 0) {
-                            r.error(Errno.byNumber((int) -n));
-                        } else {
-                            r.count((int) Math.min(n, c.size));
-                        }
-                    } else {
-                        wrongType(c, v, "a count of bytes consumed, a negative errno or nothing");
-                    }
-                }
-                case POLL -> {
-                    if (v == null || v.isNull()) {
-                        r.count(DEFAULT_POLL_MASK);
-                    } else if (isInt(v) && v.asLong() >= 0) {
-                        r.count(v.asInt());
-                    } else if (isInt(v)) {
-                        r.error(Errno.byNumber((int) -v.asLong()));
-                    } else {
-                        wrongType(c, v, "an event mask like POLLIN | POLLOUT");
-                    }
-                }
-                case IOCTL -> completeIoctl(c, v);
-                default -> {
-                    if (v == null || v.isNull() || (v.isBoolean() && v.asBoolean())) {
-                        r.ok();
-                    } else if (isInt(v)) {
-                        if (v.asLong() < 0) {
-                            c.failed = true;
-                            r.error(Errno.byNumber((int) -v.asLong()));
-                        } else {
-                            r.ok();
-                        }
-                    } else {
-                        c.failed = true;
-                        wrongType(c, v, "nothing, 0 or a negative errno");
-                    }
-                }
-            }
-        } catch (PolyglotException e) {
-            thrown(c, e, code);
+    /** device.notify(): every channel serving this device tells its pollers. */
+    void notifyPollers() {
+        for (DeviceNode n : nodes) {
+            n.notifyPollers();
         }
-        afterReply(c);
     }
 
-    /** A read's answer that is a buffer (v.hasBufferElements()): at most c.size bytes of it, copied once. */
-    private void replyBuffer(Call c, Value v) {
-        scratch = LoadedCode.copyBuffer(v, 0, (int) Math.min(v.getBufferSize(), c.size), scratch);
-        c.reply.data(scratch);
-    }
-
-    private void completeRead(Call c, Value v) {
-        Reply r = c.reply;
-        if (v == null || v.isNull()) {
-            r.data(ByteBuffer.allocate(0));
-            return;
-        }
-        if (isInt(v) && v.asLong() < 0) {
-            r.error(Errno.byNumber((int) -v.asLong()));
-            return;
-        }
-        ByteBuffer b = code.bytesInto(v, scratch);
-        if (b == null) {
-            wrongType(c, v, "bytes (a string, Uint8Array, ArrayBuffer, bytes or bytearray)");
-            return;
-        }
-        // Keep a grown buffer for next time: one bytesInto allocated because scratch was too small
-        // (so larger than scratch, hence not scratch itself), and that copyBuffer can reuse, which
-        // writes into its backing array by index: the array must be exactly the buffer.
-        if (b.capacity() > scratch.capacity()
-                && b.hasArray()
-                && b.arrayOffset() == 0
-                && b.array().length == b.capacity()
-                && !v.isString()) {
-            scratch = b;
-        }
-        if (b.remaining() > c.size) {
-            b.limit(b.position() + c.size);
-        }
-        r.data(b);
-    }
-
-    private Value ioctlCall(Value fn, ScriptFile sf, Call c, LoadedCode lc) {
-        c.mem = new IoctlMem(c.offset, c.memory, c.data, c.size, lc);
-        Object arg = ioctlArg(c, lc);
-        return lc.ioctlTakesMemory()
-                ? fn.execute(sf, Integer.toUnsignedLong(c.cmd), arg, c.mem)
-                : fn.execute(sf, Integer.toUnsignedLong(c.cmd), arg);
-    }
-
-    /**
-     * If the callback touched caller memory not mapped for this run, answers
-     * with a retry that maps it (cuse) or ENOTTY and a hint (fuse); true if so.
-     */
-    private boolean ioctlNeedsMemory(Call c) {
-        IoctlMem m = c.mem;
-        if (m == null || !m.needsMore()) {
-            return false;
-        }
-        IoctlMemory memory = m.memory();
-        if (memory != null && memory.canRetry()) {
-            memory.retry(m.wantIn(), m.wantOut());
-            return true;
-        }
-        if (warnedIoctls.add(c.cmd)) {
-            runtime.log("fusd: " + code.name + ": ioctl 0x" + Integer.toHexString(c.cmd)
-                    + " needs caller memory beyond "
-                    + "its encoded argument (" + m.describeNeeds() + "); this channel passes only the _IOC-encoded "
-                    + "struct (restricted ioctls), so the caller gets ENOTTY: serve the device with --channel cuse");
-        }
-        c.reply.error(Errno.ENOTTY);
-        return true;
-    }
-
-    private void completeIoctl(Call c, Value v) {
-        Reply r = c.reply;
-        if (ioctlNeedsMemory(c)) {
-            return;
-        }
-        if (v == null || v.isNull()) {
-            replyIoctl(c, 0, null);
-            return;
-        }
-        if (isInt(v)) {
-            long n = v.asLong();
-            if (n < 0) {
-                r.error(Errno.byNumber((int) -n));
-            } else {
-                replyIoctl(c, (int) n, null);
-            }
-            return;
-        }
-        int result = 0;
-        Value out = v;
-        if (!v.isString()
-                && !v.hasBufferElements()
-                && !HostValues.isTypedArray(v)
-                && v.hasArrayElements()
-                && v.getArraySize() == 2
-                && isInt(v.getArrayElement(0))) {
-            result = v.getArrayElement(0).asInt();
-            out = v.getArrayElement(1);
-        }
-        ByteBuffer b = out.isNull() ? null : code.bytesInto(out, ByteBuffer.allocate(Math.max(c.size, 16)));
-        if (b == null && !out.isNull()) {
-            wrongType(c, v, "a number, bytes for _IOR/_IOWR, or [result, bytes]");
-            return;
-        }
-        if (b != null && b.remaining() > c.size) {
-            b.limit(b.position() + c.size);
-        }
-        replyIoctl(c, result, b);
-    }
-
-    /** The ioctl's result with its out bytes: the returned struct, plus what the script wrote through mem. */
-    private static void replyIoctl(Call c, int result, ByteBuffer struct) {
-        IoctlMem m = c.mem;
-        c.reply.ioctl(result, m != null && m.hasOutBeyond(c.size) ? m.outBytes(struct, c.size) : struct);
-    }
-
-    private static boolean isInt(Value v) {
-        return v.isNumber() && v.fitsInLong();
-    }
-
-    private void wrongType(Call c, Value v, String expected) {
-        runtime.log("fusd: " + code.name + ": " + c.op.callback + " returned " + describe(v) + "; expected " + expected
-                + " (" + code.path + ")");
-        c.reply.error(Errno.EIO);
-    }
-
-    private static String describe(Value v) {
-        if (v.isNumber()) {
-            return "a number (" + v + ")";
-        }
-        if (v.isBoolean()) {
-            return "a boolean (" + v + ")";
-        }
-        String t = HostValues.typeName(v);
-        return (t.matches("^[AEIOUaeiou].*") ? "an " : "a ") + t;
-    }
-
-    /** A callback threw: an Errno is the caller's errno; anything else is EIO plus a message. */
-    private void thrown(Call c, PolyglotException e, LoadedCode lc) {
-        if (c.op == Op.IOCTL && ioctlNeedsMemory(c)) {
-            return;
-        }
-        if (c.op == Op.OPEN) {
-            c.failed = true;
-        }
-        Errno errno = lc.thrownErrno(e);
-        if (errno != null) {
-            c.reply.error(errno);
-            return;
-        }
-        if (e.isCancelled() || e.isExit()) {
-            c.reply.error(Errno.EIO);
-            return;
-        }
-        report(c.op.callback, e, lc);
-        c.reply.error(Errno.EIO);
-    }
-
-    private void rejected(Call c, Value reason) {
-        if (reason != null && !reason.isNull() && reason.hasMembers() && reason.hasMember("_fusd_errno")) {
-            c.reply.error(errnoOf(reason.getMember("_fusd_errno")));
-        } else {
-            runtime.log("fusd: " + code.name + ": " + c.op.callback + ": promise rejected: "
-                    + (reason == null ? "undefined" : firstLine(reason.toString())) + " (" + code.path + ")");
-            c.reply.error(Errno.EIO);
-        }
-        afterReply(c);
-    }
-
-    void failWith(Call c, Value errno) {
-        c.reply.error(errnoOf(errno));
-        afterReply(c);
-    }
-
-    /** "EAGAIN", 11 or -11, an Errno object: the errno it names (EIO if none). */
-    static Errno errnoOf(Value v) {
-        if (v != null && v.hasMember("_fusd_errno")) {
-            v = v.getMember("_fusd_errno");
-        }
-        if (v != null && v.isString()) {
-            Errno e = Errno.byName(v.asString());
-            return e != null ? e : Errno.EIO;
-        }
-        if (v != null && v.isNumber() && v.fitsInInt() && v.asInt() != 0) {
-            return Errno.byNumber(Math.abs(v.asInt()));
-        }
-        return Errno.EIO;
-    }
-
-    private void report(String what, PolyglotException e, LoadedCode lc) {
+    void report(String what, PolyglotException e, LoadedCode lc) {
         String where = lc.where(e);
         runtime.log("fusd: " + lc.name + ": " + what + ": " + firstLine(e.getMessage())
                 + (where != null ? " (" + where + ")" : ""));
@@ -856,120 +429,6 @@ public final class ScriptDevice implements Device {
             r.run();
         } catch (PolyglotException e) {
             report(what, e, code);
-        }
-    }
-
-    // ---- what scripts reach: device, timers ----
-
-    private final class Bridge implements ProxyObject {
-        private final Map<Long, DeviceLoop.Timer> timers = new HashMap<>(); // loop thread only
-        private long nextTimerId; // loop thread only
-        private final Object device = new DeviceApi();
-        private final ProxyExecutable setTimer = this::setTimer;
-        private final ProxyExecutable clearTimer = args -> {
-            DeviceLoop.Timer t = timers.remove(args[0].asLong());
-            if (t != null) {
-                loop.cancel(t);
-            }
-            return null;
-        };
-
-        /** Stops every timer this code set (its context is going away). */
-        void cancelTimers() {
-            for (DeviceLoop.Timer t : timers.values()) {
-                loop.cancel(t);
-            }
-            timers.clear();
-        }
-
-        private Object setTimer(Value... a) {
-            Value fn = a[0];
-            if (!fn.canExecute()) {
-                throw new IllegalArgumentException("TypeError: the timer callback must be a function");
-            }
-            long ms = (long) a[1].asDouble();
-            boolean repeat = a[2].asBoolean();
-            Object[] args = new Object[(int) a[3].getArraySize()];
-            for (int i = 0; i < args.length; i++) {
-                args[i] = a[3].getArrayElement(i);
-            }
-            long id = ++nextTimerId;
-            DeviceLoop.Timer t = loop.schedule(
-                    () -> {
-                        if (!repeat) {
-                            timers.remove(id);
-                        }
-                        runGuarded(repeat ? "setInterval" : "setTimeout", () -> fn.execute(args));
-                    },
-                    ms,
-                    repeat ? ms : 0);
-            timers.put(id, t);
-            return id;
-        }
-
-        @Override
-        public Object getMember(String key) {
-            return switch (key) {
-                case "device" -> device;
-                case "setTimer" -> setTimer;
-                case "clearTimer" -> clearTimer;
-                default -> null;
-            };
-        }
-
-        @Override
-        public Object getMemberKeys() {
-            return org.graalvm.polyglot.proxy.ProxyArray.fromArray("device", "setTimer", "clearTimer");
-        }
-
-        @Override
-        public boolean hasMember(String key) {
-            return getMember(key) != null;
-        }
-
-        @Override
-        public void putMember(String key, Value value) {
-            throw new UnsupportedOperationException("read-only");
-        }
-    }
-
-    /** The {@code device} global: name, mode, state, notify(). */
-    private final class DeviceApi implements ProxyObject {
-        private final ProxyExecutable notify = args -> {
-            for (DeviceNode n : nodes) {
-                n.notifyPollers();
-            }
-            return null;
-        };
-
-        @Override
-        public Object getMember(String key) {
-            LoadedCode lc = code;
-            return switch (key) {
-                case "state" -> deviceState;
-                case "notify" -> notify;
-                case "name" -> lc == null ? null : lc.name;
-                case "mode" -> lc == null ? null : lc.mode;
-                default -> null;
-            };
-        }
-
-        @Override
-        public Object getMemberKeys() {
-            return org.graalvm.polyglot.proxy.ProxyArray.fromArray("state", "notify", "name", "mode");
-        }
-
-        @Override
-        public boolean hasMember(String key) {
-            return switch (key) {
-                case "state", "notify", "name", "mode" -> true;
-                default -> false;
-            };
-        }
-
-        @Override
-        public void putMember(String key, Value value) {
-            throw new UnsupportedOperationException("TypeError: device." + key + " is read-only; use device.state");
         }
     }
 }

@@ -1,10 +1,18 @@
 package org.fusd.host.fuse;
 
 import java.nio.ByteBuffer;
+import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
+import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.ErrnoException;
+import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.OpenReply;
+import org.fusd.host.device.PollReply;
+import org.fusd.host.device.ReadReply;
+import org.fusd.host.device.Reply;
+import org.fusd.host.device.WriteReply;
 
 /**
  * The per-file requests of a FUSE connection (OPEN, READ, WRITE, IOCTL, POLL,
@@ -61,22 +69,22 @@ public final class FileOps {
             return;
         }
         OpenFile file = new OpenFile(req.caller(), req.u32(0));
-        FuseReply reply =
-                new FuseReply(req.session, req.unique, FuseReply.Kind.OPEN, 0, new FuseReply.OpenCompletion() {
-                    @Override
-                    public long opened() {
-                        FileHandle h = handles.add(file, slot);
-                        file.setChannelData(h);
-                        slot.opened(h);
-                        return h.fh;
-                    }
+        FuseEncoder encoder = req.session.encoder().forOpen(new FuseEncoder.OpenCompletion() {
+            @Override
+            public long opened() {
+                FileHandle h = handles.add(file, slot);
+                file.setChannelData(h);
+                slot.opened(h);
+                return h.fh;
+            }
 
-                    @Override
-                    public int openFlags() {
-                        return openFlags;
-                    }
-                });
-        call(req, reply, false, () -> slot.device().open(file, reply));
+            @Override
+            public int openFlags() {
+                return openFlags;
+            }
+        });
+        OpenReply reply = new OpenReply(encoder, req.unique);
+        call(req, reply, false, () -> slot.device().open(new Call.Open(file), reply));
     }
 
     private void read(FuseRequest req) {
@@ -87,13 +95,8 @@ public final class FileOps {
         long offset = req.u64(8);
         int size = req.u32(16);
         h.file.setFlags(req.u32(32));
-        FuseReply reply = new FuseReply(req.session, req.unique, FuseReply.Kind.READ, size, null);
-        try {
-            h.slot.device().read(h.file, size, offset, reply);
-        } catch (RuntimeException e) {
-            fail(reply, e);
-        }
-        afterCall(req, reply, false);
+        ReadReply reply = new ReadReply(req.session.encoder(), req.unique, size);
+        call(req, reply, false, () -> h.slot.device().read(new Call.Read(h.file, size, offset), reply));
     }
 
     private void write(FuseRequest req) {
@@ -105,13 +108,8 @@ public final class FileOps {
         int size = req.u32(16);
         h.file.setFlags(req.u32(32));
         ByteBuffer data = req.payload(FuseProtocol.WRITE_IN, size);
-        FuseReply reply = new FuseReply(req.session, req.unique, FuseReply.Kind.WRITE, data.remaining(), null);
-        try {
-            h.slot.device().write(h.file, data, offset, reply);
-        } catch (RuntimeException e) {
-            fail(reply, e);
-        }
-        afterCall(req, reply, true);
+        WriteReply reply = new WriteReply(req.session.encoder(), req.unique, data.remaining());
+        call(req, reply, true, () -> h.slot.device().write(new Call.Write(h.file, data, offset), reply));
     }
 
     /** The request's open file, or null after answering EBADF for a handle we never gave out. */
@@ -143,11 +141,9 @@ public final class FileOps {
             // the device answers them (ENOTTY for those it does not know).
             mem = IoctlCall.restricted(req, cmd, arg, inSize, outSize);
         }
-        ByteBuffer in = mem.structIn();
-        int out = mem.structOut();
-        FuseReply reply = new FuseReply(req.session, req.unique, FuseReply.Kind.IOCTL, mem.outSize(), null);
-        mem.bind(reply);
-        call(req, reply, true, () -> h.slot.device().ioctl(h.file, cmd, arg, in, out, mem, reply));
+        Call.Ioctl call = new Call.Ioctl(h.file, cmd, arg, mem.structIn(), mem.structOut(), mem);
+        IoctlReply reply = new IoctlReply(req.session.encoder().forIoctl(mem), req.unique, mem.outSize());
+        call(req, reply, true, () -> h.slot.device().ioctl(call, reply));
     }
 
     private void poll(FuseRequest req) {
@@ -158,8 +154,8 @@ public final class FileOps {
         if ((req.u32(16) & FuseProtocol.POLL_SCHEDULE_NOTIFY) != 0) {
             h.kh = req.u64(8);
         }
-        FuseReply reply = new FuseReply(req.session, req.unique, FuseReply.Kind.POLL, 0, null);
-        call(req, reply, false, () -> h.slot.device().poll(h.file, reply));
+        PollReply reply = new PollReply(req.session.encoder(), req.unique);
+        call(req, reply, false, () -> h.slot.device().poll(new Call.Poll(h.file), reply));
     }
 
     private void flush(FuseRequest req) {
@@ -167,8 +163,8 @@ public final class FileOps {
         if (h == null) {
             return;
         }
-        FuseReply reply = new FuseReply(req.session, req.unique, FuseReply.Kind.PLAIN, 0, null);
-        call(req, reply, false, () -> h.slot.device().flush(h.file, reply));
+        DoneReply reply = new DoneReply(req.session.encoder(), req.unique);
+        call(req, reply, false, () -> h.slot.device().flush(new Call.Flush(h.file), reply));
     }
 
     private void release(FuseRequest req) {
@@ -178,31 +174,30 @@ public final class FileOps {
         }
         h.slot.released(h);
         h.file.setFlags(req.u32(8));
-        FuseReply reply = new FuseReply(req.session, req.unique, FuseReply.Kind.PLAIN, 0, null);
-        call(req, reply, false, () -> h.slot.device().release(h.file, reply));
+        DoneReply reply = new DoneReply(req.session.encoder(), req.unique);
+        call(req, reply, false, () -> h.slot.device().release(new Call.Release(h.file), reply));
     }
 
-    private static void call(FuseRequest req, FuseReply reply, boolean lends, Runnable deviceCall) {
+    /**
+     * Makes the device call. A call the device did not answer yet becomes
+     * findable by INTERRUPT and, if it was handed a slice of the request
+     * buffer, keeps that buffer until it answers; the reader takes another.
+     */
+    private static void call(FuseRequest req, Reply reply, boolean lends, Runnable deviceCall) {
         try {
             deviceCall.run();
+        } catch (ErrnoException e) {
+            reply.error(e.errno());
         } catch (RuntimeException e) {
-            fail(reply, e);
-        }
-        afterCall(req, reply, lends);
-    }
-
-    private static void afterCall(FuseRequest req, FuseReply reply, boolean lends) {
-        if (!reply.isDone() && reply.defer(req, lends)) {
-            req.buffer = req.session.takeBuffer();
-        }
-    }
-
-    private static void fail(FuseReply reply, RuntimeException e) {
-        if (e instanceof ErrnoException ee) {
-            reply.error(ee.errno());
-        } else {
             System.err.println("fusd: device call failed: " + e);
             reply.error(Errno.EIO);
+        }
+        if (reply.isDone()) {
+            return;
+        }
+        req.session.register(reply);
+        if (lends && reply.lend(req.buffer)) {
+            req.buffer = req.session.takeBuffer();
         }
     }
 }

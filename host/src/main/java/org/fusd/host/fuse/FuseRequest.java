@@ -10,7 +10,7 @@ import org.fusd.host.device.Caller;
  * read in place from the reader's buffer. A reader reuses one instance for
  * every request; handlers must not keep it. A handler that hands a slice of
  * the body to a device answering later lends the buffer to the reply
- * ({@link FuseReply#holdBuffer}), and the reader continues with another one.
+ * ({@link org.fusd.host.device.Reply#lend}), and the reader continues with another one.
  */
 public final class FuseRequest {
     public static final int BODY = FuseProtocol.IN_HEADER;

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.Reply;
 
 /**
  * One FUSE connection over a device fd (/dev/fuse or /dev/cuse): reader
@@ -27,7 +28,8 @@ public final class FuseSession {
     private final int fd;
     private final OpTable table;
     private final String threadName;
-    private final ConcurrentHashMap<Long, FuseReply> pending = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Reply> pending = new ConcurrentHashMap<>();
+    private final FuseEncoder encoder = new FuseEncoder(this);
     private final ConcurrentLinkedQueue<FuseRequest.Buffer> spare = new ConcurrentLinkedQueue<>();
     private final AtomicInteger spareCount = new AtomicInteger();
     private final ThreadLocal<ReplyBuffer> replyBuffers = ThreadLocal.withInitial(ReplyBuffer::new);
@@ -113,7 +115,7 @@ public final class FuseSession {
      */
     public void stop(Errno errno) {
         stopping = true;
-        for (FuseReply r : pending.values()) {
+        for (Reply r : pending.values()) {
             r.error(errno);
         }
     }
@@ -188,24 +190,27 @@ public final class FuseSession {
 
     // ---- pending requests and interrupts ----
 
-    /** Makes an unanswered request findable by INTERRUPT; lends the request buffer if asked. */
-    void register(FuseReply reply) {
-        Long key = reply.unique;
+    /** The encoder of this session's answers. */
+    FuseEncoder encoder() {
+        return encoder;
+    }
+
+    /** Makes an unanswered request findable by INTERRUPT. */
+    void register(Reply reply) {
+        Long key = reply.id();
         pending.put(key, reply);
         if (reply.isDone()) {
             pending.remove(key, reply);
         }
     }
 
-    void unregister(FuseReply reply) {
-        if (reply.registered) {
-            pending.remove(reply.unique, reply);
-        }
+    void unregister(Reply reply) {
+        pending.remove(reply.id(), reply);
     }
 
     private void interrupt(FuseRequest req) {
         long target = req.u64(0);
-        FuseReply r = pending.get(target);
+        Reply r = pending.get(target);
         if (r == null) {
             // Not registered yet (or already answered): ask the kernel to queue it again.
             replyError(req.unique, Errno.EAGAIN.number());

@@ -12,7 +12,7 @@ import org.fusd.host.device.IoctlMemory;
  * rounds that map more of it on CUSE.
  *
  * Restricted (a FUSE mount): the kernel copied the _IOC-encoded struct and
- * nothing else can be had; {@link #retry} answers ENOTTY.
+ * nothing else can be had; a retry is answered ENOTTY.
  *
  * Unrestricted (CUSE): the kernel first sends nothing but cmd and arg. The
  * daemon answers RETRY with iovec lists (in, then out: u64 base, u64 len
@@ -47,7 +47,6 @@ public final class IoctlCall implements IoctlMemory {
     private final long[] out;
     private final ByteBuffer inData;
     private final int outSize;
-    private FuseReply reply;
 
     private IoctlCall(
             boolean unrestricted,
@@ -107,10 +106,6 @@ public final class IoctlCall implements IoctlMemory {
         return req.payload(FuseProtocol.IOCTL_IN, inSize).slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    void bind(FuseReply r) {
-        this.reply = r;
-    }
-
     /** What the device's ioctl() gets as {@code in}: the encoded struct's bytes for _IOW/_IOWR, else empty. */
     ByteBuffer structIn() {
         int n = (FuseProtocol.iocDir(cmd) & FuseProtocol.IOC_WRITE) == 0
@@ -152,28 +147,32 @@ public final class IoctlCall implements IoctlMemory {
         return outSize;
     }
 
-    @Override
-    public void retry(long[] wantIn, long[] wantOut) {
+    /**
+     * The device asked for these regions: a RETRY that maps them (unique is the
+     * request being answered), or an errno if they cannot be mapped. A
+     * restricted request cannot map anything: ENOTTY.
+     */
+    void answerRetry(FuseSession session, long unique, long[] wantIn, long[] wantOut) {
         if (!unrestricted) {
-            reply.error(Errno.ENOTTY);
+            session.replyError(unique, Errno.ENOTTY.number());
             return;
         }
         String bad = check(wantIn, wantOut);
         if (bad != null) {
             System.err.println(
                     "fusd: ioctl 0x" + Integer.toHexString(cmd) + ": cannot map the memory asked for: " + bad);
-            reply.error(bad.startsWith("more than") ? Errno.ENOMEM : Errno.EINVAL);
+            session.replyError(unique, (bad.startsWith("more than") ? Errno.ENOMEM : Errno.EINVAL).number());
             return;
         }
         long[] i = wantIn.clone();
         long[] o = wantOut.clone();
         if (Arrays.equals(i, in) && Arrays.equals(o, out)) {
             System.err.println("fusd: ioctl 0x" + Integer.toHexString(cmd) + ": retry asked for no new memory");
-            reply.error(Errno.EIO);
+            session.replyError(unique, Errno.EIO.number());
             return;
         }
         rounds.put(key, new Rounds.Round(cmd, arg, i, o));
-        reply.ioctlRetry(i, o);
+        sendRetry(session, unique, i, o);
     }
 
     /** Why the kernel would refuse these lists, or null if it will map them. */
@@ -231,10 +230,6 @@ public final class IoctlCall implements IoctlMemory {
         FuseSession.ReplyBuffer rb = s.replyBuffer(n);
         encodeRetry(rb.bytes(), FuseProtocol.OUT_HEADER, wantIn, wantOut);
         s.send(rb, unique, 0, n);
-    }
-
-    static void sendRetry(FuseReply reply, long[] wantIn, long[] wantOut) {
-        sendRetry(reply.session, reply.unique, wantIn, wantOut);
     }
 
     /** Regions asked for by a RETRY, until the repeated request takes them. Keyed by fh and calling thread. */

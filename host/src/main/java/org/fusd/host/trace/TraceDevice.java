@@ -2,16 +2,23 @@ package org.fusd.host.trace;
 
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
+import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
-import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.IoctlReply;
+import org.fusd.host.device.OpenReply;
+import org.fusd.host.device.PollReply;
+import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
+import org.fusd.host.device.WriteReply;
 
 /**
  * {@code --trace}: a Device that prints one line per call when it is answered:
  * device, operation, caller pid, arguments in brief, result or errno, latency
- * in µs. A decorator, so tracing costs nothing unless the device is wrapped.
+ * in µs. A decorator that listens to each reply, so tracing costs nothing
+ * unless the device is wrapped.
  *
  * <pre>trace hello read pid=4242 size=4096 off=0 -> 21 bytes (35 us)</pre>
  */
@@ -50,89 +57,83 @@ public final class TraceDevice implements Device {
     }
 
     @Override
-    public void open(OpenFile file, Reply reply) {
-        inner.open(file, wrap(reply, file, "open", "flags=0" + Integer.toOctalString(file.flags())));
-    }
-
-    @Override
-    public void read(OpenFile file, int size, long offset, Reply reply) {
-        inner.read(file, size, offset, wrap(reply, file, "read", "size=" + size + " off=" + offset));
-    }
-
-    @Override
-    public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
-        inner.write(
-                file,
-                data,
-                offset,
-                wrap(reply, file, "write", "len=" + data.remaining() + " off=" + offset + " " + preview(data)));
-    }
-
-    @Override
-    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
-        inner.ioctl(
-                file,
-                cmd,
-                arg,
-                in,
-                outSize,
-                wrap(
-                        reply,
-                        file,
-                        "ioctl",
-                        String.format(
-                                "cmd=0x%08x arg=0x%x in=%d out=%d",
-                                cmd, arg, in == null ? 0 : in.remaining(), outSize)));
-    }
-
-    @Override
-    public void ioctl(
-            OpenFile file,
-            int cmd,
-            long arg,
-            ByteBuffer in,
-            int outSize,
-            org.fusd.host.device.IoctlMemory memory,
-            Reply reply) {
-        // A retry (more caller memory asked for) goes to the channel directly and is not traced.
-        inner.ioctl(
-                file,
-                cmd,
-                arg,
-                in,
-                outSize,
-                memory,
-                wrap(
-                        reply,
-                        file,
-                        "ioctl",
-                        String.format(
-                                "cmd=0x%08x arg=0x%x in=%d out=%d",
-                                cmd, arg, in == null ? 0 : in.remaining(), outSize)));
-    }
-
-    @Override
     public boolean pollVaries() {
         return inner.pollVaries();
     }
 
     @Override
-    public void poll(OpenFile file, Reply reply) {
-        inner.poll(file, wrap(reply, file, "poll", ""));
+    public void open(Call.Open call, OpenReply reply) {
+        inner.open(
+                call,
+                traced(
+                        call,
+                        reply,
+                        "flags=0" + Integer.toOctalString(call.file().flags())));
     }
 
     @Override
-    public void flush(OpenFile file, Reply reply) {
-        inner.flush(file, wrap(reply, file, "flush", ""));
+    public void read(Call.Read call, ReadReply reply) {
+        inner.read(call, traced(call, reply, "size=" + call.size() + " off=" + call.offset()));
     }
 
     @Override
-    public void release(OpenFile file, Reply reply) {
-        inner.release(file, wrap(reply, file, "release", ""));
+    public void write(Call.Write call, WriteReply reply) {
+        ByteBuffer data = call.data();
+        inner.write(
+                call, traced(call, reply, "len=" + data.remaining() + " off=" + call.offset() + " " + preview(data)));
     }
 
-    private Reply wrap(Reply reply, OpenFile file, String op, String args) {
-        return new TracedReply(reply, file, op, args);
+    @Override
+    public void ioctl(Call.Ioctl call, IoctlReply reply) {
+        // A retry (more caller memory asked for) is traced as a result of 0: the call comes again.
+        String args = String.format(
+                "cmd=0x%08x arg=0x%x in=%d out=%d",
+                call.cmd(), call.arg(), call.in() == null ? 0 : call.in().remaining(), call.outSize());
+        inner.ioctl(call, traced(call, reply, args));
+    }
+
+    @Override
+    public void poll(Call.Poll call, PollReply reply) {
+        inner.poll(call, traced(call, reply, ""));
+    }
+
+    @Override
+    public void flush(Call.Flush call, DoneReply reply) {
+        inner.flush(call, traced(call, reply, ""));
+    }
+
+    @Override
+    public void release(Call.Release call, DoneReply reply) {
+        inner.release(call, traced(call, reply, ""));
+    }
+
+    private <R extends Reply> R traced(Call call, R reply, String args) {
+        long start = System.nanoTime();
+        reply.listen((r, errno, value) -> {
+            long us = (System.nanoTime() - start) / 1000;
+            out.println("trace " + name() + " " + call.op().callback() + " pid="
+                    + call.file().opener().pid() + (args.isEmpty() ? "" : " " + args) + " -> "
+                    + outcome(call, errno, value) + " (" + us + " us)");
+        });
+        return reply;
+    }
+
+    private static String outcome(Call call, Errno errno, long value) {
+        if (errno != null && errno.number() == Errno.EINTR.number()) {
+            return "interrupted";
+        }
+        if (errno != null) {
+            return errno.name();
+        }
+        return switch (call) {
+            case Call.Read r -> value + " bytes";
+            case Call.Write w -> String.valueOf(value);
+            case Call.Ioctl i -> String.valueOf(value);
+            case Call.Poll p -> "mask=0x" + Long.toHexString(value);
+            case Call.Open o -> "ok";
+            case Call.Flush f -> "ok";
+            case Call.Release r -> "ok";
+        };
     }
 
     private static String preview(ByteBuffer b) {
@@ -149,75 +150,5 @@ public final class TraceDevice implements Device {
             }
         }
         return s.append(b.remaining() > n ? "\"..." : "\"").toString();
-    }
-
-    /** Prints the line when the call completes. */
-    private final class TracedReply implements Reply {
-        private final Reply inner;
-        private final OpenFile file;
-        private final String op;
-        private final String args;
-        private final long start = System.nanoTime();
-
-        TracedReply(Reply inner, OpenFile file, String op, String args) {
-            this.inner = inner;
-            this.file = file;
-            this.op = op;
-            this.args = args;
-        }
-
-        private void line(String result) {
-            if (inner.isDone()) {
-                return;
-            }
-            long us = (System.nanoTime() - start) / 1000;
-            out.println("trace " + name() + " " + op + " pid=" + file.opener().pid()
-                    + (args.isEmpty() ? "" : " " + args) + " -> " + result + " (" + us + " us)");
-        }
-
-        @Override
-        public void error(Errno errno) {
-            line(errno.name());
-            inner.error(errno);
-        }
-
-        @Override
-        public void ok() {
-            line("ok");
-            inner.ok();
-        }
-
-        @Override
-        public void data(ByteBuffer bytes) {
-            line(bytes.remaining() + " bytes");
-            inner.data(bytes);
-        }
-
-        @Override
-        public void count(int n) {
-            line(op.equals("poll") ? "mask=0x" + Integer.toHexString(n) : String.valueOf(n));
-            inner.count(n);
-        }
-
-        @Override
-        public void ioctl(int result, ByteBuffer out) {
-            line(result + (out == null ? "" : " +" + out.remaining() + " bytes"));
-            inner.ioctl(result, out);
-        }
-
-        @Override
-        public void onInterrupt(Runnable action) {
-            inner.onInterrupt(() -> {
-                long us = (System.nanoTime() - start) / 1000;
-                out.println("trace " + name() + " " + op + " pid="
-                        + file.opener().pid() + (args.isEmpty() ? "" : " " + args) + " -> interrupted (" + us + " us)");
-                action.run();
-            });
-        }
-
-        @Override
-        public boolean isDone() {
-            return inner.isDone();
-        }
     }
 }

@@ -10,10 +10,15 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
-import org.fusd.host.device.OpenFile;
-import org.fusd.host.device.Reply;
+import org.fusd.host.device.DoneReply;
+import org.fusd.host.device.IoctlReply;
+import org.fusd.host.device.OpenReply;
+import org.fusd.host.device.PollReply;
+import org.fusd.host.device.ReadReply;
+import org.fusd.host.device.WriteReply;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,37 +52,38 @@ class FuseSessionTest {
         public void attach(DeviceNode node) {}
 
         @Override
-        public void open(OpenFile file, Reply reply) {
+        public void open(Call.Open call, OpenReply reply) {
             reply.ok();
         }
 
         @Override
-        public void read(OpenFile file, int size, long offset, Reply reply) {
+        public void read(Call.Read call, ReadReply reply) {
             calls.add(new Object[] {"read", reply});
         }
 
         @Override
-        public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
+        public void write(Call.Write call, WriteReply reply) {
+            ByteBuffer data = call.data();
             calls.add(new Object[] {"write", reply, data});
         }
 
         @Override
-        public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
-            reply.ioctl(0, null);
+        public void ioctl(Call.Ioctl call, IoctlReply reply) {
+            reply.result(0, null);
         }
 
         @Override
-        public void poll(OpenFile file, Reply reply) {
-            reply.count(0);
+        public void poll(Call.Poll call, PollReply reply) {
+            reply.mask(0);
         }
 
         @Override
-        public void flush(OpenFile file, Reply reply) {
+        public void flush(Call.Flush call, DoneReply reply) {
             reply.ok();
         }
 
         @Override
-        public void release(OpenFile file, Reply reply) {
+        public void release(Call.Release call, DoneReply reply) {
             reply.ok();
         }
     };
@@ -185,7 +191,7 @@ class FuseSessionTest {
         assertEquals(-11, r[1]);
         // The request arrives; the device defers without an interrupt action yet.
         send(FuseProtocol.READ, 100, 5, readIn(fh, 10));
-        Reply reply = (Reply) nextCall()[1];
+        ReadReply reply = (ReadReply) nextCall()[1];
         // The kernel re-sends the INTERRUPT: remembered, nothing answered yet.
         send(FuseProtocol.INTERRUPT, 101, 0, le(100));
         // The device registers its action late: it runs at once and the caller gets EINTR.
@@ -195,7 +201,7 @@ class FuseSessionTest {
         assertEquals(-4, r[1]);
         assertEquals(1, interruptsRun.get());
         // A completion after the interrupt is ignored: the next reply is for the next request.
-        reply.data(ByteBuffer.wrap(new byte[] {1}));
+        reply.bytes(ByteBuffer.wrap(new byte[] {1}));
         send(77, 104, 1, body(0));
         r = receive();
         assertEquals(104L, r[0]);
@@ -206,9 +212,9 @@ class FuseSessionTest {
     void secondCompletionIsIgnored() throws Exception {
         long fh = open();
         send(FuseProtocol.READ, 20, 5, readIn(fh, 10));
-        Reply reply = (Reply) nextCall()[1];
-        reply.data(ByteBuffer.wrap("ab".getBytes(StandardCharsets.UTF_8)));
-        reply.data(ByteBuffer.wrap("cd".getBytes(StandardCharsets.UTF_8)));
+        ReadReply reply = (ReadReply) nextCall()[1];
+        reply.bytes(ByteBuffer.wrap("ab".getBytes(StandardCharsets.UTF_8)));
+        reply.bytes(ByteBuffer.wrap("cd".getBytes(StandardCharsets.UTF_8)));
         reply.error(org.fusd.host.device.Errno.EIO);
         Object[] r = receive();
         assertEquals(20L, r[0]);
@@ -232,8 +238,8 @@ class FuseSessionTest {
         d2.get(b2);
         assertEquals("first", new String(b1, StandardCharsets.UTF_8));
         assertEquals("second", new String(b2, StandardCharsets.UTF_8));
-        ((Reply) c1[1]).count(5);
-        ((Reply) c2[1]).count(6);
+        ((WriteReply) c1[1]).count(5);
+        ((WriteReply) c2[1]).count(6);
         Object[] r = receive();
         assertEquals(30L, r[0]);
         assertEquals(

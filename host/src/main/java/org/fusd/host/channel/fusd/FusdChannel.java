@@ -13,13 +13,19 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.fusd.host.channel.Channel;
+import org.fusd.host.device.Call;
 import org.fusd.host.device.Caller;
 import org.fusd.host.device.Device;
+import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.ErrnoException;
+import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollEvents;
+import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
+import org.fusd.host.device.WriteReply;
 import org.fusd.host.fuse.Libc;
 
 /**
@@ -53,7 +59,7 @@ public final class FusdChannel implements Channel {
     private final ConcurrentHashMap<String, FusdNode> byName = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, FusdNode> byId = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, FusdFile> files = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, FusdReply> pending = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Reply> pending = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<ByteBuffer> spare = new ConcurrentLinkedQueue<>();
     private final AtomicInteger spareCount = new AtomicInteger();
     private final AtomicInteger nextDevId = new AtomicInteger();
@@ -199,7 +205,7 @@ public final class FusdChannel implements Channel {
         } finally {
             fdLock.writeLock().unlock();
         }
-        for (FusdReply r : pending.values()) {
+        for (Reply r : pending.values()) {
             r.error(Errno.ENODEV); // nothing is written any more: this only settles them
         }
         // The module sends no RELEASE for files of a dead device: release them here.
@@ -281,9 +287,9 @@ public final class FusdChannel implements Channel {
             return false;
         }
         if (opcode == FusdAbi.FUSD_INTERRUPT) {
-            FusdReply r = pending.get(reqId);
+            Reply r = pending.get(reqId);
             if (r != null) {
-                r.interrupt();
+                r.callerGone(); // the caller has returned EINTR already
             }
             return false;
         }
@@ -313,14 +319,14 @@ public final class FusdChannel implements Channel {
         switch (opcode) {
             case FusdAbi.FUSD_READ -> {
                 int want = Math.min(size, FusdAbi.FUSD_MAX_PAYLOAD);
-                FusdReply r = pend(FusdReply.Kind.READ, reqId, f, want);
-                call(r, () -> device.read(f.file, want, offset, r));
+                ReadReply r = pend(new ReadReply(f.encoder, reqId, want));
+                call(r, () -> device.read(new Call.Read(f.file, want, offset), r));
             }
             case FusdAbi.FUSD_WRITE -> {
                 int len = Math.min(size, n - FusdAbi.MSG_SIZE);
-                FusdReply r = pend(FusdReply.Kind.WRITE, reqId, f, len);
+                WriteReply r = pend(new WriteReply(f.encoder, reqId, len));
                 ByteBuffer data = buf.slice(FusdAbi.MSG_SIZE, len).order(FusdAbi.ORDER);
-                call(r, () -> device.write(f.file, data, offset, r));
+                call(r, () -> device.write(new Call.Write(f.file, data, offset), r));
                 return !r.isDone() && r.lend(buf);
             }
             case FusdAbi.FUSD_IOCTL -> {
@@ -328,14 +334,14 @@ public final class FusdChannel implements Channel {
                 int dir = cmd >>> 30;
                 int inLen = (dir & 1) != 0 ? n - FusdAbi.MSG_SIZE : 0;
                 int outLen = (dir & 2) != 0 ? size : 0;
-                FusdReply r = pend(FusdReply.Kind.IOCTL, reqId, f, outLen);
+                IoctlReply r = pend(new IoctlReply(f.encoder, reqId, outLen));
                 ByteBuffer in = buf.slice(FusdAbi.MSG_SIZE, inLen).order(FusdAbi.ORDER);
-                call(r, () -> device.ioctl(f.file, cmd, offset, in, outLen, r));
+                call(r, () -> device.ioctl(new Call.Ioctl(f.file, cmd, offset, in, outLen, null), r));
                 return inLen > 0 && !r.isDone() && r.lend(buf);
             }
             case FusdAbi.FUSD_FLUSH -> {
-                FusdReply r = pend(FusdReply.Kind.FLUSH, reqId, f, 0);
-                call(r, () -> device.flush(f.file, r));
+                DoneReply r = pend(new DoneReply(f.encoder, reqId));
+                call(r, () -> device.flush(new Call.Flush(f.file), r));
             }
             case FusdAbi.FUSD_LLSEEK -> replyNow(reqId, -Errno.ESPIPE.number());
             default -> replyNow(reqId, -Errno.ENOSYS.number());
@@ -353,16 +359,15 @@ public final class FusdChannel implements Channel {
                 new Caller(buf.getInt(FusdAbi.MSG_PID), buf.getInt(FusdAbi.MSG_UID), buf.getInt(FusdAbi.MSG_GID));
         FusdFile f = new FusdFile(node, fhId, new OpenFile(caller, flags));
         f.file.setChannelData(f);
-        FusdReply r = pend(FusdReply.Kind.OPEN, reqId, f, 0);
-        call(r, () -> node.device.open(f.file, r));
+        OpenReply r = pend(new OpenReply(f.encoder, reqId));
+        call(r, () -> node.device.open(new Call.Open(f.file), r));
     }
 
     /** A successful OPEN: the file becomes known, its poll mask is pushed, then the caller is answered. */
-    void opened(FusdReply r) {
-        FusdFile f = r.file;
+    void opened(FusdFile f, Runnable answer) {
         files.put(f.fhId, f);
         f.node.opened(f);
-        f.node.refreshPoll(f, r::sendOpened);
+        f.node.refreshPoll(f, answer);
     }
 
     private void release(FusdFile f) {
@@ -371,9 +376,9 @@ public final class FusdChannel implements Channel {
     }
 
     private static void releaseToDevice(FusdFile f) {
-        FusdReply r = new FusdReply(null, FusdReply.Kind.RELEASE, 0, f, 0);
+        DoneReply r = new DoneReply(FusdEncoder.SILENT, 0);
         try {
-            f.node.device.release(f.file, r);
+            f.node.device.release(new Call.Release(f.file), r);
         } catch (RuntimeException e) {
             System.err.println("fusd: release of " + f.node.name + " failed: " + e);
         }
@@ -388,14 +393,13 @@ public final class FusdChannel implements Channel {
         }
     }
 
-    private FusdReply pend(FusdReply.Kind kind, long reqId, FusdFile f, int max) {
-        FusdReply r = new FusdReply(this, kind, reqId, f, max);
-        pending.put(reqId, r);
+    private <R extends Reply> R pend(R r) {
+        pending.put(r.id(), r);
         return r;
     }
 
-    void unpend(FusdReply r) {
-        pending.remove(r.reqId, r);
+    void unpend(Reply r) {
+        pending.remove(r.id(), r);
     }
 
     private static void call(Reply r, Runnable deviceCall) {
@@ -417,23 +421,23 @@ public final class FusdChannel implements Channel {
         write(ob, FusdAbi.MSG_SIZE);
     }
 
-    /** One FUSD_REPLY: result and n bytes of payload from its position. */
-    void sendReply(FusdReply r, long result, ByteBuffer payload, int n) {
+    /** One FUSD_REPLY to f's request: result and n bytes of payload from its position. */
+    void sendReply(FusdFile f, Reply r, long result, ByteBuffer payload, int n) {
         OutBuffer ob = out.get();
         int len = FusdAbi.MSG_SIZE + n;
         ByteBuffer b = ob.ensure(len);
-        FusdAbi.putHeader(b, FusdAbi.FUSD_REPLY, len, r.file.node.devId, r.reqId, r.file.fhId, 0, result);
+        FusdAbi.putHeader(b, FusdAbi.FUSD_REPLY, len, f.node.devId, r.id(), f.fhId, 0, result);
         if (n > 0) {
             b.put(FusdAbi.MSG_SIZE, payload, payload.position(), n);
         }
         int err = write(ob, len);
         if (err == Libc.EINVAL && result >= 0) {
             // The module refused the reply's shape; the caller must not wait forever.
-            System.err.println("fusd: " + r.file.node.name + ": the kernel rejected a " + r.kind + " reply (result "
-                    + result + ", " + n + " bytes); answering EIO");
-            replyNow(r.reqId, -Errno.EIO.number());
-        } else if (err == Libc.ENOENT && r.kind == FusdReply.Kind.OPEN && result == 0) {
-            releaseAbandoned(r.file); // the opener was interrupted meanwhile
+            System.err.println("fusd: " + f.node.name + ": the kernel rejected a "
+                    + r.getClass().getSimpleName() + " (result " + result + ", " + n + " bytes); answering EIO");
+            replyNow(r.id(), -Errno.EIO.number());
+        } else if (err == Libc.ENOENT && r instanceof OpenReply && result == 0) {
+            releaseAbandoned(f); // the opener was interrupted meanwhile
         }
     }
 

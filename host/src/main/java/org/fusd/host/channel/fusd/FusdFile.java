@@ -12,6 +12,9 @@ final class FusdFile {
     final FusdNode node;
     final int fhId;
     final OpenFile file;
+    /** Writes the answers to this file's requests. */
+    final FusdEncoder encoder;
+
     private long asked; // guarded by this
     private long pushed; // guarded by this
     private int mask = -1; // last mask pushed; guarded by this
@@ -22,6 +25,7 @@ final class FusdFile {
         this.node = node;
         this.fhId = fhId;
         this.file = file;
+        this.encoder = new FusdEncoder(node.channel, this);
     }
 
     /** A new question to the device; its answer goes to {@link #pushMask}. */

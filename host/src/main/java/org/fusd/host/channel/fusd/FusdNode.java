@@ -3,10 +3,18 @@ package org.fusd.host.channel.fusd;
 import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
+import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.IoctlReply;
+import org.fusd.host.device.OpenReply;
+import org.fusd.host.device.PollReply;
+import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
+import org.fusd.host.device.ReplyEncoder;
+import org.fusd.host.device.WriteReply;
 
 /**
  * A device registered on the fusd channel: its dev_id, its open files and
@@ -81,76 +89,59 @@ final class FusdNode implements DeviceNode {
         if (next == null && !f.refreshQueued.compareAndSet(false, true)) {
             return;
         }
-        long seq = f.ask();
-        PollReply r = new PollReply(f, seq, next);
+        PollPush push = new PollPush(f, f.ask(), next);
+        PollReply r = new PollReply(push, 0);
         try {
-            device.poll(f.file, r);
+            device.poll(new Call.Poll(f.file), r);
         } catch (RuntimeException e) {
             r.error(Errno.EIO);
         }
     }
 
     /** The answer to a poll the channel asked on its own: pushed, never written as a reply. */
-    private final class PollReply implements Reply {
+    private final class PollPush implements ReplyEncoder {
         private final FusdFile f;
         private final long seq;
         private final Runnable next;
-        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
 
-        PollReply(FusdFile f, long seq, Runnable next) {
+        PollPush(FusdFile f, long seq, Runnable next) {
             this.f = f;
             this.seq = seq;
             this.next = next;
         }
 
-        private void finish(int mask, boolean push) {
-            if (!done.compareAndSet(false, true)) {
-                return;
-            }
+        @Override
+        public void polled(PollReply r, int mask) {
+            f.pushMask(channel, seq, mask);
+        }
+
+        @Override
+        public void error(Reply r, Errno errno) {
+            // no mask: the last one pushed stays
+        }
+
+        @Override
+        public void settled(Reply r, Object lentBuffer) {
             if (next == null) {
                 f.refreshQueued.set(false);
-            }
-            if (push) {
-                f.pushMask(channel, seq, mask);
-            }
-            if (next != null) {
+            } else {
                 next.run();
             }
         }
 
         @Override
-        public void count(int n) {
-            finish(n, true);
-        }
+        public void opened(OpenReply r) {}
 
         @Override
-        public void error(Errno errno) {
-            finish(0, false);
-        }
+        public void read(ReadReply r, ByteBuffer bytes, int n) {}
 
         @Override
-        public void ok() {
-            finish(0, false);
-        }
+        public void wrote(WriteReply r, int n) {}
 
         @Override
-        public void data(ByteBuffer bytes) {
-            finish(0, false);
-        }
+        public void ioctl(IoctlReply r, int result, ByteBuffer out, int n) {}
 
         @Override
-        public void ioctl(int result, ByteBuffer out) {
-            finish(0, false);
-        }
-
-        @Override
-        public void onInterrupt(Runnable action) {
-            // nobody waits on this poll: it cannot be interrupted
-        }
-
-        @Override
-        public boolean isDone() {
-            return done.get();
-        }
+        public void done(DoneReply r) {}
     }
 }

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.fusd.host.device.Call;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.ErrnoException;
 import org.fusd.host.device.OpenFile;
@@ -33,7 +34,7 @@ public final class LoopbackFile implements AutoCloseable {
 
     void openNow() {
         LoopbackReply r = new LoopbackReply();
-        node.device.open(file, r);
+        node.device.open(new Call.Open(file), r.forOpen());
         await(r);
     }
 
@@ -48,7 +49,7 @@ public final class LoopbackFile implements AutoCloseable {
 
     public LoopbackReply startRead(int size) {
         LoopbackReply r = new LoopbackReply();
-        node.device.read(file, size, offset, r);
+        node.device.read(new Call.Read(file, size, offset), r.forRead(size));
         return r;
     }
 
@@ -64,7 +65,7 @@ public final class LoopbackFile implements AutoCloseable {
 
     public LoopbackReply startWrite(byte[] data) {
         LoopbackReply r = new LoopbackReply();
-        node.device.write(file, ByteBuffer.wrap(data), offset, r);
+        node.device.write(new Call.Write(file, ByteBuffer.wrap(data), offset), r.forWrite(data.length));
         return r;
     }
 
@@ -82,7 +83,8 @@ public final class LoopbackFile implements AutoCloseable {
      */
     public LoopbackReply startIoctl(int cmd, long arg, byte[] in, int outSize) {
         LoopbackReply r = new LoopbackReply();
-        node.device.ioctl(file, cmd, arg, in == null ? ByteBuffer.allocate(0) : ByteBuffer.wrap(in), outSize, r);
+        ByteBuffer data = in == null ? ByteBuffer.allocate(0) : ByteBuffer.wrap(in);
+        node.device.ioctl(new Call.Ioctl(file, cmd, arg, data, outSize, null), r.forIoctl(outSize));
         return r;
     }
 
@@ -99,7 +101,7 @@ public final class LoopbackFile implements AutoCloseable {
 
     public int poll() {
         LoopbackReply r = new LoopbackReply();
-        node.device.poll(file, r);
+        node.device.poll(new Call.Poll(file), r.forPoll());
         return await(r).n();
     }
 
@@ -129,10 +131,10 @@ public final class LoopbackFile implements AutoCloseable {
         }
         closed = true;
         LoopbackReply f = new LoopbackReply();
-        node.device.flush(file, f);
+        node.device.flush(new Call.Flush(file), f.forDone());
         await(f);
         LoopbackReply r = new LoopbackReply();
-        node.device.release(file, r);
+        node.device.release(new Call.Release(file), r.forDone());
         await(r);
     }
 

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.fusd.host.channel.loopback.LoopbackReply;
+import org.fusd.host.device.Call;
 import org.fusd.host.device.Caller;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.IoctlMemory;
@@ -50,12 +50,11 @@ class BlockreqRoundsTest {
         }
     }
 
-    /** One round's memory; retry() records what the next round maps. */
+    /** One round's memory. */
     private static final class Round implements IoctlMemory {
         final long[] in;
         final long[] out;
         final ByteBuffer data;
-        final CompletableFuture<long[][]> retried = new CompletableFuture<>();
 
         Round(long[] in, long[] out, ByteBuffer data) {
             this.in = in;
@@ -91,11 +90,6 @@ class BlockreqRoundsTest {
             }
             return n;
         }
-
-        @Override
-        public void retry(long[] wantIn, long[] wantOut) {
-            retried.complete(new long[][] {wantIn, wantOut});
-        }
     }
 
     /** The kernel's loop: the encoded struct first, then whatever the driver asks for. Returns result or -errno. */
@@ -109,14 +103,14 @@ class BlockreqRoundsTest {
             Round r = new Round(in, out, copyIn(in));
             LoopbackReply reply = new LoopbackReply();
             ByteBuffer struct = r.inData().limit((dir & 1) != 0 ? size : 0);
-            d.ioctl(f, cmd, arg, struct, (dir & 2) != 0 ? size : 0, r, reply);
-            Object first = CompletableFuture.anyOf(r.retried, reply.future()).get(10, TimeUnit.SECONDS);
-            if (first instanceof long[][] want) {
-                in = want[0];
-                out = want[1];
+            int structOut = (dir & 2) != 0 ? size : 0;
+            d.ioctl(new Call.Ioctl(f, cmd, arg, struct, structOut, r), reply.forIoctl(r.outSize()));
+            LoopbackReply.Result res = reply.future().get(10, TimeUnit.SECONDS);
+            if (res.retry() != null) {
+                in = res.retry()[0];
+                out = res.retry()[1];
                 continue;
             }
-            LoopbackReply.Result res = (LoopbackReply.Result) first;
             if (!res.ok()) {
                 return -res.errno().number();
             }
@@ -145,7 +139,7 @@ class BlockreqRoundsTest {
             ScriptDevice d = h.serve(Harness.example("blockreq.js"));
             OpenFile f = new OpenFile(new Caller(1, 0, 0), 2);
             LoopbackReply opened = new LoopbackReply();
-            d.open(f, opened);
+            d.open(new Call.Open(f), opened.forOpen());
             assertTrue(opened.future().get(10, TimeUnit.SECONDS).ok());
 
             int len = 5000;
@@ -185,7 +179,7 @@ class BlockreqRoundsTest {
             ScriptDevice d = h.serve(Harness.example("blockreq.js"));
             OpenFile f = new OpenFile(new Caller(1, 0, 0), 2);
             LoopbackReply opened = new LoopbackReply();
-            d.open(f, opened);
+            d.open(new Call.Open(f), opened.forOpen());
             opened.future().get(10, TimeUnit.SECONDS);
             LoopbackReply reply = new LoopbackReply();
             ByteBuffer req = ByteBuffer.allocate(16)
@@ -194,7 +188,7 @@ class BlockreqRoundsTest {
                     .putInt(10)
                     .putInt(1)
                     .flip();
-            d.ioctl(f, BLOCKREQ, BASE + 0x100, req, 0, reply); // no memory: a restricted channel
+            d.ioctl(new Call.Ioctl(f, BLOCKREQ, BASE + 0x100, req, 0, null), reply.forIoctl(0)); // restricted
             assertEquals(Errno.ENOTTY, reply.future().get(10, TimeUnit.SECONDS).errno());
             assertTrue(h.awaitLog("--channel cuse").contains("restricted"));
         }

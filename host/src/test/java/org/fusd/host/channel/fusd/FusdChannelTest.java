@@ -12,11 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
+import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.OpenFile;
-import org.fusd.host.device.Reply;
+import org.fusd.host.device.OpenReply;
+import org.fusd.host.device.PollReply;
+import org.fusd.host.device.ReadReply;
+import org.fusd.host.device.WriteReply;
 import org.fusd.host.fuse.Libc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -154,7 +160,7 @@ class FusdChannelTest {
         }
         assertEquals(1, dev.interrupts.get());
         assertTrue(dev.parked.get().isDone());
-        dev.parked.get().data(ByteBuffer.wrap(new byte[] {1})); // too late: ignored
+        dev.parked.get().bytes(ByteBuffer.wrap(new byte[] {1})); // too late: ignored
         assertNull(next(300), "an interrupted request is not answered");
         assertEquals(0, channel.pendingRequests());
     }
@@ -238,7 +244,7 @@ class FusdChannelTest {
     static final class TestDevice implements Device {
         final AtomicReference<OpenFile> lastFile = new AtomicReference<>();
         final AtomicReference<String> written = new AtomicReference<>();
-        final AtomicReference<Reply> parked = new AtomicReference<>();
+        final AtomicReference<ReadReply> parked = new AtomicReference<>();
         final AtomicInteger interrupts = new AtomicInteger();
         final AtomicInteger releases = new AtomicInteger();
         final AtomicInteger mask = new AtomicInteger(FusdAbi.FUSD_POLLOUT);
@@ -263,23 +269,27 @@ class FusdChannelTest {
         }
 
         @Override
-        public void open(OpenFile file, Reply reply) {
+        public void open(Call.Open call, OpenReply reply) {
+            OpenFile file = call.file();
             lastFile.set(file);
             reply.ok();
         }
 
         @Override
-        public void read(OpenFile file, int size, long offset, Reply reply) {
+        public void read(Call.Read call, ReadReply reply) {
+            OpenFile file = call.file();
+            int size = call.size();
             if (lastFile.get() == file && file.opener().pid() == 4242 && parked.get() == null && size == 100) {
                 parked.set(reply);
                 reply.onInterrupt(interrupts::incrementAndGet);
                 return;
             }
-            reply.data(ByteBuffer.wrap("hey!".getBytes(StandardCharsets.US_ASCII)));
+            reply.bytes(ByteBuffer.wrap("hey!".getBytes(StandardCharsets.US_ASCII)));
         }
 
         @Override
-        public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
+        public void write(Call.Write call, WriteReply reply) {
+            ByteBuffer data = call.data();
             byte[] b = new byte[data.remaining()];
             data.get(b);
             written.set(new String(b, StandardCharsets.US_ASCII));
@@ -287,9 +297,12 @@ class FusdChannelTest {
         }
 
         @Override
-        public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
+        public void ioctl(Call.Ioctl call, IoctlReply reply) {
+            long arg = call.arg();
+            ByteBuffer in = call.in();
+            int outSize = call.outSize();
             if (outSize == 0) {
-                reply.ioctl((int) arg, null);
+                reply.result((int) arg, null);
                 return;
             }
             byte[] b = new byte[in.remaining()];
@@ -298,13 +311,13 @@ class FusdChannelTest {
             for (int i = 0; i < b.length; i++) {
                 r[i] = b[b.length - 1 - i];
             }
-            reply.ioctl(7, ByteBuffer.wrap(r));
+            reply.result(7, ByteBuffer.wrap(r));
         }
 
         @Override
-        public void poll(OpenFile file, Reply reply) {
+        public void poll(Call.Poll call, PollReply reply) {
             polls.incrementAndGet();
-            reply.count(mask.get());
+            reply.mask(mask.get());
         }
 
         @Override
@@ -313,12 +326,12 @@ class FusdChannelTest {
         }
 
         @Override
-        public void flush(OpenFile file, Reply reply) {
+        public void flush(Call.Flush call, DoneReply reply) {
             reply.ok();
         }
 
         @Override
-        public void release(OpenFile file, Reply reply) {
+        public void release(Call.Release call, DoneReply reply) {
             releases.incrementAndGet();
             reply.ok();
         }

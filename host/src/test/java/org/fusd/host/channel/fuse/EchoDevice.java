@@ -3,10 +3,16 @@ package org.fusd.host.channel.fuse;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
+import org.fusd.host.device.DoneReply;
+import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.OpenFile;
-import org.fusd.host.device.Reply;
+import org.fusd.host.device.OpenReply;
+import org.fusd.host.device.PollReply;
+import org.fusd.host.device.ReadReply;
+import org.fusd.host.device.WriteReply;
 
 /**
  * A test device with a FIFO per open file: what a file writes, it reads back.
@@ -44,7 +50,8 @@ final class EchoDevice implements Device {
     public void attach(DeviceNode node) {}
 
     @Override
-    public void open(OpenFile file, Reply reply) {
+    public void open(Call.Open call, OpenReply reply) {
+        OpenFile file = call.file();
         worker.execute(() -> {
             file.setState(new State());
             reply.ok();
@@ -52,11 +59,13 @@ final class EchoDevice implements Device {
     }
 
     @Override
-    public void read(OpenFile file, int size, long offset, Reply reply) {
+    public void read(Call.Read call, ReadReply reply) {
+        OpenFile file = call.file();
+        int size = call.size();
         worker.execute(() -> {
             State s = (State) file.state();
             if (s.fifo.size() > 0) {
-                reply.data(take(s, size));
+                reply.bytes(take(s, size));
             } else {
                 s.waiting.add(new Object[] {size, reply});
             }
@@ -72,7 +81,9 @@ final class EchoDevice implements Device {
     }
 
     @Override
-    public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
+    public void write(Call.Write call, WriteReply reply) {
+        OpenFile file = call.file();
+        ByteBuffer data = call.data();
         worker.execute(() -> {
             State s = (State) file.state();
             int n = data.remaining();
@@ -81,29 +92,29 @@ final class EchoDevice implements Device {
             s.fifo.write(b, 0, n);
             while (s.fifo.size() > 0 && !s.waiting.isEmpty()) {
                 Object[] w = s.waiting.poll();
-                ((Reply) w[1]).data(take(s, (Integer) w[0]));
+                ((ReadReply) w[1]).bytes(take(s, (Integer) w[0]));
             }
             reply.count(n);
         });
     }
 
     @Override
-    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
-        reply.ioctl(0, null);
+    public void ioctl(Call.Ioctl call, IoctlReply reply) {
+        reply.result(0, null);
     }
 
     @Override
-    public void poll(OpenFile file, Reply reply) {
-        reply.count(4);
+    public void poll(Call.Poll call, PollReply reply) {
+        reply.mask(4);
     }
 
     @Override
-    public void flush(OpenFile file, Reply reply) {
+    public void flush(Call.Flush call, DoneReply reply) {
         worker.execute(reply::ok);
     }
 
     @Override
-    public void release(OpenFile file, Reply reply) {
+    public void release(Call.Release call, DoneReply reply) {
         worker.execute(reply::ok);
     }
 }

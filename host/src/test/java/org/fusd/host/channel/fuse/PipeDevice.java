@@ -4,13 +4,19 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
+import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.OpenFlags;
+import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollEvents;
-import org.fusd.host.device.Reply;
+import org.fusd.host.device.PollReply;
+import org.fusd.host.device.ReadReply;
+import org.fusd.host.device.WriteReply;
 
 /**
  * A test device: one FIFO shared by all opens. Reads with no data wait (a
@@ -39,7 +45,7 @@ final class PipeDevice implements Device {
     volatile int lastOpenFlags;
     volatile int lastReadFlags;
 
-    private record Waiter(int size, Reply reply) {}
+    private record Waiter(int size, ReadReply reply) {}
 
     static int ioc(int dir, char type, int nr, int size) {
         return (dir << 30) | (size << 16) | (type << 8) | nr;
@@ -70,18 +76,21 @@ final class PipeDevice implements Device {
     }
 
     @Override
-    public void open(OpenFile file, Reply reply) {
+    public void open(Call.Open call, OpenReply reply) {
+        OpenFile file = call.file();
         opens.incrementAndGet();
         lastOpenFlags = file.flags();
         reply.ok();
     }
 
     @Override
-    public void read(OpenFile file, int size, long offset, Reply reply) {
+    public void read(Call.Read call, ReadReply reply) {
+        OpenFile file = call.file();
+        int size = call.size();
         lastReadFlags = file.flags();
         synchronized (this) {
             if (fifo.size() > 0) {
-                reply.data(take(size));
+                reply.bytes(take(size));
                 return;
             }
             if (OpenFlags.nonBlocking(file.flags())) {
@@ -119,7 +128,7 @@ final class PipeDevice implements Device {
             while (fifo.size() > 0 && !waiting.isEmpty()) {
                 Waiter w = waiting.poll();
                 if (!w.reply().isDone()) {
-                    w.reply().data(take(w.size()));
+                    w.reply().bytes(take(w.size()));
                 }
             }
         }
@@ -143,7 +152,8 @@ final class PipeDevice implements Device {
     }
 
     @Override
-    public void write(OpenFile file, ByteBuffer data, long offset, Reply reply) {
+    public void write(Call.Write call, WriteReply reply) {
+        ByteBuffer data = call.data();
         if (holdPrefix != 0 && data.hasRemaining() && data.get(data.position()) == holdPrefix) {
             held.incrementAndGet();
             reply.onInterrupt(held::decrementAndGet);
@@ -156,17 +166,19 @@ final class PipeDevice implements Device {
     }
 
     @Override
-    public void ioctl(OpenFile file, int cmd, long arg, ByteBuffer in, int outSize, Reply reply) {
+    public void ioctl(Call.Ioctl call, IoctlReply reply) {
+        int cmd = call.cmd();
+        ByteBuffer in = call.in();
         ioctls.incrementAndGet();
         if (cmd == SET) {
             value = in.order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(in.position());
-            reply.ioctl(0, null);
+            reply.result(0, null);
         } else if (cmd == GET) {
             ByteBuffer out = ByteBuffer.allocate(4)
                     .order(java.nio.ByteOrder.LITTLE_ENDIAN)
                     .putInt(value)
                     .flip();
-            reply.ioctl(7, out);
+            reply.result(7, out);
         } else if (cmd == REVERSE) {
             byte[] b = new byte[in.remaining()];
             in.get(b);
@@ -175,14 +187,14 @@ final class PipeDevice implements Device {
                 b[i] = b[b.length - 1 - i];
                 b[b.length - 1 - i] = t;
             }
-            reply.ioctl(b.length, ByteBuffer.wrap(b));
+            reply.result(b.length, ByteBuffer.wrap(b));
         } else {
             reply.error(Errno.ENOTTY);
         }
     }
 
     @Override
-    public void poll(OpenFile file, Reply reply) {
+    public void poll(Call.Poll call, PollReply reply) {
         polls.incrementAndGet();
         int mask = PollEvents.POLLOUT | PollEvents.POLLWRNORM;
         synchronized (this) {
@@ -190,17 +202,17 @@ final class PipeDevice implements Device {
                 mask |= PollEvents.POLLIN | PollEvents.POLLRDNORM;
             }
         }
-        reply.count(mask);
+        reply.mask(mask);
     }
 
     @Override
-    public void flush(OpenFile file, Reply reply) {
+    public void flush(Call.Flush call, DoneReply reply) {
         flushes.incrementAndGet();
         reply.ok();
     }
 
     @Override
-    public void release(OpenFile file, Reply reply) {
+    public void release(Call.Release call, DoneReply reply) {
         releases.incrementAndGet();
         reply.ok();
     }

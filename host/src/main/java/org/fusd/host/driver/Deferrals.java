@@ -1,0 +1,93 @@
+package org.fusd.host.driver;
+
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.proxy.ProxyExecutable;
+
+/**
+ * The calls a script answers later, by a Deferred it keeps or by a promise.
+ * They are remembered until answered so that a reload can hand them over,
+ * and an interrupted caller reaches the script (oncancel, interrupted()).
+ * Loop thread only.
+ */
+final class Deferrals {
+    /** Interrupted calls never come back through answered(): swept past this size. */
+    private static final int SWEEP_AT = 256;
+
+    private final ScriptDevice device;
+    private final DeviceLoop loop;
+    private final Set<Invocation> pending = new LinkedHashSet<>();
+
+    Deferrals(ScriptDevice device, DeviceLoop loop) {
+        this.device = device;
+        this.loop = loop;
+    }
+
+    /** file.defer() during c: the Deferred that answers it. */
+    Deferred defer(Invocation c, ScriptFile sf) {
+        c.deferred = true;
+        Deferred d = new Deferred(device, c, sf);
+        c.deferredBy = d;
+        track(c);
+        c.reply.onInterrupt(() -> loop.submit(d::interrupted));
+        return d;
+    }
+
+    /** The callback returned a promise: its settling answers the call. */
+    void promise(Invocation c, ScriptFile sf, Value promise) {
+        c.deferred = true;
+        boolean[] settled = new boolean[1];
+        c.settled = settled;
+        track(c);
+        ProxyExecutable onValue = args -> {
+            if (!settled[0]) {
+                settled[0] = true;
+                device.answers().complete(c, args.length == 0 ? null : args[0]);
+            }
+            return null;
+        };
+        ProxyExecutable onError = args -> {
+            if (!settled[0]) {
+                settled[0] = true;
+                device.answers().rejected(c, args.length == 0 ? null : args[0]);
+            }
+            return null;
+        };
+        c.reply.onInterrupt(() -> loop.submit(() -> {
+            if (settled[0]) {
+                return;
+            }
+            settled[0] = true;
+            Value hook = device.code().interruptedCallback();
+            if (hook != null) {
+                device.runGuarded("interrupted", () -> hook.execute(sf, c.op().callback()));
+            }
+        }));
+        promise.invokeMember("then", onValue, onError);
+    }
+
+    /** c was answered: forgotten. */
+    void answered(Invocation c) {
+        if (c.deferred) {
+            pending.remove(c);
+        }
+    }
+
+    /** What a reload hands to the new code; the calls to rerun leave this set. */
+    HandOver handOver(StateObject deviceState, Collection<ScriptFile> files) {
+        return HandOver.take(deviceState, files, pending);
+    }
+
+    void clear() {
+        pending.clear();
+    }
+
+    private void track(Invocation c) {
+        if (pending.size() >= SWEEP_AT) {
+            pending.removeIf(p -> p.reply.isDone());
+        }
+        pending.add(c);
+    }
+}

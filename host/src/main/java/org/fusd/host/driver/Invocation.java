@@ -1,0 +1,61 @@
+package org.fusd.host.driver;
+
+import org.fusd.host.device.Call;
+import org.fusd.host.device.IoctlReply;
+import org.fusd.host.device.Op;
+import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.ReadReply;
+import org.fusd.host.device.Reply;
+
+/**
+ * One call on its way through the script: the typed call and its reply, and
+ * what the script side keeps about it while it waits for an answer. Runs on
+ * the device's loop; its mutable fields are the owning thread's only.
+ */
+final class Invocation implements Runnable {
+    final ScriptDevice device;
+    final Call call;
+    final Reply reply;
+    /** The script's view of the caller's memory (ioctl only). */
+    IoctlMem mem;
+    /** The script answers later (a Deferred or a promise): tracked for a reload. */
+    boolean deferred;
+    /** An open that failed: its file is forgotten. */
+    boolean failed;
+    /** While pending: the Deferred the script holds. */
+    Deferred deferredBy;
+    /** While pending: the promise's settled flag. */
+    boolean[] settled;
+
+    Invocation(ScriptDevice device, Call call, Reply reply) {
+        this.device = device;
+        this.call = call;
+        this.reply = reply;
+    }
+
+    Op op() {
+        return call.op();
+    }
+
+    OpenFile file() {
+        return call.file();
+    }
+
+    /** What a Deferred reports as its size: read: the most bytes taken; ioctl: bytes expected back. */
+    int size() {
+        return switch (reply) {
+            case ReadReply r -> r.max();
+            case IoctlReply r -> r.maxOut();
+            default -> 0;
+        };
+    }
+
+    @Override
+    public void run() {
+        try {
+            device.dispatch(this);
+        } catch (RuntimeException e) {
+            device.internalError(this, e);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package org.fusd.host.driver;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.proxy.ProxyArray;
+import org.graalvm.polyglot.proxy.ProxyExecutable;
+import org.graalvm.polyglot.proxy.ProxyObject;
+
+/**
+ * What one loaded version of a script reaches of the host (the prelude's
+ * {@code _fusd_host}): the {@code device} global and timers. Each version
+ * gets its own, so a reload can stop the old version's timers; the device
+ * behind it is the same.
+ */
+final class ScriptApi implements ProxyObject {
+    private final ScriptDevice owner;
+    private final DeviceLoop loop;
+    private final Map<Long, DeviceLoop.Timer> timers = new HashMap<>(); // loop thread only
+    private long nextTimerId; // loop thread only
+    private final Object device;
+    private final ProxyExecutable setTimer = this::setTimer;
+    private final ProxyExecutable clearTimer = this::clearTimer;
+
+    ScriptApi(ScriptDevice owner, DeviceLoop loop) {
+        this.owner = owner;
+        this.loop = loop;
+        this.device = new DeviceApi(owner);
+    }
+
+    /** The {@code device} global, as a reload hook receives it. */
+    Object device() {
+        return device;
+    }
+
+    private Object clearTimer(Value... a) {
+        DeviceLoop.Timer t = timers.remove(a[0].asLong());
+        if (t != null) {
+            loop.cancel(t);
+        }
+        return null;
+    }
+
+    /** Stops every timer this code set (its context is going away). */
+    void cancelTimers() {
+        for (DeviceLoop.Timer t : timers.values()) {
+            loop.cancel(t);
+        }
+        timers.clear();
+    }
+
+    private Object setTimer(Value... a) {
+        Value fn = a[0];
+        if (!fn.canExecute()) {
+            throw new IllegalArgumentException("TypeError: the timer callback must be a function");
+        }
+        long ms = (long) a[1].asDouble();
+        boolean repeat = a[2].asBoolean();
+        Object[] args = new Object[(int) a[3].getArraySize()];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = a[3].getArrayElement(i);
+        }
+        long id = ++nextTimerId;
+        DeviceLoop.Timer t = loop.schedule(
+                () -> {
+                    if (!repeat) {
+                        timers.remove(id);
+                    }
+                    owner.runGuarded(repeat ? "setInterval" : "setTimeout", () -> fn.execute(args));
+                },
+                ms,
+                repeat ? ms : 0);
+        timers.put(id, t);
+        return id;
+    }
+
+    @Override
+    public Object getMember(String key) {
+        return switch (key) {
+            case "device" -> device;
+            case "setTimer" -> setTimer;
+            case "clearTimer" -> clearTimer;
+            default -> null;
+        };
+    }
+
+    @Override
+    public Object getMemberKeys() {
+        return ProxyArray.fromArray("device", "setTimer", "clearTimer");
+    }
+
+    @Override
+    public boolean hasMember(String key) {
+        return getMember(key) != null;
+    }
+
+    @Override
+    public void putMember(String key, Value value) {
+        throw new UnsupportedOperationException("read-only");
+    }
+
+    /** The {@code device} global: name, mode, state, notify(). */
+    private static final class DeviceApi implements ProxyObject {
+        private static final String[] KEYS = {"state", "notify", "name", "mode"};
+        private final ScriptDevice owner;
+        private final ProxyExecutable notify;
+
+        DeviceApi(ScriptDevice owner) {
+            this.owner = owner;
+            this.notify = args -> {
+                owner.notifyPollers();
+                return null;
+            };
+        }
+
+        @Override
+        public Object getMember(String key) {
+            LoadedCode lc = owner.code();
+            return switch (key) {
+                case "state" -> owner.state();
+                case "notify" -> notify;
+                case "name" -> lc == null ? null : lc.name;
+                case "mode" -> lc == null ? null : lc.mode;
+                default -> null;
+            };
+        }
+
+        @Override
+        public Object getMemberKeys() {
+            return ProxyArray.fromArray((Object[]) KEYS);
+        }
+
+        @Override
+        public boolean hasMember(String key) {
+            return switch (key) {
+                case "state", "notify", "name", "mode" -> true;
+                default -> false;
+            };
+        }
+
+        @Override
+        public void putMember(String key, Value value) {
+            throw new UnsupportedOperationException("TypeError: device." + key + " is read-only; use device.state");
+        }
+    }
+}
