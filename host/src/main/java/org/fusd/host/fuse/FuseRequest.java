@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import org.fusd.host.device.Caller;
+import org.fusd.host.sys.Libc;
 
 /**
  * One request as read from the device fd: the in-header fields, and the body

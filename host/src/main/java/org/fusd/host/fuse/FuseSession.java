@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fusd.host.device.Errno;
+import org.fusd.host.sys.Libc;
 
 /**
  * One FUSE connection over a device fd (/dev/fuse or /dev/cuse): reader
@@ -131,7 +132,9 @@ public final class FuseSession {
                     n = (int) Libc.read(fd, req.buffer.address, FuseProtocol.REQUEST_BUFFER);
                 } catch (LastErrorException e) {
                     int errno = e.getErrorCode();
-                    if (errno == Libc.EINTR || errno == Libc.EAGAIN || errno == Libc.ENOENT) {
+                    if (errno == Errno.EINTR.number()
+ || errno == Errno.EAGAIN.number()
+ || errno == Errno.ENOENT.number()) {
                         continue;
                     }
                     return; // ENODEV: unmounted; anything else: the connection is gone

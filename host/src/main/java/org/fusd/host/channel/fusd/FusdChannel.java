@@ -20,7 +20,7 @@ import org.fusd.host.device.ErrnoException;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.Reply;
-import org.fusd.host.fuse.Libc;
+import org.fusd.host.sys.Libc;
 
 /**
  * The `fusd` channel: devices are real character devices, /dev/NAME, made by
@@ -85,7 +85,7 @@ public final class FusdChannel implements Channel {
     public static FusdChannel open(Path control) throws IOException {
         int fd;
         try {
-            fd = Libc.open(control.toString(), Libc.O_RDWR | Libc.O_CLOEXEC | FusdNative.O_NONBLOCK);
+            fd = Libc.open(control.toString(), Libc.O_RDWR | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
         } catch (LastErrorException e) {
             throw new IOException(control + ": " + strerror(e.getErrorCode())
                     + (e.getErrorCode() == 2 ? " (is fusd.ko loaded?)" : ""));
@@ -101,7 +101,7 @@ public final class FusdChannel implements Channel {
     static FusdChannel overFd(int fd) throws IOException {
         int wake;
         try {
-            wake = FusdNative.eventfd(0, FusdNative.EFD_CLOEXEC | FusdNative.EFD_NONBLOCK);
+            wake = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         } catch (LastErrorException e) {
             Libc.close(fd);
             throw new IOException("eventfd: " + strerror(e.getErrorCode()));
@@ -229,9 +229,9 @@ public final class FusdChannel implements Channel {
         long addr = Libc.address(buf);
         ByteBuffer pfds = ByteBuffer.allocateDirect(16).order(FusdAbi.ORDER);
         pfds.putInt(0, fd)
-                .putShort(4, (short) FusdNative.POLLIN)
+                .putShort(4, (short) PollEvents.POLLIN)
                 .putInt(8, wakeFd)
-                .putShort(12, (short) FusdNative.POLLIN);
+                .putShort(12, (short) PollEvents.POLLIN);
         long pfdsAddr = Libc.address(pfds);
         while (!closed) {
             long n;
@@ -239,15 +239,15 @@ public final class FusdChannel implements Channel {
                 n = Libc.read(fd, addr, buf.capacity());
             } catch (LastErrorException e) {
                 int errno = e.getErrorCode();
-                if (errno == Libc.EAGAIN) {
+                if (errno == Errno.EAGAIN.number()) {
                     try {
-                        FusdNative.poll(pfdsAddr, 2, -1);
+                        Libc.poll(pfdsAddr, 2, -1);
                     } catch (LastErrorException ignored) {
                         // EINTR: look again
                     }
                     continue;
                 }
-                if (errno == Libc.EINTR) {
+                if (errno == Errno.EINTR.number()) {
                     continue;
                 }
                 if (!closed) {
@@ -427,12 +427,12 @@ public final class FusdChannel implements Channel {
             b.put(FusdAbi.MSG_SIZE, payload, payload.position(), n);
         }
         int err = write(ob, len);
-        if (err == Libc.EINVAL && result >= 0) {
+        if (err == Errno.EINVAL.number() && result >= 0) {
             // The module refused the reply's shape; the caller must not wait forever.
             System.err.println("fusd: " + r.file.node.name + ": the kernel rejected a " + r.kind + " reply (result "
                     + result + ", " + n + " bytes); answering EIO");
             replyNow(r.reqId, -Errno.EIO.number());
-        } else if (err == Libc.ENOENT && r.kind == FusdReply.Kind.OPEN && result == 0) {
+        } else if (err == Errno.ENOENT.number() && r.kind == FusdReply.Kind.OPEN && result == 0) {
             releaseAbandoned(r.file); // the opener was interrupted meanwhile
         }
     }

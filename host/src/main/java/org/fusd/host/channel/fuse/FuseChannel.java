@@ -12,7 +12,7 @@ import org.fusd.host.fuse.FileOps;
 import org.fusd.host.fuse.FuseInit;
 import org.fusd.host.fuse.FuseProtocol;
 import org.fusd.host.fuse.FuseSession;
-import org.fusd.host.fuse.Libc;
+import org.fusd.host.sys.Libc;
 import org.fusd.host.fuse.OpTable;
 
 /**

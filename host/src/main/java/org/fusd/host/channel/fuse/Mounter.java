@@ -14,7 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.fusd.host.device.Errno;
-import org.fusd.host.fuse.Libc;
+import org.fusd.host.sys.Libc;
 
 /**
  * Mounting and unmounting a FUSE file system for the channel: as root with
@@ -60,7 +60,7 @@ final class Mounter {
             try {
                 Libc.umount2(dir.toString(), 0);
             } catch (LastErrorException e) {
-                if (e.getErrorCode() == Libc.EBUSY) {
+                if (e.getErrorCode() == Errno.EBUSY.number()) {
                     try {
                         Libc.umount2(dir.toString(), Libc.MNT_DETACH);
                     } catch (LastErrorException ignored) {
@@ -125,7 +125,7 @@ final class Mounter {
                         Libc.Ext.INSTANCE.stat(dir.toString(), st);
                         return null;
                     } catch (LastErrorException e) {
-                        return e.getErrorCode() == Libc.ENOTCONN ? "server gone" : "stat errno " + e.getErrorCode();
+                        return e.getErrorCode() == Errno.ENOTCONN.number() ? "server gone" : "stat errno " + e.getErrorCode();
                     }
                 },
                 r -> {
@@ -203,7 +203,7 @@ final class Mounter {
             int[] pid = new int[1];
             String[] argv = {FUSERMOUNT, "-o", options, "--", dir.toString()};
             int rc = c.posix_spawnp(pid, FUSERMOUNT, null, null, argv, env.toArray(new String[0]));
-            if (rc == Libc.ENOENT || rc == Errno.EACCES.number()) {
+            if (rc == Errno.ENOENT.number() || rc == Errno.EACCES.number()) {
                 throw new IOException(FUSERMOUNT + " is not installed: as root, run"
                         + " `apt-get install fuse3` (or run fusd-host as root)");
             }
@@ -249,7 +249,7 @@ final class Mounter {
                     n = Libc.Ext.INSTANCE.recvmsg(sock, msg, 0);
                     break;
                 } catch (LastErrorException e) {
-                    if (e.getErrorCode() != Libc.EINTR) {
+                    if (e.getErrorCode() != Errno.EINTR.number()) {
                         return -1;
                     }
                 }
@@ -261,7 +261,7 @@ final class Mounter {
             Pointer cmsg = control;
             int level = cmsg.getInt(8);
             int type = cmsg.getInt(12);
-            if (level != 1 || type != 1) { // SOL_SOCKET, SCM_RIGHTS
+            if (level != Libc.SOL_SOCKET || type != Libc.SCM_RIGHTS) {
                 return -1;
             }
             return cmsg.getInt(16);

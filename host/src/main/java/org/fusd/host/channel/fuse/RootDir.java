@@ -14,6 +14,7 @@ import org.fusd.host.fuse.FuseProtocol;
 import org.fusd.host.fuse.FuseRequest;
 import org.fusd.host.fuse.FuseSession;
 import org.fusd.host.fuse.OpTable;
+import org.fusd.host.sys.Libc;
 
 /**
  * The mount's inodes: a root directory (nodeid 1) listing one regular file
@@ -27,8 +28,6 @@ import org.fusd.host.fuse.OpTable;
  */
 final class RootDir {
     static final long ROOT = 1;
-    private static final int S_IFDIR = 0040000;
-    private static final int S_IFREG = 0100000;
     private static final int DT_DIR = 4;
     private static final int DT_REG = 8;
     private static final long FILE_ATTR_VALID_S = 1;
@@ -184,7 +183,7 @@ final class RootDir {
         b.putLong(o + 24, startSeconds); // atime
         b.putLong(o + 32, startSeconds); // mtime
         b.putLong(o + 40, startSeconds); // ctime
-        int mode = slot == null ? S_IFDIR | 0755 : S_IFREG | (slot.device().mode() & 07777);
+        int mode = slot == null ? Libc.S_IFDIR | 0755 : Libc.S_IFREG | (slot.device().mode() & 07777);
         b.putInt(o + 60, mode);
         b.putInt(o + 64, slot == null ? 2 : 1); // nlink
         b.putInt(o + 68, uid);

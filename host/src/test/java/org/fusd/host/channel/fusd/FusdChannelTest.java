@@ -16,8 +16,9 @@ import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.Reply;
-import org.fusd.host.fuse.Libc;
+import org.fusd.host.sys.Libc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,6 @@ import org.junit.jupiter.api.Test;
  * channel sends (registrations, replies, poll pushes) byte by byte per fusd.h.
  */
 class FusdChannelTest {
-    private static final int F_SETFL = 4;
     private int kernel;
     private FusdChannel channel;
     private final ByteBuffer in =
@@ -41,7 +41,7 @@ class FusdChannelTest {
     void start() throws Exception {
         int[] sv = new int[2];
         Libc.Ext.INSTANCE.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET, 0, sv);
-        Libc.Ext.INSTANCE.fcntl(sv[0], F_SETFL, FusdNative.O_NONBLOCK);
+        Libc.Ext.INSTANCE.fcntl(sv[0], Libc.F_SETFL, Libc.O_NONBLOCK);
         kernel = sv[1];
         channel = FusdChannel.overFd(sv[0]);
         channel.add(dev);
@@ -82,8 +82,8 @@ class FusdChannelTest {
     /** The next message from the channel (5 s at most), or null. */
     private ByteBuffer next(long millis) {
         ByteBuffer pfd = ByteBuffer.allocateDirect(8).order(FusdAbi.ORDER);
-        pfd.putInt(0, kernel).putShort(4, (short) FusdNative.POLLIN);
-        if (FusdNative.poll(Libc.address(pfd), 1, (int) millis) <= 0) {
+        pfd.putInt(0, kernel).putShort(4, (short) PollEvents.POLLIN);
+        if (Libc.poll(Libc.address(pfd), 1, (int) millis) <= 0) {
             return null;
         }
         long n = Libc.read(kernel, Libc.address(in), in.capacity());
