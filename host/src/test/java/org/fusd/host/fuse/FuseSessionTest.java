@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.Errno;
 import org.fusd.host.device.Reply;
 import org.fusd.host.sys.Libc;
 import org.junit.jupiter.api.AfterEach;
@@ -169,11 +170,11 @@ class FuseSessionTest {
         send(77, 10, 1, body(0));
         Object[] r = receive();
         assertEquals(10L, r[0]);
-        assertEquals(-38, r[1]);
+        assertEquals(-Errno.ENOSYS.number(), r[1]);
         send(FuseProtocol.READ, 12, 5, body(8));
         r = receive();
         assertEquals(12L, r[0]);
-        assertEquals(-22, r[1]);
+        assertEquals(-Errno.EINVAL.number(), r[1]);
     }
 
     @Test
@@ -183,7 +184,7 @@ class FuseSessionTest {
         send(FuseProtocol.INTERRUPT, 101, 0, le(100));
         Object[] r = receive();
         assertEquals(101L, r[0]);
-        assertEquals(-11, r[1]);
+        assertEquals(-Errno.EAGAIN.number(), r[1]);
         // The request arrives; the device defers without an interrupt action yet.
         send(FuseProtocol.READ, 100, 5, readIn(fh, 10));
         Reply reply = (Reply) nextCall()[1];
@@ -193,7 +194,7 @@ class FuseSessionTest {
         reply.onInterrupt(interruptsRun::incrementAndGet);
         r = receive();
         assertEquals(100L, r[0]);
-        assertEquals(-4, r[1]);
+        assertEquals(-Errno.EINTR.number(), r[1]);
         assertEquals(1, interruptsRun.get());
         // A completion after the interrupt is ignored: the next reply is for the next request.
         reply.data(ByteBuffer.wrap(new byte[] {1}));

@@ -88,7 +88,7 @@ public final class FusdChannel implements Channel {
             fd = Libc.open(control.toString(), Libc.O_RDWR | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
         } catch (LastErrorException e) {
             throw new IOException(control + ": " + strerror(e.getErrorCode())
-                    + (e.getErrorCode() == 2 ? " (is fusd.ko loaded?)" : ""));
+                    + (e.getErrorCode() == Errno.ENOENT.number() ? " (is fusd.ko loaded?)" : ""));
         }
         return overFd(fd);
     }
@@ -145,13 +145,7 @@ public final class FusdChannel implements Channel {
         int err = write(ob, FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE);
         if (err != 0) {
             byId.remove(node.devId);
-            throw new IOException("cannot register " + pathOf(name) + ": "
-                    + switch (err) {
-                        case 17 -> "the name is taken (a device or file of that name exists)";
-                        case 22 -> "invalid name, mode or owner (names: [A-Za-z0-9_.-], no leading '.')";
-                        case 1 -> "not permitted to give the node this owner";
-                        default -> strerror(err);
-                    });
+            throw new IOException("cannot register " + pathOf(name) + ": " + registerError(err));
         }
         byName.put(name, node);
     }
@@ -486,6 +480,20 @@ public final class FusdChannel implements Channel {
         } else {
             spareCount.decrementAndGet();
         }
+    }
+
+    /** Why REGISTER failed, in words that name the fix. */
+    private static String registerError(int errno) {
+        if (errno == Errno.EEXIST.number()) {
+            return "the name is taken (a device or file of that name exists)";
+        }
+        if (errno == Errno.EINVAL.number()) {
+            return "invalid name, mode or owner (names: [A-Za-z0-9_.-], no leading '.')";
+        }
+        if (errno == Errno.EPERM.number()) {
+            return "not permitted to give the node this owner";
+        }
+        return strerror(errno);
     }
 
     private static void closeQuietly(int fd) {

@@ -39,7 +39,7 @@ final class Mounter {
             try {
                 fd = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC);
             } catch (LastErrorException e) {
-                throw new IOException("cannot open /dev/fuse: errno " + e.getErrorCode(), e);
+                throw new IOException("cannot open /dev/fuse: " + Errno.byNumber(e.getErrorCode()), e);
             }
             String data = "fd=" + fd + ",rootmode=40000,user_id=" + uid + ",group_id=" + gid
                     + ",default_permissions,allow_other";
@@ -47,7 +47,7 @@ final class Mounter {
                 Libc.mount("fusd", dir.toString(), "fuse.fusd", Libc.MS_NOSUID | Libc.MS_NODEV, data);
             } catch (LastErrorException e) {
                 Libc.close(fd);
-                throw new IOException("cannot mount FUSE at " + dir + ": errno " + e.getErrorCode(), e);
+                throw new IOException("cannot mount FUSE at " + dir + ": " + Errno.byNumber(e.getErrorCode()), e);
             }
             return fd;
         }
@@ -125,7 +125,7 @@ final class Mounter {
                         Libc.Ext.INSTANCE.stat(dir.toString(), st);
                         return null;
                     } catch (LastErrorException e) {
-                        return e.getErrorCode() == Errno.ENOTCONN.number() ? "server gone" : "stat errno " + e.getErrorCode();
+                        return e.getErrorCode() == Errno.ENOTCONN.number() ? "server gone" : "stat " + Errno.byNumber(e.getErrorCode());
                     }
                 },
                 r -> {
@@ -187,7 +187,7 @@ final class Mounter {
         try {
             c.socketpair(Libc.AF_UNIX, Libc.SOCK_STREAM, 0, sv);
         } catch (LastErrorException e) {
-            throw new IOException("socketpair failed: errno " + e.getErrorCode(), e);
+            throw new IOException("socketpair failed: " + Errno.byNumber(e.getErrorCode()), e);
         }
         int fd = -1;
         try {

@@ -228,7 +228,7 @@ class FusdChannelTest {
         try {
             Libc.write(kernel, Libc.address(out), 1);
         } catch (LastErrorException e) {
-            assertEquals(32, e.getErrorCode()); // EPIPE: the channel's end is closed
+            assertEquals(Errno.EPIPE.number(), e.getErrorCode()); // the channel's end is closed
             return;
         }
         throw new AssertionError("the channel's fd is still open");
