@@ -5,10 +5,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fusd.host.device.Errno;
+import org.fusd.host.sys.BufferPool;
 import org.fusd.host.sys.Libc;
+import org.fusd.host.sys.OutBuffer;
 
 /**
  * One FUSE connection over a device fd (/dev/fuse or /dev/cuse): reader
@@ -29,8 +30,8 @@ public final class FuseSession {
     private final OpTable table;
     private final String threadName;
     private final ConcurrentHashMap<Long, FuseReply> pending = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<FuseRequest.Buffer> spare = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger spareCount = new AtomicInteger();
+    private final BufferPool<FuseRequest.Buffer> buffers =
+            new BufferPool<>(POOLED_BUFFERS, () -> new FuseRequest.Buffer(FuseProtocol.REQUEST_BUFFER));
     private final ThreadLocal<ReplyBuffer> replyBuffers = ThreadLocal.withInitial(ReplyBuffer::new);
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean stopping;
@@ -225,20 +226,11 @@ public final class FuseSession {
     // ---- request buffers lent to deferred replies ----
 
     FuseRequest.Buffer takeBuffer() {
-        FuseRequest.Buffer b = spare.poll();
-        if (b != null) {
-            spareCount.decrementAndGet();
-            return b;
-        }
-        return new FuseRequest.Buffer(FuseProtocol.REQUEST_BUFFER);
+        return buffers.take();
     }
 
     void giveBack(FuseRequest.Buffer b) {
-        if (spareCount.incrementAndGet() <= POOLED_BUFFERS) {
-            spare.offer(b);
-        } else {
-            spareCount.decrementAndGet();
-        }
+        buffers.giveBack(b);
     }
 
     // ---- replies ----
@@ -252,27 +244,27 @@ public final class FuseSession {
 
     /** Sends header + bodySize bytes already put in rb's body. */
     public void send(ReplyBuffer rb, long unique, int error, int bodySize) {
-        ByteBuffer b = rb.bytes;
+        ByteBuffer b = rb.bytes();
         int len = FuseProtocol.OUT_HEADER + bodySize;
         b.putInt(0, len);
         b.putInt(4, error);
         b.putLong(8, unique);
-        writeFully(rb.address, len);
+        writeFully(rb.address(), len);
     }
 
     /** Sends fixed fields already in rb's body followed by a payload (copied or gathered). */
     public void send(ReplyBuffer rb, long unique, int fixedSize, ByteBuffer payload, int payloadLen) {
         int len = FuseProtocol.OUT_HEADER + fixedSize + payloadLen;
-        ByteBuffer b = rb.bytes;
+        ByteBuffer b = rb.bytes();
         b.putInt(0, len);
         b.putInt(4, 0);
         b.putLong(8, unique);
         if (payloadLen == 0) {
-            writeFully(rb.address, len - payloadLen);
+            writeFully(rb.address(), len - payloadLen);
         } else if (payload.isDirect() && payloadLen >= 4096) {
             long iov = rb.iov;
             ByteBuffer io = rb.iovView;
-            io.putLong(0, rb.address);
+            io.putLong(0, rb.address());
             io.putLong(8, FuseProtocol.OUT_HEADER + fixedSize);
             io.putLong(16, Libc.address(payload) + payload.position());
             io.putLong(24, payloadLen);
@@ -283,8 +275,8 @@ public final class FuseSession {
             }
         } else {
             rb.ensure(len);
-            rb.bytes.put(FuseProtocol.OUT_HEADER + fixedSize, payload, payload.position(), payloadLen);
-            writeFully(rb.address, len);
+            rb.bytes().put(FuseProtocol.OUT_HEADER + fixedSize, payload, payload.position(), payloadLen);
+            writeFully(rb.address(), len);
         }
     }
 
@@ -300,7 +292,7 @@ public final class FuseSession {
     /** FUSE_NOTIFY_POLL: the file with kernel handle kh may have new events. */
     public void notifyPoll(long kh) {
         ReplyBuffer rb = replyBuffer(8);
-        rb.bytes.putLong(FuseProtocol.OUT_HEADER, kh);
+        rb.bytes().putLong(FuseProtocol.OUT_HEADER, kh);
         send(rb, 0, FuseProtocol.NOTIFY_POLL, 8);
     }
 
@@ -308,7 +300,7 @@ public final class FuseSession {
     public void notifyInvalEntry(long parent, String name) {
         byte[] raw = name.getBytes(StandardCharsets.UTF_8);
         ReplyBuffer rb = replyBuffer(16 + raw.length + 1);
-        ByteBuffer b = rb.bytes;
+        ByteBuffer b = rb.bytes();
         b.putLong(FuseProtocol.OUT_HEADER, parent);
         b.putInt(FuseProtocol.OUT_HEADER + 8, raw.length);
         b.putInt(FuseProtocol.OUT_HEADER + 12, 0);
@@ -325,33 +317,16 @@ public final class FuseSession {
         }
     }
 
-    /** A thread's reply memory: grows to the largest reply it sent. */
-    public static final class ReplyBuffer {
-        ByteBuffer bytes;
-        long address;
+    /**
+     * A thread's reply memory; body fields go at offsets from {@link FuseProtocol#OUT_HEADER}.
+     * The iovec pair gathers a large payload without copying it.
+     */
+    public static final class ReplyBuffer extends OutBuffer {
         final ByteBuffer iovView = ByteBuffer.allocateDirect(32).order(ByteOrder.LITTLE_ENDIAN);
         final long iov = Libc.address(iovView);
 
         ReplyBuffer() {
-            allocate(64 * 1024 + FuseProtocol.OUT_HEADER + 64);
-        }
-
-        private void allocate(int capacity) {
-            bytes = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
-            address = Libc.address(bytes);
-        }
-
-        void ensure(int size) {
-            if (size > bytes.capacity()) {
-                ByteBuffer old = bytes;
-                allocate(Math.max(size, old.capacity() * 2));
-                bytes.put(0, old, 0, old.capacity());
-            }
-        }
-
-        /** The buffer to put body fields into, at offsets from {@link FuseProtocol#OUT_HEADER}. */
-        public ByteBuffer bytes() {
-            return bytes;
+            super(ByteOrder.LITTLE_ENDIAN, 64 * 1024 + FuseProtocol.OUT_HEADER + 64, Integer.MAX_VALUE);
         }
     }
 }

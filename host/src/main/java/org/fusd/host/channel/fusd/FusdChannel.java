@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.fusd.host.channel.Channel;
@@ -20,7 +19,9 @@ import org.fusd.host.device.ErrnoException;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.Reply;
+import org.fusd.host.sys.BufferPool;
 import org.fusd.host.sys.Libc;
+import org.fusd.host.sys.OutBuffer;
 
 /**
  * The `fusd` channel: devices are real character devices, /dev/NAME, made by
@@ -54,10 +55,11 @@ public final class FusdChannel implements Channel {
     private final ConcurrentHashMap<Integer, FusdNode> byId = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, FusdFile> files = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, FusdReply> pending = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<ByteBuffer> spare = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger spareCount = new AtomicInteger();
+    private final BufferPool<ByteBuffer> buffers = new BufferPool<>(
+            POOLED_BUFFERS, () -> ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER));
     private final AtomicInteger nextDevId = new AtomicInteger();
-    private final ThreadLocal<OutBuffer> out = ThreadLocal.withInitial(OutBuffer::new);
+    private final ThreadLocal<OutBuffer> out =
+ ThreadLocal.withInitial(() -> new OutBuffer(FusdAbi.ORDER, 4096, FusdAbi.FUSD_MSG_MAX));
     /** Writers hold the read lock; close() takes the write lock before closing the fd. */
     private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
 
@@ -165,7 +167,7 @@ public final class FusdChannel implements Channel {
 
     void unregister(FusdNode node) {
         OutBuffer ob = out.get();
-        FusdAbi.putHeader(ob.bytes, FusdAbi.FUSD_UNREGISTER, FusdAbi.MSG_SIZE, node.devId, 0, 0, 0, 0);
+        FusdAbi.putHeader(ob.bytes(), FusdAbi.FUSD_UNREGISTER, FusdAbi.MSG_SIZE, node.devId, 0, 0, 0, 0);
         write(ob, FusdAbi.MSG_SIZE);
         byId.remove(node.devId);
     }
@@ -407,7 +409,7 @@ public final class FusdChannel implements Channel {
 
     private void replyNow(long reqId, long result) {
         OutBuffer ob = out.get();
-        FusdAbi.putHeader(ob.bytes, FusdAbi.FUSD_REPLY, FusdAbi.MSG_SIZE, 0, reqId, 0, 0, result);
+        FusdAbi.putHeader(ob.bytes(), FusdAbi.FUSD_REPLY, FusdAbi.MSG_SIZE, 0, reqId, 0, 0, result);
         write(ob, FusdAbi.MSG_SIZE);
     }
 
@@ -433,7 +435,7 @@ public final class FusdChannel implements Channel {
 
     void sendPollNotify(int devId, int fhId, int mask) {
         OutBuffer ob = out.get();
-        FusdAbi.putHeader(ob.bytes, FusdAbi.FUSD_POLL_NOTIFY, FusdAbi.MSG_SIZE, devId, 0, fhId, mask, 0);
+        FusdAbi.putHeader(ob.bytes(), FusdAbi.FUSD_POLL_NOTIFY, FusdAbi.MSG_SIZE, devId, 0, fhId, mask, 0);
         write(ob, FusdAbi.MSG_SIZE);
     }
 
@@ -444,7 +446,7 @@ public final class FusdChannel implements Channel {
             if (fdClosed) {
                 return Errno.EBADF.number();
             }
-            Libc.write(fd, ob.address, len);
+            Libc.write(fd, ob.address(), len);
             return 0;
         } catch (LastErrorException e) {
             return e.getErrorCode();
@@ -455,9 +457,9 @@ public final class FusdChannel implements Channel {
 
     private void wakeReader() {
         OutBuffer ob = out.get();
-        ob.bytes.putLong(0, 1L);
+        ob.bytes().putLong(0, 1L);
         try {
-            Libc.write(wakeFd, ob.address, 8);
+            Libc.write(wakeFd, ob.address(), 8);
         } catch (LastErrorException ignored) {
             // the counter is already non-zero
         }
@@ -466,20 +468,11 @@ public final class FusdChannel implements Channel {
     // ---- request buffers lent to pending requests ----
 
     private ByteBuffer takeBuffer() {
-        ByteBuffer b = spare.poll();
-        if (b != null) {
-            spareCount.decrementAndGet();
-            return b;
-        }
-        return ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
+        return buffers.take();
     }
 
     void giveBack(ByteBuffer b) {
-        if (spareCount.incrementAndGet() <= POOLED_BUFFERS) {
-            spare.offer(b);
-        } else {
-            spareCount.decrementAndGet();
-        }
+        buffers.giveBack(b);
     }
 
     /** Why REGISTER failed, in words that name the fix. */
@@ -507,27 +500,5 @@ public final class FusdChannel implements Channel {
     private static String strerror(int errno) {
         Errno e = Errno.byNumber(errno);
         return e.name();
-    }
-
-    /** A thread's message memory: grows to the largest message it sent. */
-    private static final class OutBuffer {
-        ByteBuffer bytes;
-        long address;
-
-        OutBuffer() {
-            allocate(4096);
-        }
-
-        private void allocate(int capacity) {
-            bytes = ByteBuffer.allocateDirect(capacity).order(FusdAbi.ORDER);
-            address = Libc.address(bytes);
-        }
-
-        ByteBuffer ensure(int size) {
-            if (size > bytes.capacity()) {
-                allocate(Math.max(size, Math.min(bytes.capacity() * 2, FusdAbi.FUSD_MSG_MAX)));
-            }
-            return bytes;
-        }
     }
 }
