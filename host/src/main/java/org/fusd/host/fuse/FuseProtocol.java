@@ -91,18 +91,5 @@ public final class FuseProtocol {
 
     public static final int REQUEST_BUFFER = MAX_WRITE + 4096;
 
-    // ioctl command encoding (asm-generic).
-    public static final int IOC_NONE = 0;
-    public static final int IOC_WRITE = 1;
-    public static final int IOC_READ = 2;
-
-    public static int iocDir(int cmd) {
-        return (cmd >>> 30) & 3;
-    }
-
-    public static int iocSize(int cmd) {
-        return (cmd >>> 16) & 0x3fff;
-    }
-
     private FuseProtocol() {}
 }

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.Ioc;
 import org.fusd.host.device.IoctlMemory;
 
 /**
@@ -91,10 +92,9 @@ public final class IoctlCall implements IoctlMemory {
             req.session.replyError(req.unique, Errno.EIO.number()); // a round we did not ask for
             return null;
         }
-        int dir = FuseProtocol.iocDir(cmd);
-        int size = FuseProtocol.iocSize(cmd);
-        long[] encIn = (dir & FuseProtocol.IOC_WRITE) != 0 && size > 0 ? new long[] {arg, size} : NONE;
-        long[] encOut = (dir & FuseProtocol.IOC_READ) != 0 && size > 0 ? new long[] {arg, size} : NONE;
+        int size = Ioc.size(cmd);
+        long[] encIn = Ioc.writes(cmd) && size > 0 ? new long[] {arg, size} : NONE;
+        long[] encOut = Ioc.reads(cmd) && size > 0 ? new long[] {arg, size} : NONE;
         if (encIn.length == 0 && encOut.length == 0) {
             return new IoctlCall(true, rounds, key, cmd, arg, NONE, NONE, data(req, 0));
         }
@@ -113,18 +113,18 @@ public final class IoctlCall implements IoctlMemory {
 
     /** What the device's ioctl() gets as {@code in}: the encoded struct's bytes for _IOW/_IOWR, else empty. */
     ByteBuffer structIn() {
-        int n = (FuseProtocol.iocDir(cmd) & FuseProtocol.IOC_WRITE) == 0
+        int n = !Ioc.writes(cmd)
                 ? 0
-                : unrestricted ? Math.min(FuseProtocol.iocSize(cmd), inData.remaining()) : inData.remaining();
+                : unrestricted ? Math.min(Ioc.size(cmd), inData.remaining()) : inData.remaining();
         return inData.slice(0, n).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** What the device's ioctl() gets as {@code outSize}: the encoded struct's size for _IOR/_IOWR, else 0. */
     int structOut() {
-        if ((FuseProtocol.iocDir(cmd) & FuseProtocol.IOC_READ) == 0) {
+        if (!Ioc.reads(cmd)) {
             return 0;
         }
-        return unrestricted ? Math.min(FuseProtocol.iocSize(cmd), outSize) : outSize;
+        return unrestricted ? Math.min(Ioc.size(cmd), outSize) : outSize;
     }
 
     @Override

@@ -16,6 +16,7 @@ import org.fusd.host.device.Caller;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.ErrnoException;
+import org.fusd.host.device.Ioc;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.Reply;
@@ -321,9 +322,8 @@ public final class FusdChannel implements Channel {
             }
             case FusdAbi.FUSD_IOCTL -> {
                 int cmd = buf.getInt(FusdAbi.MSG_ARG);
-                int dir = cmd >>> 30;
-                int inLen = (dir & 1) != 0 ? n - FusdAbi.MSG_SIZE : 0;
-                int outLen = (dir & 2) != 0 ? size : 0;
+                int inLen = Ioc.writes(cmd) ? n - FusdAbi.MSG_SIZE : 0;
+                int outLen = Ioc.reads(cmd) ? size : 0;
                 FusdReply r = pend(FusdReply.Kind.IOCTL, reqId, f, outLen);
                 ByteBuffer in = buf.slice(FusdAbi.MSG_SIZE, inLen).order(FusdAbi.ORDER);
                 call(r, () -> device.ioctl(f.file, cmd, offset, in, outLen, r));

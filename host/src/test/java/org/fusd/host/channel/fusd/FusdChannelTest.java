@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.Ioc;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.Reply;
@@ -126,13 +127,13 @@ class FusdChannelTest {
         request(FusdAbi.FUSD_WRITE, 12, 5, 0, 0, 4, "abcd".getBytes(StandardCharsets.US_ASCII));
         assertEquals(4L, reply(12).getLong(FusdAbi.MSG_RESULT));
         assertEquals("abcd", dev.written.get());
-        int iowr = (3 << 30) | (8 << 16) | ('t' << 8) | 1;
+        int iowr = Ioc.cmd(Ioc.READ | Ioc.WRITE, 't', 1, 8);
         request(FusdAbi.FUSD_IOCTL, 13, 5, iowr, 0x1234, 8, "12345678".getBytes(StandardCharsets.US_ASCII));
         m = reply(13);
         assertEquals(7L, m.getLong(FusdAbi.MSG_RESULT));
         assertEquals(FusdAbi.MSG_SIZE + 8, m.getInt(FusdAbi.MSG_LEN));
         assertEquals('8', m.get(FusdAbi.MSG_SIZE));
-        int io = ('t' << 8) | 2; // _IO: reaches the device with the raw argument
+        int io = Ioc.cmd(Ioc.NONE, 't', 2, 0); // _IO: reaches the device with the raw argument
         request(FusdAbi.FUSD_IOCTL, 14, 5, io, 0x99, 0, null);
         assertEquals(0x99L, reply(14).getLong(FusdAbi.MSG_RESULT));
         request(FusdAbi.FUSD_READ, 15, 77, 0, 0, 3, null); // unknown fh
