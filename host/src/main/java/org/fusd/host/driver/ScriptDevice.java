@@ -35,8 +35,7 @@ import org.graalvm.polyglot.proxy.ProxyObject;
  * {@link LoadedCode}, held in one field that {@link #reload()} swaps.
  */
 public final class ScriptDevice implements Device {
-    static final int DEFAULT_POLL_MASK =
-            PollEvents.POLLIN | PollEvents.POLLOUT | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM;
+    static final int DEFAULT_POLL_MASK = PollEvents.DEFAULT_MASK;
 
     private final DriverRuntime runtime;
     private final Path path;

@@ -45,8 +45,6 @@ public final class FusdChannel implements Channel {
     public static final Path CONTROL = Path.of("/dev/fusd");
 
     private static final int POOLED_BUFFERS = 8;
-    private static final int DEFAULT_MASK =
-            PollEvents.POLLIN | PollEvents.POLLOUT | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM;
 
     private final int fd;
     private final int wakeFd;
@@ -144,7 +142,7 @@ public final class FusdChannel implements Channel {
         OutBuffer ob = out.get();
         ByteBuffer b = ob.ensure(FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE);
         FusdAbi.putHeader(b, FusdAbi.FUSD_REGISTER, FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE, node.devId, 0, 0, 0, 0);
-        FusdAbi.putRegister(b, FusdAbi.MSG_SIZE, raw, device.mode() & 0777, uid, gid, 0, DEFAULT_MASK);
+        FusdAbi.putRegister(b, FusdAbi.MSG_SIZE, raw, device.mode() & 0777, uid, gid, 0, PollEvents.DEFAULT_MASK);
         int err = write(ob, FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE);
         if (err != 0) {
             byId.remove(node.devId);
