@@ -55,12 +55,14 @@ public final class FuseSession {
     /** Adds the rows every session answers the same way: INTERRUPT, FORGET, BATCH_FORGET, DESTROY. */
     public void addCommonRows(OpTable t, ForgetListener forgets) {
         t.add(FuseProtocol.INTERRUPT, "INTERRUPT", FuseProtocol.INTERRUPT_IN, this::interrupt);
-        t.add(FuseProtocol.FORGET, "FORGET", FuseProtocol.FORGET_IN, r -> forgets.forget(r.nodeid, r.u64(0)));
+        t.add(FuseProtocol.FORGET, "FORGET", FuseProtocol.FORGET_IN, r -> forgets.forget(r.nodeid, r.u64(FuseProtocol.FORGET_IN_NLOOKUP)));
         t.add(FuseProtocol.BATCH_FORGET, "BATCH_FORGET", FuseProtocol.BATCH_FORGET_IN, r -> {
-            int count = r.u32(0);
-            int max = (r.bodyLength() - 8) / 16;
+            int count = r.u32(FuseProtocol.BATCH_FORGET_IN_COUNT);
+            int max = (r.bodyLength() - FuseProtocol.BATCH_FORGET_IN) / FuseProtocol.FORGET_ONE;
             for (int i = 0; i < Math.min(count, max); i++) {
-                forgets.forget(r.u64(8 + 16 * i), r.u64(16 + 16 * i));
+                int one = FuseProtocol.BATCH_FORGET_IN + FuseProtocol.FORGET_ONE * i;
+                forgets.forget(
+                        r.u64(one + FuseProtocol.FORGET_ONE_NODEID), r.u64(one + FuseProtocol.FORGET_ONE_NLOOKUP));
             }
         });
         t.add(FuseProtocol.DESTROY, "DESTROY", 0, r -> replyOk(r.unique));
@@ -208,7 +210,7 @@ public final class FuseSession {
     }
 
     private void interrupt(FuseRequest req) {
-        long target = req.u64(0);
+        long target = req.u64(FuseProtocol.INTERRUPT_IN_UNIQUE);
         FuseReply r = pending.get(target);
         if (r == null) {
             // Not registered yet (or already answered): ask the kernel to queue it again.
@@ -246,9 +248,9 @@ public final class FuseSession {
     public void send(ReplyBuffer rb, long unique, int error, int bodySize) {
         ByteBuffer b = rb.bytes();
         int len = FuseProtocol.OUT_HEADER + bodySize;
-        b.putInt(0, len);
-        b.putInt(4, error);
-        b.putLong(8, unique);
+        b.putInt(FuseProtocol.OUT_HEADER_LEN, len);
+        b.putInt(FuseProtocol.OUT_HEADER_ERROR, error);
+        b.putLong(FuseProtocol.OUT_HEADER_UNIQUE, unique);
         writeFully(rb.address(), len);
     }
 
@@ -256,15 +258,15 @@ public final class FuseSession {
     public void send(ReplyBuffer rb, long unique, int fixedSize, ByteBuffer payload, int payloadLen) {
         int len = FuseProtocol.OUT_HEADER + fixedSize + payloadLen;
         ByteBuffer b = rb.bytes();
-        b.putInt(0, len);
-        b.putInt(4, 0);
-        b.putLong(8, unique);
+        b.putInt(FuseProtocol.OUT_HEADER_LEN, len);
+        b.putInt(FuseProtocol.OUT_HEADER_ERROR, 0);
+        b.putLong(FuseProtocol.OUT_HEADER_UNIQUE, unique);
         if (payloadLen == 0) {
             writeFully(rb.address(), len - payloadLen);
         } else if (payload.isDirect() && payloadLen >= 4096) {
             long iov = rb.iov;
             ByteBuffer io = rb.iovView;
-            io.putLong(0, rb.address());
+            io.putLong(0, rb.address()); // struct iovec[2]: base, len
             io.putLong(8, FuseProtocol.OUT_HEADER + fixedSize);
             io.putLong(16, Libc.address(payload) + payload.position());
             io.putLong(24, payloadLen);
@@ -291,22 +293,24 @@ public final class FuseSession {
 
     /** FUSE_NOTIFY_POLL: the file with kernel handle kh may have new events. */
     public void notifyPoll(long kh) {
-        ReplyBuffer rb = replyBuffer(8);
-        rb.bytes().putLong(FuseProtocol.OUT_HEADER, kh);
-        send(rb, 0, FuseProtocol.NOTIFY_POLL, 8);
+        ReplyBuffer rb = replyBuffer(FuseProtocol.NOTIFY_POLL_WAKEUP_OUT);
+        rb.bytes().putLong(FuseProtocol.OUT_HEADER + FuseProtocol.NOTIFY_POLL_WAKEUP_OUT_KH, kh);
+        send(rb, 0, FuseProtocol.NOTIFY_POLL, FuseProtocol.NOTIFY_POLL_WAKEUP_OUT);
     }
 
     /** FUSE_NOTIFY_INVAL_ENTRY: drop the kernel's cached lookup of parent/name. */
     public void notifyInvalEntry(long parent, String name) {
         byte[] raw = name.getBytes(StandardCharsets.UTF_8);
-        ReplyBuffer rb = replyBuffer(16 + raw.length + 1);
+        int size = FuseProtocol.NOTIFY_INVAL_ENTRY_OUT + raw.length + 1; // the name follows, NUL-terminated
+        ReplyBuffer rb = replyBuffer(size);
         ByteBuffer b = rb.bytes();
-        b.putLong(FuseProtocol.OUT_HEADER, parent);
-        b.putInt(FuseProtocol.OUT_HEADER + 8, raw.length);
-        b.putInt(FuseProtocol.OUT_HEADER + 12, 0);
-        b.put(FuseProtocol.OUT_HEADER + 16, raw);
-        b.put(FuseProtocol.OUT_HEADER + 16 + raw.length, (byte) 0);
-        send(rb, 0, FuseProtocol.NOTIFY_INVAL_ENTRY, 16 + raw.length + 1);
+        int o = FuseProtocol.OUT_HEADER;
+        b.putLong(o + FuseProtocol.NOTIFY_INVAL_ENTRY_OUT_PARENT, parent);
+        b.putInt(o + FuseProtocol.NOTIFY_INVAL_ENTRY_OUT_NAMELEN, raw.length);
+        b.putInt(o + FuseProtocol.NOTIFY_INVAL_ENTRY_OUT_FLAGS, 0);
+        b.put(o + FuseProtocol.NOTIFY_INVAL_ENTRY_OUT, raw);
+        b.put(o + FuseProtocol.NOTIFY_INVAL_ENTRY_OUT + raw.length, (byte) 0);
+        send(rb, 0, FuseProtocol.NOTIFY_INVAL_ENTRY, size);
     }
 
     private void writeFully(long address, int len) {
