@@ -11,5 +11,8 @@ public final class PollEvents {
     public static final int POLLRDNORM = 0x040;
     public static final int POLLWRNORM = 0x100;
 
+    /** The mask of a device without a poll operation: always readable and writable. */
+    public static final int DEFAULT_MASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+
     private PollEvents() {}
 }

@@ -24,8 +24,6 @@ import org.graalvm.polyglot.Value;
  * was expected for the person running the host. Loop thread only.
  */
 final class Answers {
-    static final int DEFAULT_POLL_MASK =
-            PollEvents.POLLIN | PollEvents.POLLOUT | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM;
 
     private final ScriptDevice device;
     private ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);
@@ -41,7 +39,7 @@ final class Answers {
             case ReadReply r -> r.error(Errno.EINVAL);
             case WriteReply r -> r.error(Errno.EINVAL);
             case IoctlReply r -> r.error(Errno.ENOTTY);
-            case PollReply r -> r.mask(DEFAULT_POLL_MASK);
+            case PollReply r -> r.mask(PollEvents.DEFAULT_MASK);
             case OpenReply r -> r.ok();
             case DoneReply r -> r.ok();
         }
@@ -115,7 +113,7 @@ final class Answers {
 
     private void completePoll(Invocation c, PollReply r, Value v) {
         if (v == null || v.isNull()) {
-            r.mask(DEFAULT_POLL_MASK);
+            r.mask(PollEvents.DEFAULT_MASK);
         } else if (isInt(v) && v.asLong() >= 0) {
             r.mask(v.asInt());
         } else if (isInt(v)) {

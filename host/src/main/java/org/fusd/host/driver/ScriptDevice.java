@@ -11,6 +11,7 @@ import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.Ioc;
 import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.Op;
 import org.fusd.host.device.OpenFile;
@@ -371,11 +372,10 @@ public final class ScriptDevice implements Device {
     }
 
     private static Object ioctlArg(Call.Ioctl call, LoadedCode lc) {
-        int dir = (call.cmd() >>> 30) & 3;
-        if ((dir & 1) != 0 && call.in() != null) {
+        if (Ioc.writes(call.cmd()) && call.in() != null) {
             return lc.guestData(call.in()); // _IOW, _IOWR: the bytes the caller passed
         }
-        if (dir == 2) {
+        if (Ioc.reads(call.cmd())) {
             return null; // _IOR: nothing comes in
         }
         return call.arg(); // _IO or unencoded: the raw argument

@@ -7,18 +7,12 @@ import org.fusd.host.device.Errno;
 /**
  * CUSE_INIT, the first request on a /dev/cuse fd: the FUSE version
  * negotiation of {@link FuseInit} plus what makes the character device. The
- * reply is struct cuse_init_out (72 bytes: major, minor, unused, flags,
- * max_read, max_write, dev_major, dev_minor, 10 spare words) followed by the
- * device info, "KEY=value" strings each ending in NUL; the kernel needs
+ * reply is struct cuse_init_out followed by the device info, "KEY=value" strings each ending in NUL; the kernel needs
  * DEVNAME. We ask for unrestricted ioctls (FUSE_IOCTL_RETRY rounds, see
  * {@link IoctlCall}). The kernel creates the device after reading the reply,
  * or aborts the connection if it refuses (name taken, number busy).
  */
 public final class CuseInit {
-    public static final int IN_SIZE = 16;
-    public static final int OUT_SIZE = 72;
-    /** cuse_init_out.flags: serve ioctls unrestricted (the daemon asks for the memory it needs). */
-    public static final int UNRESTRICTED_IOCTL = 1;
     /** The kernel refuses a CUSE server that answers an older minor. */
     public static final int MIN_MINOR = 11;
     /** The device info must fit in one page. */
@@ -45,21 +39,21 @@ public final class CuseInit {
     }
 
     public void addTo(OpTable t) {
-        t.add(FuseProtocol.CUSE_INIT, "CUSE_INIT", IN_SIZE, this::init);
+        t.add(FuseProtocol.CUSE_INIT, "CUSE_INIT", FuseProtocol.CUSE_INIT_IN, this::init);
     }
 
     private void init(FuseRequest req) {
-        int major = req.u32(0);
-        int kernelMinor = req.u32(4);
+        int major = req.u32(FuseProtocol.CUSE_INIT_IN_MAJOR);
+        int kernelMinor = req.u32(FuseProtocol.CUSE_INIT_IN_MINOR);
         FuseSession s = req.session();
-        if (major != FuseProtocol.KERNEL_MAJOR || kernelMinor < MIN_MINOR) {
+        if (major != FuseProtocol.KERNEL_VERSION || kernelMinor < MIN_MINOR) {
             System.err.println("fusd: kernel CUSE protocol " + major + "." + kernelMinor + " is not supported (need 7."
                     + MIN_MINOR + " or newer 7.x)");
             s.replyError(req.unique, Errno.EPROTO.number());
             return;
         }
         int m = Math.min(kernelMinor, FuseProtocol.MAX_MINOR);
-        FuseSession.ReplyBuffer rb = s.replyBuffer(OUT_SIZE + infoLength(devname));
+        FuseSession.ReplyBuffer rb = s.replyBuffer(FuseProtocol.CUSE_INIT_OUT + infoLength(devname));
         int n = encode(rb.bytes(), FuseProtocol.OUT_HEADER, m, FuseProtocol.MAX_WRITE, devMajor, devMinor, devname);
         minor = m;
         s.send(rb, req.unique, 0, n);
@@ -75,19 +69,19 @@ public final class CuseInit {
      * length. maxIo is both max_read and max_write.
      */
     public static int encode(ByteBuffer b, int at, int minor, int maxIo, int devMajor, int devMinor, String devname) {
-        for (int i = 0; i < OUT_SIZE; i += 4) {
+        for (int i = 0; i < FuseProtocol.CUSE_INIT_OUT; i += 4) {
             b.putInt(at + i, 0);
         }
-        b.putInt(at, FuseProtocol.KERNEL_MAJOR);
-        b.putInt(at + 4, minor);
-        b.putInt(at + 12, UNRESTRICTED_IOCTL);
-        b.putInt(at + 16, maxIo);
-        b.putInt(at + 20, maxIo);
-        b.putInt(at + 24, devMajor);
-        b.putInt(at + 28, devMinor);
+        b.putInt(at + FuseProtocol.CUSE_INIT_OUT_MAJOR, FuseProtocol.KERNEL_VERSION);
+        b.putInt(at + FuseProtocol.CUSE_INIT_OUT_MINOR, minor);
+        b.putInt(at + FuseProtocol.CUSE_INIT_OUT_FLAGS, FuseProtocol.CUSE_UNRESTRICTED_IOCTL);
+        b.putInt(at + FuseProtocol.CUSE_INIT_OUT_MAX_READ, maxIo);
+        b.putInt(at + FuseProtocol.CUSE_INIT_OUT_MAX_WRITE, maxIo);
+        b.putInt(at + FuseProtocol.CUSE_INIT_OUT_DEV_MAJOR, devMajor);
+        b.putInt(at + FuseProtocol.CUSE_INIT_OUT_DEV_MINOR, devMinor);
         byte[] info = ("DEVNAME=" + devname).getBytes(StandardCharsets.UTF_8);
-        b.put(at + OUT_SIZE, info);
-        b.put(at + OUT_SIZE + info.length, (byte) 0);
-        return OUT_SIZE + info.length + 1;
+        b.put(at + FuseProtocol.CUSE_INIT_OUT, info);
+        b.put(at + FuseProtocol.CUSE_INIT_OUT + info.length, (byte) 0);
+        return FuseProtocol.CUSE_INIT_OUT + info.length + 1;
     }
 }

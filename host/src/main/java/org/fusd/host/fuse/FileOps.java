@@ -68,7 +68,7 @@ public final class FileOps {
             req.session.replyError(req.unique, Errno.ENOENT.number());
             return;
         }
-        OpenFile file = new OpenFile(req.caller(), req.u32(0));
+        OpenFile file = new OpenFile(req.caller(), req.u32(FuseProtocol.OPEN_IN_FLAGS));
         FuseEncoder encoder = req.session.encoder().forOpen(new FuseEncoder.OpenCompletion() {
             @Override
             public long opened() {
@@ -88,25 +88,25 @@ public final class FileOps {
     }
 
     private void read(FuseRequest req) {
-        FileHandle h = handleOf(req, handles.get(req.u64(0)));
+        FileHandle h = handleOf(req, handles.get(req.u64(FuseProtocol.READ_IN_FH)));
         if (h == null) {
             return;
         }
-        long offset = req.u64(8);
-        int size = req.u32(16);
-        h.file.setFlags(req.u32(32));
+        long offset = req.u64(FuseProtocol.READ_IN_OFFSET);
+        int size = req.u32(FuseProtocol.READ_IN_SIZE);
+        h.file.setFlags(req.u32(FuseProtocol.READ_IN_FLAGS));
         ReadReply reply = new ReadReply(req.session.encoder(), req.unique, size);
         call(req, reply, false, () -> h.slot.device().read(new Call.Read(h.file, size, offset), reply));
     }
 
     private void write(FuseRequest req) {
-        FileHandle h = handleOf(req, handles.get(req.u64(0)));
+        FileHandle h = handleOf(req, handles.get(req.u64(FuseProtocol.WRITE_IN_FH)));
         if (h == null) {
             return;
         }
-        long offset = req.u64(8);
-        int size = req.u32(16);
-        h.file.setFlags(req.u32(32));
+        long offset = req.u64(FuseProtocol.WRITE_IN_OFFSET);
+        int size = req.u32(FuseProtocol.WRITE_IN_SIZE);
+        h.file.setFlags(req.u32(FuseProtocol.WRITE_IN_FLAGS));
         ByteBuffer data = req.payload(FuseProtocol.WRITE_IN, size);
         WriteReply reply = new WriteReply(req.session.encoder(), req.unique, data.remaining());
         call(req, reply, true, () -> h.slot.device().write(new Call.Write(h.file, data, offset), reply));
@@ -121,16 +121,16 @@ public final class FileOps {
     }
 
     private void ioctl(FuseRequest req) {
-        FileHandle h = handleOf(req, handles.get(req.u64(0)));
+        FileHandle h = handleOf(req, handles.get(req.u64(FuseProtocol.IOCTL_IN_FH)));
         if (h == null) {
             return;
         }
-        int cmd = req.u32(12);
-        long arg = req.u64(16);
-        int inSize = req.u32(24);
-        int outSize = req.u32(28);
+        int cmd = req.u32(FuseProtocol.IOCTL_IN_CMD);
+        long arg = req.u64(FuseProtocol.IOCTL_IN_ARG);
+        int inSize = req.u32(FuseProtocol.IOCTL_IN_IN_SIZE);
+        int outSize = req.u32(FuseProtocol.IOCTL_IN_OUT_SIZE);
         IoctlCall mem;
-        if ((req.u32(8) & IoctlCall.FLAG_UNRESTRICTED) != 0) {
+        if ((req.u32(FuseProtocol.IOCTL_IN_FLAGS) & FuseProtocol.IOCTL_UNRESTRICTED) != 0) {
             // CUSE: the device may ask for more of the caller's memory (FUSE_IOCTL_RETRY rounds).
             mem = IoctlCall.unrestricted(req, ioctlRounds, h.fh, cmd, arg, inSize, outSize);
             if (mem == null) {
@@ -147,19 +147,19 @@ public final class FileOps {
     }
 
     private void poll(FuseRequest req) {
-        FileHandle h = handleOf(req, handles.get(req.u64(0)));
+        FileHandle h = handleOf(req, handles.get(req.u64(FuseProtocol.POLL_IN_FH)));
         if (h == null) {
             return;
         }
-        if ((req.u32(16) & FuseProtocol.POLL_SCHEDULE_NOTIFY) != 0) {
-            h.kh = req.u64(8);
+        if ((req.u32(FuseProtocol.POLL_IN_FLAGS) & FuseProtocol.POLL_SCHEDULE_NOTIFY) != 0) {
+            h.kh = req.u64(FuseProtocol.POLL_IN_KH);
         }
         PollReply reply = new PollReply(req.session.encoder(), req.unique);
         call(req, reply, false, () -> h.slot.device().poll(new Call.Poll(h.file), reply));
     }
 
     private void flush(FuseRequest req) {
-        FileHandle h = handleOf(req, handles.get(req.u64(0)));
+        FileHandle h = handleOf(req, handles.get(req.u64(FuseProtocol.FLUSH_IN_FH)));
         if (h == null) {
             return;
         }
@@ -168,12 +168,12 @@ public final class FileOps {
     }
 
     private void release(FuseRequest req) {
-        FileHandle h = handleOf(req, handles.remove(req.u64(0)));
+        FileHandle h = handleOf(req, handles.remove(req.u64(FuseProtocol.RELEASE_IN_FH)));
         if (h == null) {
             return;
         }
         h.slot.released(h);
-        h.file.setFlags(req.u32(8));
+        h.file.setFlags(req.u32(FuseProtocol.RELEASE_IN_FLAGS));
         DoneReply reply = new DoneReply(req.session.encoder(), req.unique);
         call(req, reply, false, () -> h.slot.device().release(new Call.Release(h.file), reply));
     }

@@ -58,9 +58,10 @@ public final class FuseEncoder implements ReplyEncoder {
     public void opened(OpenReply r) {
         FuseSession.ReplyBuffer rb = session.replyBuffer(FuseProtocol.OPEN_OUT);
         ByteBuffer b = rb.bytes();
-        b.putLong(FuseProtocol.OUT_HEADER, open.opened());
-        b.putInt(FuseProtocol.OUT_HEADER + 8, open.openFlags());
-        b.putInt(FuseProtocol.OUT_HEADER + 12, 0);
+        int at = FuseProtocol.OUT_HEADER;
+        b.putLong(at + FuseProtocol.OPEN_OUT_FH, open.opened());
+        b.putInt(at + FuseProtocol.OPEN_OUT_OPEN_FLAGS, open.openFlags());
+        b.putInt(at + FuseProtocol.OPEN_OUT_PADDING, 0);
         session.send(rb, r.id(), 0, FuseProtocol.OPEN_OUT);
     }
 
@@ -79,23 +80,24 @@ public final class FuseEncoder implements ReplyEncoder {
         sendCount(r, mask);
     }
 
-    /** fuse_write_out and fuse_poll_out: a u32 and padding. */
+    /** fuse_write_out and fuse_poll_out: a u32 and padding, the same layout. */
     private void sendCount(Reply r, int n) {
-        FuseSession.ReplyBuffer rb = session.replyBuffer(8);
+        FuseSession.ReplyBuffer rb = session.replyBuffer(FuseProtocol.WRITE_OUT);
         ByteBuffer b = rb.bytes();
-        b.putInt(FuseProtocol.OUT_HEADER, n);
-        b.putInt(FuseProtocol.OUT_HEADER + 4, 0);
-        session.send(rb, r.id(), 0, 8);
+        b.putInt(FuseProtocol.OUT_HEADER + FuseProtocol.WRITE_OUT_SIZE, n);
+        b.putInt(FuseProtocol.OUT_HEADER + FuseProtocol.WRITE_OUT_PADDING, 0);
+        session.send(rb, r.id(), 0, FuseProtocol.WRITE_OUT);
     }
 
     @Override
     public void ioctl(IoctlReply r, int result, ByteBuffer out, int n) {
         FuseSession.ReplyBuffer rb = session.replyBuffer(FuseProtocol.IOCTL_OUT + n);
         ByteBuffer b = rb.bytes();
-        b.putInt(FuseProtocol.OUT_HEADER, result);
-        b.putInt(FuseProtocol.OUT_HEADER + 4, 0);
-        b.putInt(FuseProtocol.OUT_HEADER + 8, 0);
-        b.putInt(FuseProtocol.OUT_HEADER + 12, 0);
+        int at = FuseProtocol.OUT_HEADER;
+        b.putInt(at + FuseProtocol.IOCTL_OUT_RESULT, result);
+        b.putInt(at + FuseProtocol.IOCTL_OUT_FLAGS, 0);
+        b.putInt(at + FuseProtocol.IOCTL_OUT_IN_IOVS, 0);
+        b.putInt(at + FuseProtocol.IOCTL_OUT_OUT_IOVS, 0);
         session.send(rb, r.id(), FuseProtocol.IOCTL_OUT, out, n);
     }
 

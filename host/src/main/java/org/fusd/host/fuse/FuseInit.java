@@ -21,13 +21,13 @@ public final class FuseInit {
     }
 
     private void init(FuseRequest req) {
-        int major = req.u32(0);
-        int kernelMinor = req.u32(4);
-        int maxReadahead = req.u32(8);
-        int kernelFlags = req.u32(12);
+        int major = req.u32(FuseProtocol.INIT_IN_MAJOR);
+        int kernelMinor = req.u32(FuseProtocol.INIT_IN_MINOR);
+        int maxReadahead = req.u32(FuseProtocol.INIT_IN_MAX_READAHEAD);
+        int kernelFlags = req.u32(FuseProtocol.INIT_IN_FLAGS);
         FuseSession s = req.session();
-        if (major < FuseProtocol.KERNEL_MAJOR
-                || (major == FuseProtocol.KERNEL_MAJOR && kernelMinor < FuseProtocol.MIN_MINOR)) {
+        if (major < FuseProtocol.KERNEL_VERSION
+                || (major == FuseProtocol.KERNEL_VERSION && kernelMinor < FuseProtocol.MIN_MINOR)) {
             System.err.println("fusd: kernel FUSE protocol " + major + "." + kernelMinor + " is too old (need 7."
                     + FuseProtocol.MIN_MINOR + ")");
             s.replyError(req.unique, Errno.EPROTO.number());
@@ -39,22 +39,22 @@ public final class FuseInit {
         for (int i = 0; i < FuseProtocol.INIT_OUT; i += 4) {
             b.putInt(o + i, 0);
         }
-        b.putInt(o, FuseProtocol.KERNEL_MAJOR);
-        if (major > FuseProtocol.KERNEL_MAJOR) {
-            // The kernel will send INIT again with our major.
-            s.send(rb, req.unique, 0, 8);
+        b.putInt(o + FuseProtocol.INIT_OUT_MAJOR, FuseProtocol.KERNEL_VERSION);
+        if (major > FuseProtocol.KERNEL_VERSION) {
+            // The kernel will send INIT again with our major; this reply is major and minor only.
+            s.send(rb, req.unique, 0, FuseProtocol.INIT_OUT_MAX_READAHEAD);
             return;
         }
         int m = Math.min(kernelMinor, FuseProtocol.MAX_MINOR);
         minor = m;
-        b.putInt(o + 4, m);
-        b.putInt(o + 8, maxReadahead);
-        b.putInt(o + 12, kernelFlags & (FuseProtocol.BIG_WRITES | FuseProtocol.MAX_PAGES));
-        b.putShort(o + 16, (short) 16); // max_background
-        b.putShort(o + 18, (short) 12); // congestion_threshold
-        b.putInt(o + 20, FuseProtocol.MAX_WRITE);
-        b.putInt(o + 24, 1); // time_gran
-        b.putShort(o + 28, (short) (FuseProtocol.MAX_WRITE / 4096)); // max_pages
+        b.putInt(o + FuseProtocol.INIT_OUT_MINOR, m);
+        b.putInt(o + FuseProtocol.INIT_OUT_MAX_READAHEAD, maxReadahead);
+        b.putInt(o + FuseProtocol.INIT_OUT_FLAGS, kernelFlags & (FuseProtocol.BIG_WRITES | FuseProtocol.MAX_PAGES));
+        b.putShort(o + FuseProtocol.INIT_OUT_MAX_BACKGROUND, (short) 16);
+        b.putShort(o + FuseProtocol.INIT_OUT_CONGESTION_THRESHOLD, (short) 12);
+        b.putInt(o + FuseProtocol.INIT_OUT_MAX_WRITE, FuseProtocol.MAX_WRITE);
+        b.putInt(o + FuseProtocol.INIT_OUT_TIME_GRAN, 1);
+        b.putShort(o + FuseProtocol.INIT_OUT_MAX_PAGES, (short) (FuseProtocol.MAX_WRITE / 4096));
         s.send(rb, req.unique, 0, FuseProtocol.INIT_OUT);
     }
 }

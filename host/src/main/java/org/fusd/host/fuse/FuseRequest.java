@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import org.fusd.host.device.Caller;
+import org.fusd.host.sys.Libc;
 
 /**
  * One request as read from the device fd: the in-header fields, and the body
@@ -47,12 +48,12 @@ public final class FuseRequest {
     void decodeHeader(int n) {
         ByteBuffer b = buffer.bytes;
         length = n;
-        opcode = b.getInt(4);
-        unique = b.getLong(8);
-        nodeid = b.getLong(16);
-        uid = b.getInt(24);
-        gid = b.getInt(28);
-        pid = b.getInt(32);
+        opcode = b.getInt(FuseProtocol.IN_HEADER_OPCODE);
+        unique = b.getLong(FuseProtocol.IN_HEADER_UNIQUE);
+        nodeid = b.getLong(FuseProtocol.IN_HEADER_NODEID);
+        uid = b.getInt(FuseProtocol.IN_HEADER_UID);
+        gid = b.getInt(FuseProtocol.IN_HEADER_GID);
+        pid = b.getInt(FuseProtocol.IN_HEADER_PID);
     }
 
     public FuseSession session() {

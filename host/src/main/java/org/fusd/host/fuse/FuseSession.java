@@ -5,10 +5,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.Reply;
+import org.fusd.host.sys.BufferPool;
+import org.fusd.host.sys.Libc;
+import org.fusd.host.sys.OutBuffer;
 
 /**
  * One FUSE connection over a device fd (/dev/fuse or /dev/cuse): reader
@@ -30,8 +32,8 @@ public final class FuseSession {
     private final String threadName;
     private final ConcurrentHashMap<Long, Reply> pending = new ConcurrentHashMap<>();
     private final FuseEncoder encoder = new FuseEncoder(this);
-    private final ConcurrentLinkedQueue<FuseRequest.Buffer> spare = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger spareCount = new AtomicInteger();
+    private final BufferPool<FuseRequest.Buffer> buffers =
+            new BufferPool<>(POOLED_BUFFERS, () -> new FuseRequest.Buffer(FuseProtocol.REQUEST_BUFFER));
     private final ThreadLocal<ReplyBuffer> replyBuffers = ThreadLocal.withInitial(ReplyBuffer::new);
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean stopping;
@@ -55,12 +57,18 @@ public final class FuseSession {
     /** Adds the rows every session answers the same way: INTERRUPT, FORGET, BATCH_FORGET, DESTROY. */
     public void addCommonRows(OpTable t, ForgetListener forgets) {
         t.add(FuseProtocol.INTERRUPT, "INTERRUPT", FuseProtocol.INTERRUPT_IN, this::interrupt);
-        t.add(FuseProtocol.FORGET, "FORGET", FuseProtocol.FORGET_IN, r -> forgets.forget(r.nodeid, r.u64(0)));
+        t.add(
+                FuseProtocol.FORGET,
+                "FORGET",
+                FuseProtocol.FORGET_IN,
+                r -> forgets.forget(r.nodeid, r.u64(FuseProtocol.FORGET_IN_NLOOKUP)));
         t.add(FuseProtocol.BATCH_FORGET, "BATCH_FORGET", FuseProtocol.BATCH_FORGET_IN, r -> {
-            int count = r.u32(0);
-            int max = (r.bodyLength() - 8) / 16;
+            int count = r.u32(FuseProtocol.BATCH_FORGET_IN_COUNT);
+            int max = (r.bodyLength() - FuseProtocol.BATCH_FORGET_IN) / FuseProtocol.FORGET_ONE;
             for (int i = 0; i < Math.min(count, max); i++) {
-                forgets.forget(r.u64(8 + 16 * i), r.u64(16 + 16 * i));
+                int one = FuseProtocol.BATCH_FORGET_IN + FuseProtocol.FORGET_ONE * i;
+                forgets.forget(
+                        r.u64(one + FuseProtocol.FORGET_ONE_NODEID), r.u64(one + FuseProtocol.FORGET_ONE_NLOOKUP));
             }
         });
         t.add(FuseProtocol.DESTROY, "DESTROY", 0, r -> replyOk(r.unique));
@@ -133,7 +141,9 @@ public final class FuseSession {
                     n = (int) Libc.read(fd, req.buffer.address, FuseProtocol.REQUEST_BUFFER);
                 } catch (LastErrorException e) {
                     int errno = e.getErrorCode();
-                    if (errno == Libc.EINTR || errno == Libc.EAGAIN || errno == Libc.ENOENT) {
+                    if (errno == Errno.EINTR.number()
+                            || errno == Errno.EAGAIN.number()
+                            || errno == Errno.ENOENT.number()) {
                         continue;
                     }
                     return; // ENODEV: unmounted; anything else: the connection is gone
@@ -209,7 +219,7 @@ public final class FuseSession {
     }
 
     private void interrupt(FuseRequest req) {
-        long target = req.u64(0);
+        long target = req.u64(FuseProtocol.INTERRUPT_IN_UNIQUE);
         Reply r = pending.get(target);
         if (r == null) {
             // Not registered yet (or already answered): ask the kernel to queue it again.
@@ -227,20 +237,11 @@ public final class FuseSession {
     // ---- request buffers lent to deferred replies ----
 
     FuseRequest.Buffer takeBuffer() {
-        FuseRequest.Buffer b = spare.poll();
-        if (b != null) {
-            spareCount.decrementAndGet();
-            return b;
-        }
-        return new FuseRequest.Buffer(FuseProtocol.REQUEST_BUFFER);
+        return buffers.take();
     }
 
     void giveBack(FuseRequest.Buffer b) {
-        if (spareCount.incrementAndGet() <= POOLED_BUFFERS) {
-            spare.offer(b);
-        } else {
-            spareCount.decrementAndGet();
-        }
+        buffers.giveBack(b);
     }
 
     // ---- replies ----
@@ -254,27 +255,27 @@ public final class FuseSession {
 
     /** Sends header + bodySize bytes already put in rb's body. */
     public void send(ReplyBuffer rb, long unique, int error, int bodySize) {
-        ByteBuffer b = rb.bytes;
+        ByteBuffer b = rb.bytes();
         int len = FuseProtocol.OUT_HEADER + bodySize;
-        b.putInt(0, len);
-        b.putInt(4, error);
-        b.putLong(8, unique);
-        writeFully(rb.address, len);
+        b.putInt(FuseProtocol.OUT_HEADER_LEN, len);
+        b.putInt(FuseProtocol.OUT_HEADER_ERROR, error);
+        b.putLong(FuseProtocol.OUT_HEADER_UNIQUE, unique);
+        writeFully(rb.address(), len);
     }
 
     /** Sends fixed fields already in rb's body followed by a payload (copied or gathered). */
     public void send(ReplyBuffer rb, long unique, int fixedSize, ByteBuffer payload, int payloadLen) {
         int len = FuseProtocol.OUT_HEADER + fixedSize + payloadLen;
-        ByteBuffer b = rb.bytes;
-        b.putInt(0, len);
-        b.putInt(4, 0);
-        b.putLong(8, unique);
+        ByteBuffer b = rb.bytes();
+        b.putInt(FuseProtocol.OUT_HEADER_LEN, len);
+        b.putInt(FuseProtocol.OUT_HEADER_ERROR, 0);
+        b.putLong(FuseProtocol.OUT_HEADER_UNIQUE, unique);
         if (payloadLen == 0) {
-            writeFully(rb.address, len - payloadLen);
+            writeFully(rb.address(), len - payloadLen);
         } else if (payload.isDirect() && payloadLen >= 4096) {
             long iov = rb.iov;
             ByteBuffer io = rb.iovView;
-            io.putLong(0, rb.address);
+            io.putLong(0, rb.address()); // struct iovec[2]: base, len
             io.putLong(8, FuseProtocol.OUT_HEADER + fixedSize);
             io.putLong(16, Libc.address(payload) + payload.position());
             io.putLong(24, payloadLen);
@@ -285,8 +286,8 @@ public final class FuseSession {
             }
         } else {
             rb.ensure(len);
-            rb.bytes.put(FuseProtocol.OUT_HEADER + fixedSize, payload, payload.position(), payloadLen);
-            writeFully(rb.address, len);
+            rb.bytes().put(FuseProtocol.OUT_HEADER + fixedSize, payload, payload.position(), payloadLen);
+            writeFully(rb.address(), len);
         }
     }
 
@@ -301,22 +302,24 @@ public final class FuseSession {
 
     /** FUSE_NOTIFY_POLL: the file with kernel handle kh may have new events. */
     public void notifyPoll(long kh) {
-        ReplyBuffer rb = replyBuffer(8);
-        rb.bytes.putLong(FuseProtocol.OUT_HEADER, kh);
-        send(rb, 0, FuseProtocol.NOTIFY_POLL, 8);
+        ReplyBuffer rb = replyBuffer(FuseProtocol.NOTIFY_POLL_WAKEUP_OUT);
+        rb.bytes().putLong(FuseProtocol.OUT_HEADER + FuseProtocol.NOTIFY_POLL_WAKEUP_OUT_KH, kh);
+        send(rb, 0, FuseProtocol.NOTIFY_POLL, FuseProtocol.NOTIFY_POLL_WAKEUP_OUT);
     }
 
     /** FUSE_NOTIFY_INVAL_ENTRY: drop the kernel's cached lookup of parent/name. */
     public void notifyInvalEntry(long parent, String name) {
         byte[] raw = name.getBytes(StandardCharsets.UTF_8);
-        ReplyBuffer rb = replyBuffer(16 + raw.length + 1);
-        ByteBuffer b = rb.bytes;
-        b.putLong(FuseProtocol.OUT_HEADER, parent);
-        b.putInt(FuseProtocol.OUT_HEADER + 8, raw.length);
-        b.putInt(FuseProtocol.OUT_HEADER + 12, 0);
-        b.put(FuseProtocol.OUT_HEADER + 16, raw);
-        b.put(FuseProtocol.OUT_HEADER + 16 + raw.length, (byte) 0);
-        send(rb, 0, FuseProtocol.NOTIFY_INVAL_ENTRY, 16 + raw.length + 1);
+        int size = FuseProtocol.NOTIFY_INVAL_ENTRY_OUT + raw.length + 1; // the name follows, NUL-terminated
+        ReplyBuffer rb = replyBuffer(size);
+        ByteBuffer b = rb.bytes();
+        int o = FuseProtocol.OUT_HEADER;
+        b.putLong(o + FuseProtocol.NOTIFY_INVAL_ENTRY_OUT_PARENT, parent);
+        b.putInt(o + FuseProtocol.NOTIFY_INVAL_ENTRY_OUT_NAMELEN, raw.length);
+        b.putInt(o + FuseProtocol.NOTIFY_INVAL_ENTRY_OUT_FLAGS, 0);
+        b.put(o + FuseProtocol.NOTIFY_INVAL_ENTRY_OUT, raw);
+        b.put(o + FuseProtocol.NOTIFY_INVAL_ENTRY_OUT + raw.length, (byte) 0);
+        send(rb, 0, FuseProtocol.NOTIFY_INVAL_ENTRY, size);
     }
 
     private void writeFully(long address, int len) {
@@ -327,33 +330,16 @@ public final class FuseSession {
         }
     }
 
-    /** A thread's reply memory: grows to the largest reply it sent. */
-    public static final class ReplyBuffer {
-        ByteBuffer bytes;
-        long address;
+    /**
+     * A thread's reply memory; body fields go at offsets from {@link FuseProtocol#OUT_HEADER}.
+     * The iovec pair gathers a large payload without copying it.
+     */
+    public static final class ReplyBuffer extends OutBuffer {
         final ByteBuffer iovView = ByteBuffer.allocateDirect(32).order(ByteOrder.LITTLE_ENDIAN);
         final long iov = Libc.address(iovView);
 
         ReplyBuffer() {
-            allocate(64 * 1024 + FuseProtocol.OUT_HEADER + 64);
-        }
-
-        private void allocate(int capacity) {
-            bytes = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
-            address = Libc.address(bytes);
-        }
-
-        void ensure(int size) {
-            if (size > bytes.capacity()) {
-                ByteBuffer old = bytes;
-                allocate(Math.max(size, old.capacity() * 2));
-                bytes.put(0, old, 0, old.capacity());
-            }
-        }
-
-        /** The buffer to put body fields into, at offsets from {@link FuseProtocol#OUT_HEADER}. */
-        public ByteBuffer bytes() {
-            return bytes;
+            super(ByteOrder.LITTLE_ENDIAN, 64 * 1024 + FuseProtocol.OUT_HEADER + 64, Integer.MAX_VALUE);
         }
     }
 }

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.Ioc;
 import org.fusd.host.device.IoctlMemory;
 
 /**
@@ -25,14 +26,6 @@ import org.fusd.host.device.IoctlMemory;
  * plain _IOR/_IOW/_IOWR work as on a restricted channel.
  */
 public final class IoctlCall implements IoctlMemory {
-    // fuse_ioctl_in.flags / fuse_ioctl_out.flags.
-    public static final int FLAG_COMPAT = 1;
-    public static final int FLAG_UNRESTRICTED = 1 << 1;
-    public static final int FLAG_RETRY = 1 << 2;
-    /** struct fuse_ioctl_iovec: u64 base, u64 len. */
-    public static final int IOVEC = 16;
-    /** The kernel's FUSE_IOCTL_MAX_IOV: in + out regions of one retry. */
-    public static final int MAX_IOV = 256;
     /** Bytes per direction the kernel moves by default (fc->max_pages 32). */
     public static final int MAX_BYTES = 32 * 4096;
 
@@ -90,10 +83,9 @@ public final class IoctlCall implements IoctlMemory {
             req.session.replyError(req.unique, Errno.EIO.number()); // a round we did not ask for
             return null;
         }
-        int dir = FuseProtocol.iocDir(cmd);
-        int size = FuseProtocol.iocSize(cmd);
-        long[] encIn = (dir & FuseProtocol.IOC_WRITE) != 0 && size > 0 ? new long[] {arg, size} : NONE;
-        long[] encOut = (dir & FuseProtocol.IOC_READ) != 0 && size > 0 ? new long[] {arg, size} : NONE;
+        int size = Ioc.size(cmd);
+        long[] encIn = Ioc.writes(cmd) && size > 0 ? new long[] {arg, size} : NONE;
+        long[] encOut = Ioc.reads(cmd) && size > 0 ? new long[] {arg, size} : NONE;
         if (encIn.length == 0 && encOut.length == 0) {
             return new IoctlCall(true, rounds, key, cmd, arg, NONE, NONE, data(req, 0));
         }
@@ -108,18 +100,16 @@ public final class IoctlCall implements IoctlMemory {
 
     /** What the device's ioctl() gets as {@code in}: the encoded struct's bytes for _IOW/_IOWR, else empty. */
     ByteBuffer structIn() {
-        int n = (FuseProtocol.iocDir(cmd) & FuseProtocol.IOC_WRITE) == 0
-                ? 0
-                : unrestricted ? Math.min(FuseProtocol.iocSize(cmd), inData.remaining()) : inData.remaining();
+        int n = !Ioc.writes(cmd) ? 0 : unrestricted ? Math.min(Ioc.size(cmd), inData.remaining()) : inData.remaining();
         return inData.slice(0, n).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** What the device's ioctl() gets as {@code outSize}: the encoded struct's size for _IOR/_IOWR, else 0. */
     int structOut() {
-        if ((FuseProtocol.iocDir(cmd) & FuseProtocol.IOC_READ) == 0) {
+        if (!Ioc.reads(cmd)) {
             return 0;
         }
-        return unrestricted ? Math.min(FuseProtocol.iocSize(cmd), outSize) : outSize;
+        return unrestricted ? Math.min(Ioc.size(cmd), outSize) : outSize;
     }
 
     @Override
@@ -180,8 +170,8 @@ public final class IoctlCall implements IoctlMemory {
         if (wantIn.length % 2 != 0 || wantOut.length % 2 != 0) {
             return "region lists must be (address, length) pairs";
         }
-        if ((wantIn.length + wantOut.length) / 2 > MAX_IOV) {
-            return "more than " + MAX_IOV + " regions";
+        if ((wantIn.length + wantOut.length) / 2 > FuseProtocol.IOCTL_MAX_IOV) {
+            return "more than " + FuseProtocol.IOCTL_MAX_IOV + " regions";
         }
         for (long[] list : new long[][] {wantIn, wantOut}) {
             for (int k = 1; k < list.length; k += 2) {
@@ -206,20 +196,21 @@ public final class IoctlCall implements IoctlMemory {
 
     /** Bytes of a RETRY reply body for these lists. */
     static int retrySize(long[] wantIn, long[] wantOut) {
-        return FuseProtocol.IOCTL_OUT + (wantIn.length + wantOut.length) / 2 * IOVEC;
+        return FuseProtocol.IOCTL_OUT + (wantIn.length + wantOut.length) / 2 * FuseProtocol.IOCTL_IOVEC;
     }
 
     /** Writes fuse_ioctl_out (flags RETRY, the counts) and the iovecs at b[at...]; returns the body length. */
     public static int encodeRetry(ByteBuffer b, int at, long[] wantIn, long[] wantOut) {
-        b.putInt(at, 0);
-        b.putInt(at + 4, FLAG_RETRY);
-        b.putInt(at + 8, wantIn.length / 2);
-        b.putInt(at + 12, wantOut.length / 2);
+        b.putInt(at + FuseProtocol.IOCTL_OUT_RESULT, 0);
+        b.putInt(at + FuseProtocol.IOCTL_OUT_FLAGS, FuseProtocol.IOCTL_RETRY);
+        b.putInt(at + FuseProtocol.IOCTL_OUT_IN_IOVS, wantIn.length / 2);
+        b.putInt(at + FuseProtocol.IOCTL_OUT_OUT_IOVS, wantOut.length / 2);
         int o = at + FuseProtocol.IOCTL_OUT;
         for (long[] list : new long[][] {wantIn, wantOut}) {
-            for (long v : list) {
-                b.putLong(o, v);
-                o += 8;
+            for (int k = 0; k < list.length; k += 2) {
+                b.putLong(o + FuseProtocol.IOCTL_IOVEC_BASE, list[k]);
+                b.putLong(o + FuseProtocol.IOCTL_IOVEC_LEN, list[k + 1]);
+                o += FuseProtocol.IOCTL_IOVEC;
             }
         }
         return o - at;

@@ -28,7 +28,7 @@ class CuseCodecTest {
         assertEquals(7, b.getInt(16)); // major
         assertEquals(31, b.getInt(20)); // minor
         assertEquals(0, b.getInt(24)); // unused
-        assertEquals(CuseInit.UNRESTRICTED_IOCTL, b.getInt(28));
+        assertEquals(FuseProtocol.CUSE_UNRESTRICTED_IOCTL, b.getInt(28));
         assertEquals(1 << 20, b.getInt(32)); // max_read
         assertEquals(1 << 20, b.getInt(36)); // max_write
         assertEquals(240, b.getInt(40)); // dev_major
@@ -51,7 +51,7 @@ class CuseCodecTest {
         assertEquals(IoctlCall.retrySize(in, out), n);
         assertEquals(16 + 3 * 16, n);
         assertEquals(0, b.getInt(16)); // result
-        assertEquals(IoctlCall.FLAG_RETRY, b.getInt(20)); // flags
+        assertEquals(FuseProtocol.IOCTL_RETRY, b.getInt(20)); // flags
         assertEquals(2, b.getInt(24)); // in_iovs
         assertEquals(1, b.getInt(28)); // out_iovs
         assertEquals(0x7ffd0000_1000L, b.getLong(32));
@@ -68,7 +68,7 @@ class CuseCodecTest {
         assertNull(IoctlCall.check(new long[] {1, 16}, new long[] {2, IoctlCall.MAX_BYTES}));
         assertNotNull(IoctlCall.check(new long[] {1}, new long[0]));
         assertNotNull(IoctlCall.check(new long[] {1, IoctlCall.MAX_BYTES + 1}, new long[0]));
-        assertNotNull(IoctlCall.check(new long[2 * (IoctlCall.MAX_IOV + 1)], new long[0]));
+        assertNotNull(IoctlCall.check(new long[2 * (FuseProtocol.IOCTL_MAX_IOV + 1)], new long[0]));
         assertNotNull(IoctlCall.check(new long[] {1, -1}, new long[0]));
     }
 }

@@ -14,11 +14,13 @@ import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 import org.fusd.host.device.DoneReply;
+import org.fusd.host.device.Errno;
 import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.WriteReply;
+import org.fusd.host.sys.Libc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -174,11 +176,11 @@ class FuseSessionTest {
         send(77, 10, 1, body(0));
         Object[] r = receive();
         assertEquals(10L, r[0]);
-        assertEquals(-38, r[1]);
+        assertEquals(-Errno.ENOSYS.number(), r[1]);
         send(FuseProtocol.READ, 12, 5, body(8));
         r = receive();
         assertEquals(12L, r[0]);
-        assertEquals(-22, r[1]);
+        assertEquals(-Errno.EINVAL.number(), r[1]);
     }
 
     @Test
@@ -188,7 +190,7 @@ class FuseSessionTest {
         send(FuseProtocol.INTERRUPT, 101, 0, le(100));
         Object[] r = receive();
         assertEquals(101L, r[0]);
-        assertEquals(-11, r[1]);
+        assertEquals(-Errno.EAGAIN.number(), r[1]);
         // The request arrives; the device defers without an interrupt action yet.
         send(FuseProtocol.READ, 100, 5, readIn(fh, 10));
         ReadReply reply = (ReadReply) nextCall()[1];
@@ -198,7 +200,7 @@ class FuseSessionTest {
         reply.onInterrupt(interruptsRun::incrementAndGet);
         r = receive();
         assertEquals(100L, r[0]);
-        assertEquals(-4, r[1]);
+        assertEquals(-Errno.EINTR.number(), r[1]);
         assertEquals(1, interruptsRun.get());
         // A completion after the interrupt is ignored: the next reply is for the next request.
         reply.bytes(ByteBuffer.wrap(new byte[] {1}));

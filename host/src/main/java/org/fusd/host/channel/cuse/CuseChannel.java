@@ -16,8 +16,8 @@ import org.fusd.host.fuse.DeviceSlot;
 import org.fusd.host.fuse.FileOps;
 import org.fusd.host.fuse.FuseProtocol;
 import org.fusd.host.fuse.FuseSession;
-import org.fusd.host.fuse.Libc;
 import org.fusd.host.fuse.OpTable;
+import org.fusd.host.sys.Libc;
 
 /**
  * The `cuse` channel: each device is a real character device /dev/NAME made
@@ -155,7 +155,7 @@ public final class CuseChannel implements Channel {
             }
         }
         String[] mm = numbers.split(":");
-        long rdev = CuseNodes.makedev(Integer.parseInt(mm[0]), Integer.parseInt(mm[1]));
+        long rdev = Libc.makedev(Integer.parseInt(mm[0]), Integer.parseInt(mm[1]));
         long nodeDeadline = Math.min(deadline, System.nanoTime() + 2_000_000_000L);
         while (!CuseNodes.isCharDevice(node, rdev)) {
             if (System.nanoTime() > nodeDeadline) {

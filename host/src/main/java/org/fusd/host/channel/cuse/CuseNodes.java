@@ -1,40 +1,23 @@
 package org.fusd.host.channel.cuse;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import org.fusd.host.device.Errno;
+import org.fusd.host.sys.Libc;
 
 /** The device node of a CUSE device: is it there, make it, give it its mode and owner. */
 final class CuseNodes {
-    private static final int S_IFCHR = 0020000;
-
     private CuseNodes() {}
-
-    /** glibc's mknod, for systems with neither devtmpfs nor udev. */
-    private interface C extends Library {
-        C INSTANCE = Native.load("c", C.class);
-
-        int mknod(String path, int mode, long dev) throws LastErrorException;
-    }
-
-    /** The kernel's dev_t encoding (glibc makedev). */
-    static long makedev(int major, int minor) {
-        long ma = major & 0xffffffffL;
-        long mi = minor & 0xffffffffL;
-        return ((ma & 0xfffff000L) << 32) | ((ma & 0xfffL) << 8) | ((mi & 0xffffff00L) << 12) | (mi & 0xffL);
-    }
 
     /** True if path is a character device with this number. */
     static boolean isCharDevice(Path path, long rdev) {
         try {
             int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             long dev = (Long) Files.getAttribute(path, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
-            return (mode & 0170000) == S_IFCHR && dev == rdev;
+            return (mode & Libc.S_IFMT) == Libc.S_IFCHR && dev == rdev;
         } catch (IOException e) {
             return false;
         }
@@ -43,7 +26,7 @@ final class CuseNodes {
     static void mknod(Path path, long rdev) throws IOException {
         try {
             Files.deleteIfExists(path);
-            C.INSTANCE.mknod(path.toString(), S_IFCHR | 0600, rdev);
+            Libc.Ext.INSTANCE.mknod(path.toString(), Libc.S_IFCHR | 0600, rdev);
         } catch (LastErrorException e) {
             throw new IOException("cannot make " + path + ": " + Errno.byNumber(e.getErrorCode()));
         }

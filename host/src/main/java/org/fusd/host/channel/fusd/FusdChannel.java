@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.fusd.host.channel.Channel;
@@ -19,6 +18,7 @@ import org.fusd.host.device.Device;
 import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.ErrnoException;
+import org.fusd.host.device.Ioc;
 import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.OpenReply;
@@ -26,7 +26,9 @@ import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
 import org.fusd.host.device.WriteReply;
-import org.fusd.host.fuse.Libc;
+import org.fusd.host.sys.BufferPool;
+import org.fusd.host.sys.Libc;
+import org.fusd.host.sys.OutBuffer;
 
 /**
  * The `fusd` channel: devices are real character devices, /dev/NAME, made by
@@ -49,8 +51,6 @@ public final class FusdChannel implements Channel {
     public static final Path CONTROL = Path.of("/dev/fusd");
 
     private static final int POOLED_BUFFERS = 8;
-    private static final int DEFAULT_MASK =
-            PollEvents.POLLIN | PollEvents.POLLOUT | PollEvents.POLLRDNORM | PollEvents.POLLWRNORM;
 
     private final int fd;
     private final int wakeFd;
@@ -60,10 +60,12 @@ public final class FusdChannel implements Channel {
     private final ConcurrentHashMap<Integer, FusdNode> byId = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, FusdFile> files = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Reply> pending = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<ByteBuffer> spare = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger spareCount = new AtomicInteger();
+    private final BufferPool<ByteBuffer> buffers = new BufferPool<>(
+            POOLED_BUFFERS,
+            () -> ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER));
     private final AtomicInteger nextDevId = new AtomicInteger();
-    private final ThreadLocal<OutBuffer> out = ThreadLocal.withInitial(OutBuffer::new);
+    private final ThreadLocal<OutBuffer> out =
+            ThreadLocal.withInitial(() -> new OutBuffer(FusdAbi.ORDER, 4096, FusdAbi.FUSD_MSG_MAX));
     /** Writers hold the read lock; close() takes the write lock before closing the fd. */
     private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
 
@@ -91,10 +93,10 @@ public final class FusdChannel implements Channel {
     public static FusdChannel open(Path control) throws IOException {
         int fd;
         try {
-            fd = Libc.open(control.toString(), Libc.O_RDWR | Libc.O_CLOEXEC | FusdNative.O_NONBLOCK);
+            fd = Libc.open(control.toString(), Libc.O_RDWR | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
         } catch (LastErrorException e) {
             throw new IOException(control + ": " + strerror(e.getErrorCode())
-                    + (e.getErrorCode() == 2 ? " (is fusd.ko loaded?)" : ""));
+                    + (e.getErrorCode() == Errno.ENOENT.number() ? " (is fusd.ko loaded?)" : ""));
         }
         return overFd(fd);
     }
@@ -107,7 +109,7 @@ public final class FusdChannel implements Channel {
     static FusdChannel overFd(int fd) throws IOException {
         int wake;
         try {
-            wake = FusdNative.eventfd(0, FusdNative.EFD_CLOEXEC | FusdNative.EFD_NONBLOCK);
+            wake = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         } catch (LastErrorException e) {
             Libc.close(fd);
             throw new IOException("eventfd: " + strerror(e.getErrorCode()));
@@ -147,17 +149,11 @@ public final class FusdChannel implements Channel {
         OutBuffer ob = out.get();
         ByteBuffer b = ob.ensure(FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE);
         FusdAbi.putHeader(b, FusdAbi.FUSD_REGISTER, FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE, node.devId, 0, 0, 0, 0);
-        FusdAbi.putRegister(b, FusdAbi.MSG_SIZE, raw, device.mode() & 0777, uid, gid, 0, DEFAULT_MASK);
+        FusdAbi.putRegister(b, FusdAbi.MSG_SIZE, raw, device.mode() & 0777, uid, gid, 0, PollEvents.DEFAULT_MASK);
         int err = write(ob, FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE);
         if (err != 0) {
             byId.remove(node.devId);
-            throw new IOException("cannot register " + pathOf(name) + ": "
-                    + switch (err) {
-                        case 17 -> "the name is taken (a device or file of that name exists)";
-                        case 22 -> "invalid name, mode or owner (names: [A-Za-z0-9_.-], no leading '.')";
-                        case 1 -> "not permitted to give the node this owner";
-                        default -> strerror(err);
-                    });
+            throw new IOException("cannot register " + pathOf(name) + ": " + registerError(err));
         }
         byName.put(name, node);
     }
@@ -177,7 +173,7 @@ public final class FusdChannel implements Channel {
 
     void unregister(FusdNode node) {
         OutBuffer ob = out.get();
-        FusdAbi.putHeader(ob.bytes, FusdAbi.FUSD_UNREGISTER, FusdAbi.MSG_SIZE, node.devId, 0, 0, 0, 0);
+        FusdAbi.putHeader(ob.bytes(), FusdAbi.FUSD_UNREGISTER, FusdAbi.MSG_SIZE, node.devId, 0, 0, 0, 0);
         write(ob, FusdAbi.MSG_SIZE);
         byId.remove(node.devId);
     }
@@ -235,9 +231,9 @@ public final class FusdChannel implements Channel {
         long addr = Libc.address(buf);
         ByteBuffer pfds = ByteBuffer.allocateDirect(16).order(FusdAbi.ORDER);
         pfds.putInt(0, fd)
-                .putShort(4, (short) FusdNative.POLLIN)
+                .putShort(4, (short) PollEvents.POLLIN)
                 .putInt(8, wakeFd)
-                .putShort(12, (short) FusdNative.POLLIN);
+                .putShort(12, (short) PollEvents.POLLIN);
         long pfdsAddr = Libc.address(pfds);
         while (!closed) {
             long n;
@@ -245,15 +241,15 @@ public final class FusdChannel implements Channel {
                 n = Libc.read(fd, addr, buf.capacity());
             } catch (LastErrorException e) {
                 int errno = e.getErrorCode();
-                if (errno == Libc.EAGAIN) {
+                if (errno == Errno.EAGAIN.number()) {
                     try {
-                        FusdNative.poll(pfdsAddr, 2, -1);
+                        Libc.poll(pfdsAddr, 2, -1);
                     } catch (LastErrorException ignored) {
                         // EINTR: look again
                     }
                     continue;
                 }
-                if (errno == Libc.EINTR) {
+                if (errno == Errno.EINTR.number()) {
                     continue;
                 }
                 if (!closed) {
@@ -331,9 +327,8 @@ public final class FusdChannel implements Channel {
             }
             case FusdAbi.FUSD_IOCTL -> {
                 int cmd = buf.getInt(FusdAbi.MSG_ARG);
-                int dir = cmd >>> 30;
-                int inLen = (dir & 1) != 0 ? n - FusdAbi.MSG_SIZE : 0;
-                int outLen = (dir & 2) != 0 ? size : 0;
+                int inLen = Ioc.writes(cmd) ? n - FusdAbi.MSG_SIZE : 0;
+                int outLen = Ioc.reads(cmd) ? size : 0;
                 IoctlReply r = pend(new IoctlReply(f.encoder, reqId, outLen));
                 ByteBuffer in = buf.slice(FusdAbi.MSG_SIZE, inLen).order(FusdAbi.ORDER);
                 call(r, () -> device.ioctl(new Call.Ioctl(f.file, cmd, offset, in, outLen, null), r));
@@ -417,7 +412,7 @@ public final class FusdChannel implements Channel {
 
     private void replyNow(long reqId, long result) {
         OutBuffer ob = out.get();
-        FusdAbi.putHeader(ob.bytes, FusdAbi.FUSD_REPLY, FusdAbi.MSG_SIZE, 0, reqId, 0, 0, result);
+        FusdAbi.putHeader(ob.bytes(), FusdAbi.FUSD_REPLY, FusdAbi.MSG_SIZE, 0, reqId, 0, 0, result);
         write(ob, FusdAbi.MSG_SIZE);
     }
 
@@ -431,19 +426,19 @@ public final class FusdChannel implements Channel {
             b.put(FusdAbi.MSG_SIZE, payload, payload.position(), n);
         }
         int err = write(ob, len);
-        if (err == Libc.EINVAL && result >= 0) {
+        if (err == Errno.EINVAL.number() && result >= 0) {
             // The module refused the reply's shape; the caller must not wait forever.
             System.err.println("fusd: " + f.node.name + ": the kernel rejected a "
                     + r.getClass().getSimpleName() + " (result " + result + ", " + n + " bytes); answering EIO");
             replyNow(r.id(), -Errno.EIO.number());
-        } else if (err == Libc.ENOENT && r instanceof OpenReply && result == 0) {
+        } else if (err == Errno.ENOENT.number() && r instanceof OpenReply && result == 0) {
             releaseAbandoned(f); // the opener was interrupted meanwhile
         }
     }
 
     void sendPollNotify(int devId, int fhId, int mask) {
         OutBuffer ob = out.get();
-        FusdAbi.putHeader(ob.bytes, FusdAbi.FUSD_POLL_NOTIFY, FusdAbi.MSG_SIZE, devId, 0, fhId, mask, 0);
+        FusdAbi.putHeader(ob.bytes(), FusdAbi.FUSD_POLL_NOTIFY, FusdAbi.MSG_SIZE, devId, 0, fhId, mask, 0);
         write(ob, FusdAbi.MSG_SIZE);
     }
 
@@ -454,7 +449,7 @@ public final class FusdChannel implements Channel {
             if (fdClosed) {
                 return Errno.EBADF.number();
             }
-            Libc.write(fd, ob.address, len);
+            Libc.write(fd, ob.address(), len);
             return 0;
         } catch (LastErrorException e) {
             return e.getErrorCode();
@@ -465,9 +460,9 @@ public final class FusdChannel implements Channel {
 
     private void wakeReader() {
         OutBuffer ob = out.get();
-        ob.bytes.putLong(0, 1L);
+        ob.bytes().putLong(0, 1L);
         try {
-            Libc.write(wakeFd, ob.address, 8);
+            Libc.write(wakeFd, ob.address(), 8);
         } catch (LastErrorException ignored) {
             // the counter is already non-zero
         }
@@ -476,20 +471,25 @@ public final class FusdChannel implements Channel {
     // ---- request buffers lent to pending requests ----
 
     private ByteBuffer takeBuffer() {
-        ByteBuffer b = spare.poll();
-        if (b != null) {
-            spareCount.decrementAndGet();
-            return b;
-        }
-        return ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
+        return buffers.take();
     }
 
     void giveBack(ByteBuffer b) {
-        if (spareCount.incrementAndGet() <= POOLED_BUFFERS) {
-            spare.offer(b);
-        } else {
-            spareCount.decrementAndGet();
+        buffers.giveBack(b);
+    }
+
+    /** Why REGISTER failed, in words that name the fix. */
+    private static String registerError(int errno) {
+        if (errno == Errno.EEXIST.number()) {
+            return "the name is taken (a device or file of that name exists)";
         }
+        if (errno == Errno.EINVAL.number()) {
+            return "invalid name, mode or owner (names: [A-Za-z0-9_.-], no leading '.')";
+        }
+        if (errno == Errno.EPERM.number()) {
+            return "not permitted to give the node this owner";
+        }
+        return strerror(errno);
     }
 
     private static void closeQuietly(int fd) {
@@ -503,27 +503,5 @@ public final class FusdChannel implements Channel {
     private static String strerror(int errno) {
         Errno e = Errno.byNumber(errno);
         return e.name();
-    }
-
-    /** A thread's message memory: grows to the largest message it sent. */
-    private static final class OutBuffer {
-        ByteBuffer bytes;
-        long address;
-
-        OutBuffer() {
-            allocate(4096);
-        }
-
-        private void allocate(int capacity) {
-            bytes = ByteBuffer.allocateDirect(capacity).order(FusdAbi.ORDER);
-            address = Libc.address(bytes);
-        }
-
-        ByteBuffer ensure(int size) {
-            if (size > bytes.capacity()) {
-                allocate(Math.max(size, Math.min(bytes.capacity() * 2, FusdAbi.FUSD_MSG_MAX)));
-            }
-            return bytes;
-        }
     }
 }

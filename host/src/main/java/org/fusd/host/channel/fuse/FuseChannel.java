@@ -12,8 +12,8 @@ import org.fusd.host.fuse.FileOps;
 import org.fusd.host.fuse.FuseInit;
 import org.fusd.host.fuse.FuseProtocol;
 import org.fusd.host.fuse.FuseSession;
-import org.fusd.host.fuse.Libc;
 import org.fusd.host.fuse.OpTable;
+import org.fusd.host.sys.Libc;
 
 /**
  * The `fuse` channel: devices appear as regular files in a FUSE mount

@@ -14,7 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.fusd.host.device.Errno;
-import org.fusd.host.fuse.Libc;
+import org.fusd.host.sys.Libc;
 
 /**
  * Mounting and unmounting a FUSE file system for the channel: as root with
@@ -39,7 +39,7 @@ final class Mounter {
             try {
                 fd = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC);
             } catch (LastErrorException e) {
-                throw new IOException("cannot open /dev/fuse: errno " + e.getErrorCode(), e);
+                throw new IOException("cannot open /dev/fuse: " + Errno.byNumber(e.getErrorCode()), e);
             }
             String data = "fd=" + fd + ",rootmode=40000,user_id=" + uid + ",group_id=" + gid
                     + ",default_permissions,allow_other";
@@ -47,7 +47,7 @@ final class Mounter {
                 Libc.mount("fusd", dir.toString(), "fuse.fusd", Libc.MS_NOSUID | Libc.MS_NODEV, data);
             } catch (LastErrorException e) {
                 Libc.close(fd);
-                throw new IOException("cannot mount FUSE at " + dir + ": errno " + e.getErrorCode(), e);
+                throw new IOException("cannot mount FUSE at " + dir + ": " + Errno.byNumber(e.getErrorCode()), e);
             }
             return fd;
         }
@@ -60,7 +60,7 @@ final class Mounter {
             try {
                 Libc.umount2(dir.toString(), 0);
             } catch (LastErrorException e) {
-                if (e.getErrorCode() == Libc.EBUSY) {
+                if (e.getErrorCode() == Errno.EBUSY.number()) {
                     try {
                         Libc.umount2(dir.toString(), Libc.MNT_DETACH);
                     } catch (LastErrorException ignored) {
@@ -125,7 +125,9 @@ final class Mounter {
                         Libc.Ext.INSTANCE.stat(dir.toString(), st);
                         return null;
                     } catch (LastErrorException e) {
-                        return e.getErrorCode() == Libc.ENOTCONN ? "server gone" : "stat errno " + e.getErrorCode();
+                        return e.getErrorCode() == Errno.ENOTCONN.number()
+                                ? "server gone"
+                                : "stat " + Errno.byNumber(e.getErrorCode());
                     }
                 },
                 r -> {
@@ -187,7 +189,7 @@ final class Mounter {
         try {
             c.socketpair(Libc.AF_UNIX, Libc.SOCK_STREAM, 0, sv);
         } catch (LastErrorException e) {
-            throw new IOException("socketpair failed: errno " + e.getErrorCode(), e);
+            throw new IOException("socketpair failed: " + Errno.byNumber(e.getErrorCode()), e);
         }
         int fd = -1;
         try {
@@ -203,7 +205,7 @@ final class Mounter {
             int[] pid = new int[1];
             String[] argv = {FUSERMOUNT, "-o", options, "--", dir.toString()};
             int rc = c.posix_spawnp(pid, FUSERMOUNT, null, null, argv, env.toArray(new String[0]));
-            if (rc == Libc.ENOENT || rc == Errno.EACCES.number()) {
+            if (rc == Errno.ENOENT.number() || rc == Errno.EACCES.number()) {
                 throw new IOException(FUSERMOUNT + " is not installed: as root, run"
                         + " `apt-get install fuse3` (or run fusd-host as root)");
             }
@@ -249,7 +251,7 @@ final class Mounter {
                     n = Libc.Ext.INSTANCE.recvmsg(sock, msg, 0);
                     break;
                 } catch (LastErrorException e) {
-                    if (e.getErrorCode() != Libc.EINTR) {
+                    if (e.getErrorCode() != Errno.EINTR.number()) {
                         return -1;
                     }
                 }
@@ -261,7 +263,7 @@ final class Mounter {
             Pointer cmsg = control;
             int level = cmsg.getInt(8);
             int type = cmsg.getInt(12);
-            if (level != 1 || type != 1) { // SOL_SOCKET, SCM_RIGHTS
+            if (level != Libc.SOL_SOCKET || type != Libc.SCM_RIGHTS) {
                 return -1;
             }
             return cmsg.getInt(16);

@@ -14,6 +14,7 @@ import org.fusd.host.fuse.FuseProtocol;
 import org.fusd.host.fuse.FuseRequest;
 import org.fusd.host.fuse.FuseSession;
 import org.fusd.host.fuse.OpTable;
+import org.fusd.host.sys.Libc;
 
 /**
  * The mount's inodes: a root directory (nodeid 1) listing one regular file
@@ -26,9 +27,7 @@ import org.fusd.host.fuse.OpTable;
  * the kernel forgets it. Every device gets a fresh nodeid, never reused.
  */
 final class RootDir {
-    static final long ROOT = 1;
-    private static final int S_IFDIR = 0040000;
-    private static final int S_IFREG = 0100000;
+    static final long ROOT = FuseProtocol.ROOT_ID;
     private static final int DT_DIR = 4;
     private static final int DT_REG = 8;
     private static final long FILE_ATTR_VALID_S = 1;
@@ -134,13 +133,13 @@ final class RootDir {
         FuseSession.ReplyBuffer rb = s.replyBuffer(FuseProtocol.ENTRY_OUT);
         ByteBuffer b = rb.bytes();
         int o = FuseProtocol.OUT_HEADER;
-        b.putLong(o, slot.nodeid());
-        b.putLong(o + 8, 0); // generation
-        b.putLong(o + 16, 0); // entry_valid: always look up again
-        b.putLong(o + 24, FILE_ATTR_VALID_S);
-        b.putInt(o + 32, 0);
-        b.putInt(o + 36, 0);
-        putAttr(b, o + 40, slot);
+        b.putLong(o + FuseProtocol.ENTRY_OUT_NODEID, slot.nodeid());
+        b.putLong(o + FuseProtocol.ENTRY_OUT_GENERATION, 0);
+        b.putLong(o + FuseProtocol.ENTRY_OUT_ENTRY_VALID, 0); // always look up again
+        b.putLong(o + FuseProtocol.ENTRY_OUT_ATTR_VALID, FILE_ATTR_VALID_S);
+        b.putInt(o + FuseProtocol.ENTRY_OUT_ENTRY_VALID_NSEC, 0);
+        b.putInt(o + FuseProtocol.ENTRY_OUT_ATTR_VALID_NSEC, 0);
+        putAttr(b, o + FuseProtocol.ENTRY_OUT_ATTR, slot);
         s.send(rb, r.unique, 0, FuseProtocol.ENTRY_OUT);
     }
 
@@ -149,7 +148,7 @@ final class RootDir {
     }
 
     private void setattr(FuseRequest r) {
-        int valid = r.u32(0);
+        int valid = r.u32(FuseProtocol.SETATTR_IN_VALID);
         if ((valid & (FuseProtocol.FATTR_MODE | FuseProtocol.FATTR_UID | FuseProtocol.FATTR_GID)) != 0) {
             r.session().replyError(r.unique, Errno.EPERM.number());
             return;
@@ -167,10 +166,10 @@ final class RootDir {
         FuseSession.ReplyBuffer rb = s.replyBuffer(FuseProtocol.ATTR_OUT);
         ByteBuffer b = rb.bytes();
         int o = FuseProtocol.OUT_HEADER;
-        b.putLong(o, nodeid == ROOT ? 0 : FILE_ATTR_VALID_S);
-        b.putInt(o + 8, 0);
-        b.putInt(o + 12, 0);
-        putAttr(b, o + 16, slot);
+        b.putLong(o + FuseProtocol.ATTR_OUT_ATTR_VALID, nodeid == ROOT ? 0 : FILE_ATTR_VALID_S);
+        b.putInt(o + FuseProtocol.ATTR_OUT_ATTR_VALID_NSEC, 0);
+        b.putInt(o + FuseProtocol.ATTR_OUT_DUMMY, 0);
+        putAttr(b, o + FuseProtocol.ATTR_OUT_ATTR, slot);
         s.send(rb, r.unique, 0, FuseProtocol.ATTR_OUT);
     }
 
@@ -179,17 +178,19 @@ final class RootDir {
         for (int i = 0; i < FuseProtocol.ATTR; i += 8) {
             b.putLong(o + i, 0);
         }
-        b.putLong(o, slot == null ? ROOT : slot.nodeid()); // ino
-        b.putLong(o + 8, slot == null ? 0 : FILE_SIZE);
-        b.putLong(o + 24, startSeconds); // atime
-        b.putLong(o + 32, startSeconds); // mtime
-        b.putLong(o + 40, startSeconds); // ctime
-        int mode = slot == null ? S_IFDIR | 0755 : S_IFREG | (slot.device().mode() & 07777);
-        b.putInt(o + 60, mode);
-        b.putInt(o + 64, slot == null ? 2 : 1); // nlink
-        b.putInt(o + 68, uid);
-        b.putInt(o + 72, gid);
-        b.putInt(o + 80, 4096); // blksize
+        b.putLong(o + FuseProtocol.ATTR_INO, slot == null ? ROOT : slot.nodeid());
+        b.putLong(o + FuseProtocol.ATTR_SIZE, slot == null ? 0 : FILE_SIZE);
+        b.putLong(o + FuseProtocol.ATTR_ATIME, startSeconds);
+        b.putLong(o + FuseProtocol.ATTR_MTIME, startSeconds);
+        b.putLong(o + FuseProtocol.ATTR_CTIME, startSeconds);
+        int mode = slot == null
+                ? Libc.S_IFDIR | 0755
+                : Libc.S_IFREG | (slot.device().mode() & 07777);
+        b.putInt(o + FuseProtocol.ATTR_MODE, mode);
+        b.putInt(o + FuseProtocol.ATTR_NLINK, slot == null ? 2 : 1);
+        b.putInt(o + FuseProtocol.ATTR_UID, uid);
+        b.putInt(o + FuseProtocol.ATTR_GID, gid);
+        b.putInt(o + FuseProtocol.ATTR_BLKSIZE, 4096);
     }
 
     private void opendir(FuseRequest r) {
@@ -200,15 +201,16 @@ final class RootDir {
         }
         FuseSession.ReplyBuffer rb = s.replyBuffer(FuseProtocol.OPEN_OUT);
         ByteBuffer b = rb.bytes();
-        b.putLong(FuseProtocol.OUT_HEADER, 0);
-        b.putLong(FuseProtocol.OUT_HEADER + 8, 0);
+        b.putLong(FuseProtocol.OUT_HEADER + FuseProtocol.OPEN_OUT_FH, 0);
+        b.putInt(FuseProtocol.OUT_HEADER + FuseProtocol.OPEN_OUT_OPEN_FLAGS, 0);
+        b.putInt(FuseProtocol.OUT_HEADER + FuseProtocol.OPEN_OUT_PADDING, 0);
         s.send(rb, r.unique, 0, FuseProtocol.OPEN_OUT);
     }
 
     private void readdir(FuseRequest r) {
         FuseSession s = r.session();
-        long offset = r.u64(8);
-        int size = r.u32(16);
+        long offset = r.u64(FuseProtocol.READ_IN_OFFSET);
+        int size = r.u32(FuseProtocol.READ_IN_SIZE);
         List<String> names = new ArrayList<>();
         List<Long> inos = new ArrayList<>();
         names.add(".");
@@ -225,17 +227,17 @@ final class RootDir {
         int used = 0;
         for (int i = (int) Math.max(0, offset); i < names.size(); i++) {
             byte[] raw = names.get(i).getBytes(StandardCharsets.UTF_8);
-            int len = (24 + raw.length + 7) & ~7;
+            int len = (FuseProtocol.DIRENT + raw.length + 7) & ~7; // padded to 8 bytes
             if (used + len > size) {
                 break;
             }
             int p = o + used;
-            b.putLong(p, inos.get(i));
-            b.putLong(p + 8, i + 1); // offset of the next entry
-            b.putInt(p + 16, raw.length);
-            b.putInt(p + 20, i < 2 ? DT_DIR : DT_REG);
-            b.put(p + 24, raw);
-            for (int k = 24 + raw.length; k < len; k++) {
+            b.putLong(p + FuseProtocol.DIRENT_INO, inos.get(i));
+            b.putLong(p + FuseProtocol.DIRENT_OFF, i + 1); // offset of the next entry
+            b.putInt(p + FuseProtocol.DIRENT_NAMELEN, raw.length);
+            b.putInt(p + FuseProtocol.DIRENT_TYPE, i < 2 ? DT_DIR : DT_REG);
+            b.put(p + FuseProtocol.DIRENT_NAME, raw);
+            for (int k = FuseProtocol.DIRENT_NAME + raw.length; k < len; k++) {
                 b.put(p + k, (byte) 0);
             }
             used += len;

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import org.fusd.host.device.Call;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.ErrnoException;
+import org.fusd.host.device.Ioc;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.PollEvents;
 
@@ -94,9 +95,7 @@ public final class LoopbackFile implements AutoCloseable {
 
     /** An encoded ioctl: in and out sizes follow from cmd's direction and size bits. */
     public LoopbackReply.Result ioctl(int cmd, byte[] in) {
-        int dir = (cmd >>> 30) & 3;
-        int size = (cmd >>> 16) & 0x3fff;
-        return ioctl(cmd, 0, (dir & 1) != 0 ? in : null, (dir & 2) != 0 ? size : 0);
+        return ioctl(cmd, 0, Ioc.writes(cmd) ? in : null, Ioc.reads(cmd) ? Ioc.size(cmd) : 0);
     }
 
     public int poll() {

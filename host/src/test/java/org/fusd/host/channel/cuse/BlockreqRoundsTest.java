@@ -11,6 +11,7 @@ import org.fusd.host.channel.loopback.LoopbackReply;
 import org.fusd.host.device.Call;
 import org.fusd.host.device.Caller;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.Ioc;
 import org.fusd.host.device.IoctlMemory;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.driver.Harness;
@@ -24,8 +25,8 @@ import org.junit.jupiter.api.Test;
  */
 class BlockreqRoundsTest {
     private static final long BASE = 0x7f00_0000_0000L;
-    private static final int BLOCKREQ = (1 << 30) | (16 << 16) | ('B' << 8) | 1;
-    private static final int BLOCKSIZE = (2 << 30) | (4 << 16) | ('B' << 8) | 2;
+    private static final int BLOCKREQ = Ioc.cmd(Ioc.WRITE, 'B', 1, 16);
+    private static final int BLOCKSIZE = Ioc.cmd(Ioc.READ, 'B', 2, 4);
 
     private final byte[] space = new byte[1 << 18];
 
@@ -94,16 +95,15 @@ class BlockreqRoundsTest {
 
     /** The kernel's loop: the encoded struct first, then whatever the driver asks for. Returns result or -errno. */
     private int ioctl(ScriptDevice d, OpenFile f, int cmd, long arg, int[] rounds) throws Exception {
-        int size = (cmd >>> 16) & 0x3fff;
-        int dir = cmd >>> 30;
-        long[] in = (dir & 1) != 0 ? new long[] {arg, size} : new long[0];
-        long[] out = (dir & 2) != 0 ? new long[] {arg, size} : new long[0];
+        int size = Ioc.size(cmd);
+        long[] in = Ioc.writes(cmd) ? new long[] {arg, size} : new long[0];
+        long[] out = Ioc.reads(cmd) ? new long[] {arg, size} : new long[0];
         for (int round = 1; round <= 5; round++) {
             rounds[0] = round;
             Round r = new Round(in, out, copyIn(in));
             LoopbackReply reply = new LoopbackReply();
-            ByteBuffer struct = r.inData().limit((dir & 1) != 0 ? size : 0);
-            int structOut = (dir & 2) != 0 ? size : 0;
+            ByteBuffer struct = r.inData().limit(Ioc.writes(cmd) ? size : 0);
+            int structOut = Ioc.reads(cmd) ? size : 0;
             d.ioctl(new Call.Ioctl(f, cmd, arg, struct, structOut, r), reply.forIoctl(r.outSize()));
             LoopbackReply.Result res = reply.future().get(10, TimeUnit.SECONDS);
             if (res.retry() != null) {

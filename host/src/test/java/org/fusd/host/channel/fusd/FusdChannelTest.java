@@ -17,13 +17,15 @@ import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.Ioc;
 import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.OpenReply;
+import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.WriteReply;
-import org.fusd.host.fuse.Libc;
+import org.fusd.host.sys.Libc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +36,6 @@ import org.junit.jupiter.api.Test;
  * channel sends (registrations, replies, poll pushes) byte by byte per fusd.h.
  */
 class FusdChannelTest {
-    private static final int F_SETFL = 4;
     private int kernel;
     private FusdChannel channel;
     private final ByteBuffer in =
@@ -47,7 +48,7 @@ class FusdChannelTest {
     void start() throws Exception {
         int[] sv = new int[2];
         Libc.Ext.INSTANCE.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET, 0, sv);
-        Libc.Ext.INSTANCE.fcntl(sv[0], F_SETFL, FusdNative.O_NONBLOCK);
+        Libc.Ext.INSTANCE.fcntl(sv[0], Libc.F_SETFL, Libc.O_NONBLOCK);
         kernel = sv[1];
         channel = FusdChannel.overFd(sv[0]);
         channel.add(dev);
@@ -88,8 +89,8 @@ class FusdChannelTest {
     /** The next message from the channel (5 s at most), or null. */
     private ByteBuffer next(long millis) {
         ByteBuffer pfd = ByteBuffer.allocateDirect(8).order(FusdAbi.ORDER);
-        pfd.putInt(0, kernel).putShort(4, (short) FusdNative.POLLIN);
-        if (FusdNative.poll(Libc.address(pfd), 1, (int) millis) <= 0) {
+        pfd.putInt(0, kernel).putShort(4, (short) PollEvents.POLLIN);
+        if (Libc.poll(Libc.address(pfd), 1, (int) millis) <= 0) {
             return null;
         }
         long n = Libc.read(kernel, Libc.address(in), in.capacity());
@@ -132,13 +133,13 @@ class FusdChannelTest {
         request(FusdAbi.FUSD_WRITE, 12, 5, 0, 0, 4, "abcd".getBytes(StandardCharsets.US_ASCII));
         assertEquals(4L, reply(12).getLong(FusdAbi.MSG_RESULT));
         assertEquals("abcd", dev.written.get());
-        int iowr = (3 << 30) | (8 << 16) | ('t' << 8) | 1;
+        int iowr = Ioc.cmd(Ioc.READ | Ioc.WRITE, 't', 1, 8);
         request(FusdAbi.FUSD_IOCTL, 13, 5, iowr, 0x1234, 8, "12345678".getBytes(StandardCharsets.US_ASCII));
         m = reply(13);
         assertEquals(7L, m.getLong(FusdAbi.MSG_RESULT));
         assertEquals(FusdAbi.MSG_SIZE + 8, m.getInt(FusdAbi.MSG_LEN));
         assertEquals('8', m.get(FusdAbi.MSG_SIZE));
-        int io = ('t' << 8) | 2; // _IO: reaches the device with the raw argument
+        int io = Ioc.cmd(Ioc.NONE, 't', 2, 0); // _IO: reaches the device with the raw argument
         request(FusdAbi.FUSD_IOCTL, 14, 5, io, 0x99, 0, null);
         assertEquals(0x99L, reply(14).getLong(FusdAbi.MSG_RESULT));
         request(FusdAbi.FUSD_READ, 15, 77, 0, 0, 3, null); // unknown fh
@@ -234,7 +235,7 @@ class FusdChannelTest {
         try {
             Libc.write(kernel, Libc.address(out), 1);
         } catch (LastErrorException e) {
-            assertEquals(32, e.getErrorCode()); // EPIPE: the channel's end is closed
+            assertEquals(Errno.EPIPE.number(), e.getErrorCode()); // the channel's end is closed
             return;
         }
         throw new AssertionError("the channel's fd is still open");

@@ -9,6 +9,7 @@ import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.Ioc;
 import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.OpenFlags;
@@ -25,9 +26,9 @@ import org.fusd.host.device.WriteReply;
  * Records what reached it so tests can check.
  */
 final class PipeDevice implements Device {
-    static final int SET = ioc(1, 'p', 1, 4);
-    static final int GET = ioc(2, 'p', 2, 4);
-    static final int REVERSE = ioc(3, 'p', 3, 8);
+    static final int SET = Ioc.cmd(Ioc.WRITE, 'p', 1, 4);
+    static final int GET = Ioc.cmd(Ioc.READ, 'p', 2, 4);
+    static final int REVERSE = Ioc.cmd(Ioc.READ | Ioc.WRITE, 'p', 3, 8);
 
     private final String name;
     private final int mode;
@@ -46,10 +47,6 @@ final class PipeDevice implements Device {
     volatile int lastReadFlags;
 
     private record Waiter(int size, ReadReply reply) {}
-
-    static int ioc(int dir, char type, int nr, int size) {
-        return (dir << 30) | (size << 16) | (type << 8) | nr;
-    }
 
     PipeDevice(String name) {
         this(name, 0666);

@@ -1,4 +1,4 @@
-package org.fusd.host.fuse;
+package org.fusd.host.sys;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -8,30 +8,45 @@ import com.sun.jna.Pointer;
 import java.nio.Buffer;
 
 /**
- * The few libc calls Java lacks, through JNA. The request/reply path (read,
- * write, writev) is direct-mapped with raw addresses so a round trip costs no
- * allocation; the rare calls (mount, spawn, recvmsg) use an interface mapping.
- * Errors surface as {@link LastErrorException} carrying errno.
+ * The host's one binding to libc, through JNA: the calls Java lacks and the
+ * numbers they take. The request/reply path (read, write, writev, poll) is
+ * direct-mapped with raw addresses so a round trip costs no allocation; the
+ * rare calls needing arrays or structs (mount helper, sockets, mknod) go
+ * through {@link Ext}, an interface mapping. Errors surface as
+ * {@link LastErrorException} carrying errno (see org.fusd.host.device.Errno).
  */
 public final class Libc {
+    // open(2)
     public static final int O_RDWR = 02;
+    public static final int O_NONBLOCK = 04000;
     public static final int O_CLOEXEC = 02000000;
+
+    // fcntl(2)
     public static final int F_SETFD = 2;
+    public static final int F_SETFL = 4;
     public static final int FD_CLOEXEC = 1;
+
+    // mount(2), umount2(2)
     public static final int MS_NOSUID = 2;
     public static final int MS_NODEV = 4;
     public static final int MNT_DETACH = 2;
+
+    // socket(2), cmsg(3)
     public static final int AF_UNIX = 1;
     public static final int SOCK_STREAM = 1;
     public static final int SOCK_SEQPACKET = 5;
+    public static final int SOL_SOCKET = 1;
+    public static final int SCM_RIGHTS = 1;
 
-    public static final int EINTR = 4;
-    public static final int ENOENT = 2;
-    public static final int EAGAIN = 11;
-    public static final int EBUSY = 16;
-    public static final int EINVAL = 22;
-    public static final int ENODEV = 19;
-    public static final int ENOTCONN = 107;
+    // eventfd(2)
+    public static final int EFD_NONBLOCK = 04000;
+    public static final int EFD_CLOEXEC = 02000000;
+
+    // stat(2) st_mode, mknod(2)
+    public static final int S_IFMT = 0170000;
+    public static final int S_IFDIR = 0040000;
+    public static final int S_IFCHR = 0020000;
+    public static final int S_IFREG = 0100000;
 
     static {
         Native.register(Libc.class, NativeLibrary.getInstance("c"));
@@ -45,6 +60,11 @@ public final class Libc {
 
     public static native long writev(int fd, long iov, int iovcnt) throws LastErrorException;
 
+    /** fds: an array of struct pollfd {int fd; short events; short revents;}. */
+    public static native int poll(long fds, long nfds, int timeout) throws LastErrorException;
+
+    public static native int eventfd(int initval, int flags) throws LastErrorException;
+
     public static native int close(int fd) throws LastErrorException;
 
     public static native int open(String path, int flags) throws LastErrorException;
@@ -52,8 +72,6 @@ public final class Libc {
     public static native int getuid();
 
     public static native int getgid();
-
-    public static native int getpid();
 
     public static native int mount(String source, String target, String type, long flags, String data)
             throws LastErrorException;
@@ -65,6 +83,13 @@ public final class Libc {
         return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
     }
 
+    /** The kernel's dev_t encoding of a device number (glibc's makedev macro). */
+    public static long makedev(int major, int minor) {
+        long ma = major & 0xffffffffL;
+        long mi = minor & 0xffffffffL;
+        return ((ma & 0xfffff000L) << 32) | ((ma & 0xfffL) << 8) | ((mi & 0xffffff00L) << 12) | (mi & 0xffL);
+    }
+
     /** Calls needing arrays or structs: not on any hot path. */
     public interface Ext extends Library {
         Ext INSTANCE = Native.load("c", Ext.class);
@@ -73,10 +98,6 @@ public final class Libc {
 
         long recvmsg(int fd, Pointer msg, int flags) throws LastErrorException;
 
-        long send(int fd, Pointer buf, long len, int flags) throws LastErrorException;
-
-        long recv(int fd, Pointer buf, long len, int flags) throws LastErrorException;
-
         int posix_spawnp(int[] pid, String file, Pointer fileActions, Pointer attr, String[] argv, String[] envp);
 
         int waitpid(int pid, int[] status, int options);
@@ -84,10 +105,7 @@ public final class Libc {
         int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 
         int stat(String path, Pointer buf) throws LastErrorException;
-    }
 
-    /** errno of a failed call, or -1 if the throwable is not one. */
-    public static int errno(Throwable t) {
-        return t instanceof LastErrorException e ? e.getErrorCode() : -1;
+        int mknod(String path, int mode, long dev) throws LastErrorException;
     }
 }
