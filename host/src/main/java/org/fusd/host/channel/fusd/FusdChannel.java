@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.fusd.host.channel.Channel;
 import org.fusd.host.device.Call;
 import org.fusd.host.device.Caller;
@@ -28,7 +27,6 @@ import org.fusd.host.device.Reply;
 import org.fusd.host.device.WriteReply;
 import org.fusd.host.sys.BufferPool;
 import org.fusd.host.sys.Libc;
-import org.fusd.host.sys.OutBuffer;
 
 /**
  * The `fusd` channel: devices are real character devices, /dev/NAME, made by
@@ -53,6 +51,7 @@ public final class FusdChannel implements Channel {
     private static final int POOLED_BUFFERS = 8;
 
     private final int fd;
+    private final FusdWriter writer;
     private final int wakeFd;
     private final int uid = Libc.getuid();
     private final int gid = Libc.getgid();
@@ -64,17 +63,13 @@ public final class FusdChannel implements Channel {
             POOLED_BUFFERS,
             () -> ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER));
     private final AtomicInteger nextDevId = new AtomicInteger();
-    private final ThreadLocal<OutBuffer> out =
-            ThreadLocal.withInitial(() -> new OutBuffer(FusdAbi.ORDER, 4096, FusdAbi.FUSD_MSG_MAX));
-    /** Writers hold the read lock; close() takes the write lock before closing the fd. */
-    private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
 
     private volatile boolean closed;
-    private volatile boolean fdClosed;
     private final Thread reader;
 
     private FusdChannel(int fd, int wakeFd) {
         this.fd = fd;
+        this.writer = new FusdWriter(fd);
         this.wakeFd = wakeFd;
         this.reader = new Thread(this::readLoop, "fusd-reader");
         reader.setDaemon(true);
@@ -146,11 +141,7 @@ public final class FusdChannel implements Channel {
         FusdNode node = new FusdNode(this, device, nextDevId.incrementAndGet(), name);
         device.attach(node);
         byId.put(node.devId, node);
-        OutBuffer ob = out.get();
-        ByteBuffer b = ob.ensure(FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE);
-        FusdAbi.putHeader(b, FusdAbi.FUSD_REGISTER, FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE, node.devId, 0, 0, 0, 0);
-        FusdAbi.putRegister(b, FusdAbi.MSG_SIZE, raw, device.mode() & 0777, uid, gid, 0, PollEvents.DEFAULT_MASK);
-        int err = write(ob, FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE);
+        int err = writer.register(node.devId, raw, device.mode() & 0777, uid, gid);
         if (err != 0) {
             byId.remove(node.devId);
             throw new IOException("cannot register " + pathOf(name) + ": " + registerError(err));
@@ -172,9 +163,7 @@ public final class FusdChannel implements Channel {
     }
 
     void unregister(FusdNode node) {
-        OutBuffer ob = out.get();
-        FusdAbi.putHeader(ob.bytes(), FusdAbi.FUSD_UNREGISTER, FusdAbi.MSG_SIZE, node.devId, 0, 0, 0, 0);
-        write(ob, FusdAbi.MSG_SIZE);
+        writer.unregister(node.devId);
         byId.remove(node.devId);
     }
 
@@ -193,14 +182,8 @@ public final class FusdChannel implements Channel {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        fdLock.writeLock().lock();
-        try {
-            fdClosed = true;
-            closeQuietly(fd);
-            closeQuietly(wakeFd);
-        } finally {
-            fdLock.writeLock().unlock();
-        }
+        writer.closeFd();
+        closeQuietly(wakeFd);
         for (Reply r : pending.values()) {
             r.error(Errno.ENODEV); // nothing is written any more: this only settles them
         }
@@ -411,21 +394,12 @@ public final class FusdChannel implements Channel {
     // ---- writing messages ----
 
     private void replyNow(long reqId, long result) {
-        OutBuffer ob = out.get();
-        FusdAbi.putHeader(ob.bytes(), FusdAbi.FUSD_REPLY, FusdAbi.MSG_SIZE, 0, reqId, 0, 0, result);
-        write(ob, FusdAbi.MSG_SIZE);
+        writer.reply(reqId, result);
     }
 
     /** One FUSD_REPLY to f's request: result and n bytes of payload from its position. */
     void sendReply(FusdFile f, Reply r, long result, ByteBuffer payload, int n) {
-        OutBuffer ob = out.get();
-        int len = FusdAbi.MSG_SIZE + n;
-        ByteBuffer b = ob.ensure(len);
-        FusdAbi.putHeader(b, FusdAbi.FUSD_REPLY, len, f.node.devId, r.id(), f.fhId, 0, result);
-        if (n > 0) {
-            b.put(FusdAbi.MSG_SIZE, payload, payload.position(), n);
-        }
-        int err = write(ob, len);
+        int err = writer.reply(f.node.devId, r.id(), f.fhId, result, payload, n);
         if (err == Errno.EINVAL.number() && result >= 0) {
             // The module refused the reply's shape; the caller must not wait forever.
             System.err.println("fusd: " + f.node.name + ": the kernel rejected a "
@@ -437,32 +411,13 @@ public final class FusdChannel implements Channel {
     }
 
     void sendPollNotify(int devId, int fhId, int mask) {
-        OutBuffer ob = out.get();
-        FusdAbi.putHeader(ob.bytes(), FusdAbi.FUSD_POLL_NOTIFY, FusdAbi.MSG_SIZE, devId, 0, fhId, mask, 0);
-        write(ob, FusdAbi.MSG_SIZE);
-    }
-
-    /** write(2) of one message; returns 0 or the errno. Nothing is written once the fd is closed. */
-    private int write(OutBuffer ob, int len) {
-        fdLock.readLock().lock();
-        try {
-            if (fdClosed) {
-                return Errno.EBADF.number();
-            }
-            Libc.write(fd, ob.address(), len);
-            return 0;
-        } catch (LastErrorException e) {
-            return e.getErrorCode();
-        } finally {
-            fdLock.readLock().unlock();
-        }
+        writer.pollNotify(devId, fhId, mask);
     }
 
     private void wakeReader() {
-        OutBuffer ob = out.get();
-        ob.bytes().putLong(0, 1L);
+        ByteBuffer one = ByteBuffer.allocateDirect(8).order(FusdAbi.ORDER).putLong(0, 1L);
         try {
-            Libc.write(wakeFd, ob.address(), 8);
+            Libc.write(wakeFd, Libc.address(one), 8);
         } catch (LastErrorException ignored) {
             // the counter is already non-zero
         }
