@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.fusd.host.device.Errno;
 
 /**
@@ -33,6 +34,10 @@ public final class FuseSession {
     private final ThreadLocal<ReplyBuffer> replyBuffers = ThreadLocal.withInitial(ReplyBuffer::new);
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean stopping;
+    /** Writers hold the read lock; the last reader takes the write lock to close the fd (its number may be reused). */
+    private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
+
+    private boolean fdClosed; // under fdLock
     private volatile Runnable onEnd;
     private Thread[] readers = new Thread[0];
 
@@ -147,10 +152,14 @@ public final class FuseSession {
             }
         } finally {
             if (running.decrementAndGet() == 0) {
+                fdLock.writeLock().lock();
                 try {
+                    fdClosed = true;
                     Libc.close(fd);
                 } catch (LastErrorException ignored) {
                     // already closed
+                } finally {
+                    fdLock.writeLock().unlock();
                 }
                 Runnable end = onEnd;
                 if (end != null) {
@@ -273,10 +282,15 @@ public final class FuseSession {
             io.putLong(8, FuseProtocol.OUT_HEADER + fixedSize);
             io.putLong(16, Libc.address(payload) + payload.position());
             io.putLong(24, payloadLen);
+            fdLock.readLock().lock();
             try {
-                Libc.writev(fd, iov, 2);
+                if (!fdClosed) {
+                    Libc.writev(fd, iov, 2);
+                }
             } catch (LastErrorException e) {
                 // The request is gone (interrupted) or the connection ended: nobody waits.
+            } finally {
+                fdLock.readLock().unlock();
             }
         } else {
             rb.ensure(len);
@@ -314,11 +328,17 @@ public final class FuseSession {
         send(rb, 0, FuseProtocol.NOTIFY_INVAL_ENTRY, 16 + raw.length + 1);
     }
 
+    /** One write(2); nothing once the fd is closed. */
     private void writeFully(long address, int len) {
+        fdLock.readLock().lock();
         try {
-            Libc.write(fd, address, len);
+            if (!fdClosed) {
+                Libc.write(fd, address, len);
+            }
         } catch (LastErrorException e) {
             // ENOENT: the request was interrupted and already answered; ENODEV: unmounted.
+        } finally {
+            fdLock.readLock().unlock();
         }
     }
 

@@ -1,8 +1,11 @@
 package org.fusd.host.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -97,7 +100,9 @@ class FuseSessionTest {
 
     @AfterEach
     void stop() {
-        Libc.close(kernel); // the session's read then ends
+        if (kernel >= 0) {
+            Libc.close(kernel); // the session's read then ends
+        }
         session.awaitReaders(2000);
     }
 
@@ -241,4 +246,48 @@ class FuseSessionTest {
         r = receive();
         assertEquals(32L, r[0]);
     }
+
+    @Test
+    void nothingIsWrittenOnceTheFdIsClosed() throws Exception {
+        long fh = open();
+        send(FuseProtocol.READ, 40, 5, readIn(fh, 8192));
+        Reply small = (Reply) nextCall()[1];
+        send(FuseProtocol.READ, 42, 5, readIn(fh, 8192));
+        Reply large = (Reply) nextCall()[1];
+        Libc.close(kernel); // the connection ends: the last reader closes the session's fd
+        kernel = -1;
+        assertTrue(session.awaitReaders(5000));
+        // A new socket pair most likely gets the closed fd's number; then a stray write would land in it.
+        int[] sv = new int[2];
+        Libc.Ext.INSTANCE.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET, 0, sv);
+        try {
+            // What a script timer or a late deferred reply may still do.
+            session.notifyPoll(7);
+            session.notifyInvalEntry(1, "t");
+            session.replyError(44, 5);
+            small.data(ByteBuffer.wrap(new byte[] {1}));
+            ByteBuffer big = ByteBuffer.allocateDirect(8192); // sent with writev
+            large.data(big);
+            int peer = sv[0] == session.fd() ? sv[1] : sv[1] == session.fd() ? sv[0] : -1;
+            if (peer >= 0) {
+                assertFalse(hasMessage(peer), "a write after close reached the fd's new owner");
+            }
+        } finally {
+            Libc.close(sv[0]);
+            Libc.close(sv[1]);
+        }
+    }
+
+    /** True if a message waits on fd (without blocking). */
+    private static boolean hasMessage(int fd) {
+        try (Memory m = new Memory(64)) {
+            Libc.Ext.INSTANCE.recv(fd, m, 64, MSG_DONTWAIT);
+            return true;
+        } catch (LastErrorException e) {
+            assertEquals(11, e.getErrorCode(), "recv: EAGAIN when empty");
+            return false;
+        }
+    }
+
+    private static final int MSG_DONTWAIT = 0x40;
 }
