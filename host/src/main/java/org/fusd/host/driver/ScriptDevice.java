@@ -49,6 +49,7 @@ public final class ScriptDevice implements Device {
     private Bridge bridge; // the live code's; loop thread only
     private volatile LoadedCode code;
     private volatile int version = 1;
+    private volatile boolean closed; // set on the loop thread; calls then get ENODEV
     private Call current; // loop thread only
     private ByteBuffer scratch = ByteBuffer.allocate(64 * 1024); // loop thread only
     private final java.util.Set<Integer> warnedIoctls = new java.util.HashSet<>(); // loop thread only
@@ -96,6 +97,9 @@ public final class ScriptDevice implements Device {
      */
     public Reloaded reload() {
         return onLoop(() -> {
+            if (closed) {
+                throw new ScriptLoadException(path + ": the device is closed");
+            }
             long t0 = System.nanoTime();
             Loaded fresh = load();
             String oldName = code.name;
@@ -294,9 +298,23 @@ public final class ScriptDevice implements Device {
         return deviceState;
     }
 
-    /** Stops the device thread and closes the context. Pending replies get ENODEV. */
+    /**
+     * Stops the device thread and closes the context. Deferred calls get
+     * ENODEV, and so does every call after this (the loop runs those on the
+     * caller once it has exited).
+     */
     void close() {
         loop.submit(() -> {
+            closed = true;
+            for (Call c : pending) {
+                if (c.deferredBy != null) {
+                    c.deferredBy.done = true;
+                }
+                if (c.settled != null) {
+                    c.settled[0] = true;
+                }
+                c.reply.error(Errno.ENODEV);
+            }
             for (ScriptFile f : files.values()) {
                 f.file.setState(null);
             }
@@ -438,6 +456,10 @@ public final class ScriptDevice implements Device {
     private void dispatch(Call c) {
         if (c.reply.isDone()) {
             return; // interrupted while queued
+        }
+        if (closed) {
+            c.reply.error(Errno.ENODEV);
+            return;
         }
         ScriptFile sf = fileOf(c);
         LoadedCode lc = code;
