@@ -359,6 +359,16 @@ public final class ScriptDevice implements Device {
     }
 
     @Override
+    public void detach(DeviceNode node) {
+        nodes.remove(node);
+    }
+
+    /** How many nodes serve the device (tests). */
+    int nodeCount() {
+        return nodes.size();
+    }
+
+    @Override
     public void open(OpenFile file, Reply reply) {
         loop.execute(new Call(this, Op.OPEN, file, reply));
     }

@@ -50,6 +50,11 @@ public final class TraceDevice implements Device {
     }
 
     @Override
+    public void detach(DeviceNode node) {
+        inner.detach(node);
+    }
+
+    @Override
     public void open(OpenFile file, Reply reply) {
         inner.open(file, wrap(reply, file, "open", "flags=0" + Integer.toOctalString(file.flags())));
     }

@@ -47,6 +47,7 @@ final class FusdNode implements DeviceNode {
         if (!unregistered) {
             unregistered = true;
             channel.unregister(this);
+            device.detach(this);
         }
     }
 

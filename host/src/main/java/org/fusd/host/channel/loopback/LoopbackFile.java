@@ -33,8 +33,14 @@ public final class LoopbackFile implements AutoCloseable {
 
     void openNow() {
         LoopbackReply r = new LoopbackReply();
-        node.device.open(file, r);
-        await(r);
+        node.opened();
+        try {
+            node.device.open(file, r);
+            await(r);
+        } catch (RuntimeException e) {
+            node.released();
+            throw e;
+        }
     }
 
     public OpenFile openFile() {
@@ -128,12 +134,16 @@ public final class LoopbackFile implements AutoCloseable {
             return;
         }
         closed = true;
-        LoopbackReply f = new LoopbackReply();
-        node.device.flush(file, f);
-        await(f);
-        LoopbackReply r = new LoopbackReply();
-        node.device.release(file, r);
-        await(r);
+        try {
+            LoopbackReply f = new LoopbackReply();
+            node.device.flush(file, f);
+            await(f);
+            LoopbackReply r = new LoopbackReply();
+            node.device.release(file, r);
+            await(r);
+        } finally {
+            node.released();
+        }
     }
 
     /** The call's result; an errno becomes ErrnoException. */
