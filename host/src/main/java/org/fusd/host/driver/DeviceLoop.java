@@ -127,15 +127,11 @@ final class DeviceLoop implements Runnable {
 
     /** Cancels t (no-op if already fired or cancelled). Owner only. */
     void cancel(Timer t) {
-        t.cancelled = true;
         timers.remove(t);
     }
 
     /** Cancels every timer (a reload drops the old code's timers). Owner only. */
     void cancelAllTimers() {
-        for (Timer t : timers) {
-            t.cancelled = true;
-        }
         timers.clear();
     }
 
@@ -282,7 +278,6 @@ final class DeviceLoop implements Runnable {
         final long period;
         final long seq;
         long due;
-        boolean cancelled;
 
         Timer(Runnable action, long due, long period, long seq) {
             this.action = action;

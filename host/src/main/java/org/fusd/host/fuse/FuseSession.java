@@ -51,10 +51,6 @@ public final class FuseSession {
         return fd;
     }
 
-    public OpTable table() {
-        return table;
-    }
-
     /** Adds the rows every session answers the same way: INTERRUPT, FORGET, BATCH_FORGET, DESTROY. */
     public void addCommonRows(OpTable t, ForgetListener forgets) {
         t.add(FuseProtocol.INTERRUPT, "INTERRUPT", FuseProtocol.INTERRUPT_IN, this::interrupt);
@@ -121,10 +117,6 @@ public final class FuseSession {
         for (FuseReply r : pending.values()) {
             r.error(errno);
         }
-    }
-
-    public boolean isStopping() {
-        return stopping;
     }
 
     private void readLoop() {

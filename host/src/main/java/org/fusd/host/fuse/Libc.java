@@ -30,7 +30,6 @@ public final class Libc {
     public static final int EAGAIN = 11;
     public static final int EBUSY = 16;
     public static final int EINVAL = 22;
-    public static final int ENODEV = 19;
     public static final int ENOTCONN = 107;
 
     static {
@@ -52,8 +51,6 @@ public final class Libc {
     public static native int getuid();
 
     public static native int getgid();
-
-    public static native int getpid();
 
     public static native int mount(String source, String target, String type, long flags, String data)
             throws LastErrorException;
