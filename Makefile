@@ -59,7 +59,7 @@ bench: build
 	scripts/bench/run $(if $(filter-out 0,$(QUICK)),--quick)
 
 test-vm: deps build
-	@if [ -x scripts/vmtest ]; then scripts/vmtest; else echo "scripts/vmtest: not present yet"; fi
+	scripts/vmtest
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/lib/fusd/bin $(DESTDIR)$(PREFIX)/bin

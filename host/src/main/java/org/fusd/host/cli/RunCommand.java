@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
 import org.fusd.host.channel.Channel;
 import org.fusd.host.channel.cuse.CuseChannel;
 import org.fusd.host.channel.fusd.FusdChannel;
@@ -115,14 +114,12 @@ public final class RunCommand implements Callable<Integer> {
             return Main.EXIT_FAILURE;
         }
         HotReload reload = new HotReload(runtime, ch, System.out::println, System.err::println);
-        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
                             reload.close();
                             ch.close();
                             runtime.close();
-                            stopped.countDown();
                         },
                         "fusd-shutdown"));
         try {

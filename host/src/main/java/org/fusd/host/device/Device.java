@@ -28,8 +28,17 @@ public interface Device {
         return 0;
     }
 
-    /** The channel serving this device; called once before any call. */
+    /**
+     * The channel serving this device; called before any call, and again with
+     * a new node each time the device is added under another name.
+     */
     void attach(DeviceNode node);
+
+    /**
+     * A node from {@link #attach} is gone: the device was removed from it and
+     * its last open file is closed. Nothing calls through it any more.
+     */
+    default void detach(DeviceNode node) {}
 
     void open(Call.Open call, OpenReply reply);
 

@@ -3,6 +3,7 @@ package org.fusd.host.driver;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import org.fusd.host.device.Errno;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.proxy.ProxyExecutable;
 
@@ -80,7 +81,17 @@ final class Deferrals {
         return HandOver.take(deviceState, files, pending);
     }
 
-    void clear() {
+    /** The device closes: every pending call gets errno, and its Deferred or promise is dead. */
+    void failAll(Errno errno) {
+        for (Invocation c : pending) {
+            if (c.deferredBy != null) {
+                c.deferredBy.done = true;
+            }
+            if (c.settled != null) {
+                c.settled[0] = true;
+            }
+            c.reply.error(errno);
+        }
         pending.clear();
     }
 

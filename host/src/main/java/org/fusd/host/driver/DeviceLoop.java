@@ -20,6 +20,11 @@ import java.util.function.Consumer;
  *
  * The loop outlives the code it runs: a reload swaps the device's code and the
  * loop keeps going.
+ *
+ * {@link #stop()}: the loop runs what is queued, then exits; timers are
+ * dropped. No task is ever lost: one submitted after the loop has exited runs
+ * on the submitting thread, at once, owning the device (so a device must make
+ * its tasks answer sensibly once it is closed).
  */
 final class DeviceLoop implements Runnable {
 
@@ -40,6 +45,9 @@ final class DeviceLoop implements Runnable {
     private volatile boolean timersChanged;
 
     private volatile boolean stopping;
+    /** The loop thread has exited: tasks run on the threads that submit them. */
+    private volatile boolean exited;
+
     private long nextTimerSeq; // owner only
 
     DeviceLoop(String name, Consumer<Throwable> onCrash) {
@@ -75,7 +83,9 @@ final class DeviceLoop implements Runnable {
             }
         } finally {
             owner.set(null);
-            if (loopWaiting || timersChanged || !tasks.isEmpty()) {
+            if (exited) {
+                drain(); // the task queued above if the loop exited meanwhile
+            } else if (loopWaiting || timersChanged || !tasks.isEmpty()) {
                 LockSupport.unpark(thread);
             }
         }
@@ -84,12 +94,14 @@ final class DeviceLoop implements Runnable {
     /** Runs task on the loop thread, after the tasks already queued. Any thread. */
     void submit(Runnable task) {
         tasks.add(task);
-        if (parked) {
+        if (exited) {
+            drain();
+        } else if (parked) {
             LockSupport.unpark(thread);
         }
     }
 
-    /** Stops after the queued tasks; pending timers are dropped. */
+    /** Stops after the queued tasks; pending timers are dropped. Tasks submitted later run on their caller. */
     void stop() {
         stopping = true;
         LockSupport.unpark(thread);
@@ -115,15 +127,11 @@ final class DeviceLoop implements Runnable {
 
     /** Cancels t (no-op if already fired or cancelled). Owner only. */
     void cancel(Timer t) {
-        t.cancelled = true;
         timers.remove(t);
     }
 
     /** Cancels every timer (a reload drops the old code's timers). Owner only. */
     void cancelAllTimers() {
-        for (Timer t : timers) {
-            t.cancelled = true;
-        }
         timers.clear();
     }
 
@@ -150,10 +158,46 @@ final class DeviceLoop implements Runnable {
                 owner.set(null);
             }
             if (stopping && tasks.isEmpty()) {
+                exited = true;
+                drain(); // what was submitted before it saw exited
                 return;
             }
             waitForWork(hasTimer, nextDue);
         }
+    }
+
+    /**
+     * After the loop exited: runs the queued tasks on this thread, owning the
+     * device. A task that submits another returns to the drain already running.
+     */
+    private void drain() {
+        Thread me = Thread.currentThread();
+        if (owner.get() == me) {
+            return;
+        }
+        while (!tasks.isEmpty()) {
+            if (!owner.compareAndSet(null, me)) {
+                LockSupport.parkNanos(this, 10_000); // another thread drains: let it finish
+                continue;
+            }
+            try {
+                for (Runnable t; (t = tasks.poll()) != null; ) {
+                    runSafely(t);
+                }
+            } finally {
+                owner.set(null);
+            }
+        }
+    }
+
+    /** True while the loop thread is parked, owning nothing (tests wait for it to be idle). */
+    boolean isParked() {
+        return parked;
+    }
+
+    /** True while the loop has work and waits for an inline caller to leave (tests). */
+    boolean isWaitingForOwner() {
+        return loopWaiting;
     }
 
     /** Takes ownership for the loop thread, waiting for an inline caller to leave. */
@@ -234,7 +278,6 @@ final class DeviceLoop implements Runnable {
         final long period;
         final long seq;
         long due;
-        boolean cancelled;
 
         Timer(Runnable action, long due, long period, long seq) {
             this.action = action;

@@ -46,6 +46,7 @@ public final class ScriptDevice implements Device {
     private ScriptApi api; // the live code's; loop thread only
     private volatile LoadedCode code;
     private volatile int version = 1;
+    private volatile boolean closed; // set on the loop thread; calls then get ENODEV
     private Invocation current; // loop thread only
     private final Answers answers = new Answers(this);
     private final Deferrals deferrals;
@@ -94,6 +95,9 @@ public final class ScriptDevice implements Device {
      */
     public Reloaded reload() {
         return onLoop(() -> {
+            if (closed) {
+                throw new ScriptLoadException(path + ": the device is closed");
+            }
             long t0 = System.nanoTime();
             Loaded fresh = load();
             String oldName = code.name;
@@ -194,14 +198,19 @@ public final class ScriptDevice implements Device {
         return deviceState;
     }
 
-    /** Stops the device thread and closes the context. Pending replies get ENODEV. */
+    /**
+     * Stops the device thread and closes the context. Deferred calls get
+     * ENODEV, and so does every call after this (the loop runs those on the
+     * caller once it has exited).
+     */
     void close() {
         loop.submit(() -> {
+            closed = true;
+            deferrals.failAll(Errno.ENODEV);
             for (ScriptFile f : files.values()) {
                 f.file.setState(null);
             }
             files.clear();
-            deferrals.clear();
             loop.cancelAllTimers();
             code.close();
         });
@@ -238,6 +247,16 @@ public final class ScriptDevice implements Device {
     @Override
     public void attach(DeviceNode node) {
         nodes.add(node); // more than one after a rename: old opens stay on the old node
+    }
+
+    @Override
+    public void detach(DeviceNode node) {
+        nodes.remove(node);
+    }
+
+    /** How many nodes serve the device (tests). */
+    int nodeCount() {
+        return nodes.size();
     }
 
     @Override
@@ -287,6 +306,10 @@ public final class ScriptDevice implements Device {
     void dispatch(Invocation c) {
         if (c.reply.isDone()) {
             return; // interrupted while queued
+        }
+        if (closed) {
+            c.reply.error(Errno.ENODEV);
+            return;
         }
         ScriptFile sf = fileOf(c);
         LoadedCode lc = code;

@@ -2,6 +2,7 @@ package org.fusd.host.fuse;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 
@@ -16,6 +17,7 @@ public final class DeviceSlot implements DeviceNode {
     private final FuseSession session;
     private final Set<FileHandle> open = ConcurrentHashMap.newKeySet();
     private volatile boolean removed;
+    private final AtomicBoolean detached = new AtomicBoolean();
 
     public DeviceSlot(Device device, long nodeid, FuseSession session) {
         this.device = device;
@@ -37,8 +39,12 @@ public final class DeviceSlot implements DeviceNode {
         return removed;
     }
 
+    /** New opens fail from now on; the device is told the slot is gone once no file is open. */
     public void markRemoved() {
         removed = true;
+        if (open.isEmpty()) {
+            detach();
+        }
     }
 
     public int openCount() {
@@ -51,6 +57,15 @@ public final class DeviceSlot implements DeviceNode {
 
     void released(FileHandle h) {
         open.remove(h);
+        if (removed && open.isEmpty()) {
+            detach();
+        }
+    }
+
+    private void detach() {
+        if (detached.compareAndSet(false, true)) {
+            device.detach(this);
+        }
     }
 
     /** Sends FUSE_NOTIFY_POLL for every open file of this device that a poller armed. */

@@ -73,10 +73,6 @@ public final class FuseRequest {
         return buffer.bytes.getLong(BODY + offset);
     }
 
-    public int u16(int offset) {
-        return buffer.bytes.getShort(BODY + offset) & 0xffff;
-    }
-
     /** A NUL-terminated name starting at a body offset. */
     public String name(int offset) {
         ByteBuffer b = buffer.bytes;

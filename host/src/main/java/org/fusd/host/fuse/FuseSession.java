@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.Reply;
 import org.fusd.host.sys.BufferPool;
@@ -37,6 +38,10 @@ public final class FuseSession {
     private final ThreadLocal<ReplyBuffer> replyBuffers = ThreadLocal.withInitial(ReplyBuffer::new);
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean stopping;
+    /** Writers hold the read lock; the last reader takes the write lock to close the fd (its number may be reused). */
+    private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
+
+    private boolean fdClosed; // under fdLock
     private volatile Runnable onEnd;
     private Thread[] readers = new Thread[0];
 
@@ -48,10 +53,6 @@ public final class FuseSession {
 
     public int fd() {
         return fd;
-    }
-
-    public OpTable table() {
-        return table;
     }
 
     /** Adds the rows every session answers the same way: INTERRUPT, FORGET, BATCH_FORGET, DESTROY. */
@@ -128,10 +129,6 @@ public final class FuseSession {
         }
     }
 
-    public boolean isStopping() {
-        return stopping;
-    }
-
     private void readLoop() {
         FuseRequest req = new FuseRequest(this, takeBuffer());
         try {
@@ -159,10 +156,14 @@ public final class FuseSession {
             }
         } finally {
             if (running.decrementAndGet() == 0) {
+                fdLock.writeLock().lock();
                 try {
+                    fdClosed = true;
                     Libc.close(fd);
                 } catch (LastErrorException ignored) {
                     // already closed
+                } finally {
+                    fdLock.writeLock().unlock();
                 }
                 Runnable end = onEnd;
                 if (end != null) {
@@ -279,10 +280,15 @@ public final class FuseSession {
             io.putLong(8, FuseProtocol.OUT_HEADER + fixedSize);
             io.putLong(16, Libc.address(payload) + payload.position());
             io.putLong(24, payloadLen);
+            fdLock.readLock().lock();
             try {
-                Libc.writev(fd, iov, 2);
+                if (!fdClosed) {
+                    Libc.writev(fd, iov, 2);
+                }
             } catch (LastErrorException e) {
                 // The request is gone (interrupted) or the connection ended: nobody waits.
+            } finally {
+                fdLock.readLock().unlock();
             }
         } else {
             rb.ensure(len);
@@ -322,11 +328,17 @@ public final class FuseSession {
         send(rb, 0, FuseProtocol.NOTIFY_INVAL_ENTRY, size);
     }
 
+    /** One write(2); nothing once the fd is closed. */
     private void writeFully(long address, int len) {
+        fdLock.readLock().lock();
         try {
-            Libc.write(fd, address, len);
+            if (!fdClosed) {
+                Libc.write(fd, address, len);
+            }
         } catch (LastErrorException e) {
             // ENOENT: the request was interrupted and already answered; ENODEV: unmounted.
+        } finally {
+            fdLock.readLock().unlock();
         }
     }
 

@@ -57,6 +57,11 @@ public final class TraceDevice implements Device {
     }
 
     @Override
+    public void detach(DeviceNode node) {
+        inner.detach(node);
+    }
+
+    @Override
     public boolean pollVaries() {
         return inner.pollVaries();
     }

@@ -152,7 +152,7 @@ class ContractTest {
             // an interrupted deferred read: EINTR for the caller, oncancel for the script
             assertEquals("no", f.readString(12));
             LoopbackReply r = f.startRead(11);
-            Thread.sleep(50);
+            f.poll(); // calls run in order: once this is answered, the read is deferred
             r.interrupt();
             assertEquals(Errno.EINTR, r.future().get(5, TimeUnit.SECONDS).errno());
             for (int i = 0; i < 100 && !f.readString(12).equals("yes"); i++) {

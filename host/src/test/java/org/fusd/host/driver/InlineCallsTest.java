@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.fusd.host.channel.loopback.LoopbackFile;
 import org.fusd.host.device.OpenFlags;
 import org.junit.jupiter.api.Test;
@@ -76,8 +77,11 @@ class InlineCallsTest {
             assertEquals(threads * each, seen.size());
             try (LoopbackFile f = h.open("inl", OpenFlags.O_RDWR)) {
                 long t0 = f.ioctl(0x1234, 0, null, 0).n();
-                Thread.sleep(50);
-                assertTrue(f.ioctl(0x1234, 0, null, 0).n() > t0, "the interval timer keeps firing");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (f.ioctl(0x1234, 0, null, 0).n() <= t0) { // the interval timer keeps firing
+                    assertTrue(System.nanoTime() < deadline, "the interval timer stopped");
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // poll the state
+                }
             }
             assertTrue(h.log.isEmpty(), h.log.toString());
         }

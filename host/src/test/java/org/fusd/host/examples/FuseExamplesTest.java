@@ -106,7 +106,11 @@ class FuseExamplesTest {
                 new java.io.BufferedReader(
                                 new java.io.InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8))
                         .readLine());
-        Thread.sleep(300);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (channel.pendingRequests() != 1) { // the read waits in the device
+            assertTrue(System.nanoTime() < deadline, "the read never reached the device");
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // poll the state
+        }
         assertTrue(reader.isAlive(), "read must block until someone writes");
         py("fd = os.open(D + '/pipe', os.O_WRONLY); os.write(fd, b'ping\\n')");
         assertTrue(reader.waitFor(30, TimeUnit.SECONDS));

@@ -36,7 +36,7 @@ class PipeTest {
 
                 // a blocking read waits until another open writes
                 LoopbackReply blocked = reader.startRead(100);
-                Thread.sleep(100);
+                reader.poll(); // calls run in order: once this is answered, the read is deferred
                 assertFalse(blocked.isDone());
                 long before = h.channel.notifications("pipe");
                 assertEquals(6, writer.write("hello\n"));
@@ -51,7 +51,7 @@ class PipeTest {
 
                 // an interrupted reader gets EINTR and does not swallow the next write
                 LoopbackReply interrupted = reader.startRead(100);
-                Thread.sleep(50);
+                reader.poll(); // the read is deferred: the interrupt reaches the script
                 interrupted.interrupt();
                 assertEquals(
                         Errno.EINTR,

@@ -1,6 +1,7 @@
 package org.fusd.host.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -17,6 +18,7 @@ import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.OpenReply;
+import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.WriteReply;
@@ -105,7 +107,9 @@ class FuseSessionTest {
 
     @AfterEach
     void stop() {
-        Libc.close(kernel); // the session's read then ends
+        if (kernel >= 0) {
+            Libc.close(kernel); // the session's read then ends
+        }
         session.awaitReaders(2000);
     }
 
@@ -248,5 +252,43 @@ class FuseSessionTest {
                 5, ByteBuffer.wrap((byte[]) r[2]).order(ByteOrder.LITTLE_ENDIAN).getInt(0));
         r = receive();
         assertEquals(32L, r[0]);
+    }
+
+    @Test
+    void nothingIsWrittenOnceTheFdIsClosed() throws Exception {
+        long fh = open();
+        send(FuseProtocol.READ, 40, 5, readIn(fh, 8192));
+        ReadReply small = (ReadReply) nextCall()[1];
+        send(FuseProtocol.READ, 42, 5, readIn(fh, 8192));
+        ReadReply large = (ReadReply) nextCall()[1];
+        Libc.close(kernel); // the connection ends: the last reader closes the session's fd
+        kernel = -1;
+        assertTrue(session.awaitReaders(5000));
+        // A new socket pair most likely gets the closed fd's number; then a stray write would land in it.
+        int[] sv = new int[2];
+        Libc.Ext.INSTANCE.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET, 0, sv);
+        try {
+            // What a script timer or a late deferred reply may still do.
+            session.notifyPoll(7);
+            session.notifyInvalEntry(1, "t");
+            session.replyError(44, 5);
+            small.bytes(ByteBuffer.wrap(new byte[] {1}));
+            ByteBuffer big = ByteBuffer.allocateDirect(8192); // sent with writev
+            large.bytes(big);
+            int peer = sv[0] == session.fd() ? sv[1] : sv[1] == session.fd() ? sv[0] : -1;
+            if (peer >= 0) {
+                assertFalse(hasMessage(peer), "a write after close reached the fd's new owner");
+            }
+        } finally {
+            Libc.close(sv[0]);
+            Libc.close(sv[1]);
+        }
+    }
+
+    /** True if a message waits on fd (poll(2) with no timeout). */
+    private static boolean hasMessage(int fd) {
+        ByteBuffer pfd = ByteBuffer.allocateDirect(8).order(ByteOrder.LITTLE_ENDIAN);
+        pfd.putInt(0, fd).putShort(4, (short) PollEvents.POLLIN);
+        return Libc.poll(Libc.address(pfd), 1, 0) > 0;
     }
 }

@@ -113,9 +113,10 @@ class HotReloadTest {
 
     private static void blockedReaderIsAnswered(String file, String text, String name, boolean write) throws Exception {
         ScriptDevice d = fx.serve(file, text.replace("VER", "v1"));
+        int before = fx.channel.pendingRequests();
         try (ReloadFixture.Client reader = python(BLOCKED_READER, fx.path(name))) {
             reader.await("reading");
-            Thread.sleep(300); // the read reaches the device and is deferred
+            ReloadFixture.await("the read to be deferred", 10_000, () -> fx.channel.pendingRequests() > before);
             int v = d.version();
             fx.replace(file, text.replace("VER", "v2"));
             awaitVersion(d, v + 1);
@@ -267,11 +268,16 @@ class HotReloadTest {
                 export function read(file, size) { return `${device.state.a} ${device.state.b}`; }
                 """;
         ScriptDevice d = fx.serve("tick.js", ticker.replace("KEY", "a"));
-        Thread.sleep(200);
+        ReloadFixture.await(
+                "v1's timer to run", 10_000, () -> ((Number) d.state().get("a")).intValue() > 0);
         fx.rewrite("tick.js", ticker.replace("KEY", "b"));
         awaitVersion(d, 2);
         String[] first = readOnce("tick-js").split(" ");
-        Thread.sleep(300);
+        int b0 = Integer.parseInt(first[1]);
+        ReloadFixture.await(
+                "v2's timer to run a few times",
+                10_000,
+                () -> ((Number) d.state().get("b")).intValue() > b0 + 5);
         String[] later = readOnce("tick-js").split(" ");
         assertTrue(Integer.parseInt(first[0]) > 0, "v1's timer ran");
         assertEquals(first[0], later[0], "v1's timer stopped at the reload");

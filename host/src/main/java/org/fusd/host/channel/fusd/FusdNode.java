@@ -55,6 +55,7 @@ final class FusdNode implements DeviceNode {
         if (!unregistered) {
             unregistered = true;
             channel.unregister(this);
+            device.detach(this);
         }
     }
 

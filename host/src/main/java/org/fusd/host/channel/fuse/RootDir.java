@@ -93,10 +93,6 @@ final class RootDir {
         return i == null ? null : i.slot;
     }
 
-    List<DeviceSlot> all() {
-        return new ArrayList<>(byName.values());
-    }
-
     void addTo(OpTable t) {
         t.add(FuseProtocol.LOOKUP, "LOOKUP", 1, this::lookup);
         t.add(FuseProtocol.GETATTR, "GETATTR", 0, this::getattr);

@@ -2,6 +2,8 @@ package org.fusd.host.channel.loopback;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.fusd.host.channel.Channel;
 import org.fusd.host.device.Caller;
@@ -43,7 +45,10 @@ public final class LoopbackChannel implements Channel {
 
     @Override
     public void remove(String name) {
-        nodes.remove(name);
+        Node n = nodes.remove(name);
+        if (n != null) {
+            n.remove();
+        }
     }
 
     @Override
@@ -83,10 +88,37 @@ public final class LoopbackChannel implements Channel {
     static final class Node implements DeviceNode {
         final Device device;
         final AtomicLong notifications = new AtomicLong();
+        private final AtomicInteger open = new AtomicInteger();
+        private final AtomicBoolean detached = new AtomicBoolean();
+        private volatile boolean removed;
         private final Object pollLock = new Object();
 
         Node(Device device) {
             this.device = device;
+        }
+
+        void opened() {
+            open.incrementAndGet();
+        }
+
+        void released() {
+            if (open.decrementAndGet() == 0 && removed) {
+                detach();
+            }
+        }
+
+        /** Removed from the channel: the device is told once no file is open. */
+        void remove() {
+            removed = true;
+            if (open.get() == 0) {
+                detach();
+            }
+        }
+
+        private void detach() {
+            if (detached.compareAndSet(false, true)) {
+                device.detach(this);
+            }
         }
 
         @Override

@@ -35,8 +35,14 @@ public final class LoopbackFile implements AutoCloseable {
 
     void openNow() {
         LoopbackReply r = new LoopbackReply();
-        node.device.open(new Call.Open(file), r.forOpen());
-        await(r);
+        node.opened();
+        try {
+            node.device.open(new Call.Open(file), r.forOpen());
+            await(r);
+        } catch (RuntimeException e) {
+            node.released();
+            throw e;
+        }
     }
 
     public OpenFile openFile() {
@@ -129,12 +135,16 @@ public final class LoopbackFile implements AutoCloseable {
             return;
         }
         closed = true;
-        LoopbackReply f = new LoopbackReply();
-        node.device.flush(new Call.Flush(file), f.forDone());
-        await(f);
-        LoopbackReply r = new LoopbackReply();
-        node.device.release(new Call.Release(file), r.forDone());
-        await(r);
+        try {
+            LoopbackReply f = new LoopbackReply();
+            node.device.flush(new Call.Flush(file), f.forDone());
+            await(f);
+            LoopbackReply r = new LoopbackReply();
+            node.device.release(new Call.Release(file), r.forDone());
+            await(r);
+        } finally {
+            node.released();
+        }
     }
 
     /** The call's result; an errno becomes ErrnoException. */

@@ -344,7 +344,7 @@ class FuseChannelTest {
                 """, ch.pathOf("p"));
         awaitLine(reader, "blocked");
         assertTrue(Clients.mounted(dir));
-        Thread.sleep(100);
+        Clients.await("the read to wait in the device", () -> ch.pendingRequests() == 1);
         ch.close();
         assertEquals("read -1 ENODEV", awaitLine(reader, "read"));
         finish(reader);
