@@ -1,10 +1,8 @@
 package org.fusd.host.fuse;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
+import org.fusd.host.device.NodeLife;
 
 /**
  * A device served over a FUSE connection, and what the connection knows of
@@ -15,14 +13,17 @@ public final class DeviceSlot implements DeviceNode {
     private final Device device;
     private final long nodeid;
     private final FuseSession session;
-    private final Set<FileHandle> open = ConcurrentHashMap.newKeySet();
-    private volatile boolean removed;
-    private final AtomicBoolean detached = new AtomicBoolean();
+    private final NodeLife<FileHandle> life;
 
-    public DeviceSlot(Device device, long nodeid, FuseSession session) {
+    /** onGone: what the channel does when the removed slot's last file is released. */
+    public DeviceSlot(Device device, long nodeid, FuseSession session, Runnable onGone) {
         this.device = device;
         this.nodeid = nodeid;
         this.session = session;
+        this.life = new NodeLife<>(() -> {
+            device.detach(this);
+            onGone.run();
+        });
     }
 
     public Device device() {
@@ -34,44 +35,27 @@ public final class DeviceSlot implements DeviceNode {
         return nodeid;
     }
 
-    /** New opens fail with ENOENT once removed; open files keep working. */
+    /** New opens fail with ENOENT once removed; open files keep working (see {@link NodeLife}). */
     public boolean isRemoved() {
-        return removed;
+        return life.isRemoved();
     }
 
-    /** New opens fail from now on; the device is told the slot is gone once no file is open. */
     public void markRemoved() {
-        removed = true;
-        if (open.isEmpty()) {
-            detach();
-        }
-    }
-
-    public int openCount() {
-        return open.size();
+        life.remove();
     }
 
     void opened(FileHandle h) {
-        open.add(h);
+        life.opened(h);
     }
 
     void released(FileHandle h) {
-        open.remove(h);
-        if (removed && open.isEmpty()) {
-            detach();
-        }
-    }
-
-    private void detach() {
-        if (detached.compareAndSet(false, true)) {
-            device.detach(this);
-        }
+        life.released(h);
     }
 
     /** Sends FUSE_NOTIFY_POLL for every open file of this device that a poller armed. */
     @Override
     public void notifyPollers() {
-        for (FileHandle h : open) {
+        for (FileHandle h : life.files()) {
             long kh = h.kh;
             if (kh != 0) {
                 session.notifyPoll(kh);

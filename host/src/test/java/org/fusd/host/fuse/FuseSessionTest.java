@@ -99,7 +99,7 @@ class FuseSessionTest {
         kernel = sv[1];
         OpTable table = new OpTable();
         session = new FuseSession(sv[0], table, "test-session");
-        DeviceSlot slot = new DeviceSlot(device, 5, session);
+        DeviceSlot slot = new DeviceSlot(device, 5, session, () -> {});
         session.addCommonRows(table, (node, n) -> {});
         new FileOps(node -> node == 5 ? slot : null, FuseProtocol.FOPEN_DIRECT_IO).addTo(table);
         session.start(1, null);

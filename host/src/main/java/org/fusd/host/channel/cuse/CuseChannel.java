@@ -117,7 +117,7 @@ public final class CuseChannel implements Channel {
         }
         OpTable table = new OpTable();
         FuseSession session = new FuseSession(fd, table, "fusd-cuse-" + name);
-        DeviceSlot slot = new DeviceSlot(device, 0, session);
+        DeviceSlot slot = new DeviceSlot(device, 0, session, () -> removeNode(name));
         new CuseInit(name, device.major(), device.minor()).addTo(table);
         session.addCommonRows(table, (nodeid, nlookup) -> {});
         new FileOps(nodeid -> slot, OPEN_FLAGS).addTo(table);
@@ -207,18 +207,28 @@ public final class CuseChannel implements Channel {
     }
 
     /**
-     * New opens fail with ENOENT. The node goes away at once if no file is
-     * open; otherwise it stays (open files keep working) until the channel closes.
+     * New opens fail with ENOENT; open files keep working, and the node goes
+     * away with the last of them (at once if none is open): see NodeLife.
      */
     @Override
     public void remove(String name) {
         Served s = devices.get(name);
-        if (s == null || s.slot() == null) {
-            return;
+        if (s != null && s.slot() != null) {
+            s.slot().markRemoved();
         }
-        s.slot().markRemoved();
-        if (s.slot().openCount() == 0 && devices.remove(name, s)) {
-            abort(s);
+    }
+
+    /**
+     * The removed device's last file closed: its connection ends, which removes
+     * the node. On its own thread, since the last release arrives on the
+     * connection's reader, which the abort waits for.
+     */
+    private void removeNode(String name) {
+        Served s = devices.get(name);
+        if (s != null && devices.remove(name, s)) {
+            Thread t = new Thread(() -> abort(s), "fusd-cuse-remove-" + name);
+            t.setDaemon(true);
+            t.start();
         }
     }
 

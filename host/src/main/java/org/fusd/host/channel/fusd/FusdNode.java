@@ -1,14 +1,13 @@
 package org.fusd.host.channel.fusd;
 
 import java.nio.ByteBuffer;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.IoctlReply;
+import org.fusd.host.device.NodeLife;
 import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
@@ -28,55 +27,40 @@ final class FusdNode implements DeviceNode {
     final Device device;
     final int devId;
     final String name;
-    private final Set<FusdFile> files = ConcurrentHashMap.newKeySet();
-    private volatile boolean removed;
-    private volatile boolean unregistered;
+    private final NodeLife<FusdFile> life;
 
     FusdNode(FusdChannel channel, Device device, int devId, String name) {
         this.channel = channel;
         this.device = device;
         this.devId = devId;
         this.name = name;
+        // The module fails every call on an unregistered device: unregister only when nothing is open.
+        this.life = new NodeLife<>(() -> {
+            channel.unregister(this);
+            device.detach(this);
+        });
     }
 
     boolean isRemoved() {
-        return removed;
+        return life.isRemoved();
     }
 
-    /** New opens fail from now on; unregisters now if nothing is open, else at the last release. */
+    /** New opens fail from now on; unregistered at the last release (see {@link NodeLife}). */
     void remove() {
-        removed = true;
-        if (files.isEmpty()) {
-            unregister();
-        }
-    }
-
-    synchronized void unregister() {
-        if (!unregistered) {
-            unregistered = true;
-            channel.unregister(this);
-            device.detach(this);
-        }
+        life.remove();
     }
 
     void opened(FusdFile f) {
-        files.add(f);
+        life.opened(f);
     }
 
     void released(FusdFile f) {
-        files.remove(f);
-        if (removed && files.isEmpty()) {
-            unregister();
-        }
-    }
-
-    Set<FusdFile> files() {
-        return files;
+        life.released(f);
     }
 
     @Override
     public void notifyPollers() {
-        for (FusdFile f : files) {
+        for (FusdFile f : life.files()) {
             refreshPoll(f, null);
         }
     }

@@ -131,7 +131,8 @@ public final class FuseChannel implements Channel {
             throw new IOException(
                     "a device named '" + device.name() + "' is already served at " + pathOf(device.name()));
         }
-        DeviceSlot slot = new DeviceSlot(device, root.newNodeid(), session);
+        // Gone: nothing more to do here; the inode itself lives until the kernel forgets it.
+        DeviceSlot slot = new DeviceSlot(device, root.newNodeid(), session, () -> {});
         device.attach(slot);
         if (!root.add(device.name(), slot)) {
             throw new IOException(

@@ -2,8 +2,6 @@ package org.fusd.host.channel.loopback;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.fusd.host.channel.Channel;
 import org.fusd.host.device.Caller;
@@ -11,6 +9,7 @@ import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.ErrnoException;
+import org.fusd.host.device.NodeLife;
 import org.fusd.host.device.OpenFile;
 
 /**
@@ -88,37 +87,25 @@ public final class LoopbackChannel implements Channel {
     static final class Node implements DeviceNode {
         final Device device;
         final AtomicLong notifications = new AtomicLong();
-        private final AtomicInteger open = new AtomicInteger();
-        private final AtomicBoolean detached = new AtomicBoolean();
-        private volatile boolean removed;
+        private final NodeLife<OpenFile> life;
         private final Object pollLock = new Object();
 
         Node(Device device) {
             this.device = device;
+            this.life = new NodeLife<>(() -> device.detach(this));
         }
 
-        void opened() {
-            open.incrementAndGet();
+        void opened(OpenFile file) {
+            life.opened(file);
         }
 
-        void released() {
-            if (open.decrementAndGet() == 0 && removed) {
-                detach();
-            }
+        void released(OpenFile file) {
+            life.released(file);
         }
 
-        /** Removed from the channel: the device is told once no file is open. */
+        /** Removed from the channel: see {@link NodeLife}. */
         void remove() {
-            removed = true;
-            if (open.get() == 0) {
-                detach();
-            }
-        }
-
-        private void detach() {
-            if (detached.compareAndSet(false, true)) {
-                device.detach(this);
-            }
+            life.remove();
         }
 
         @Override

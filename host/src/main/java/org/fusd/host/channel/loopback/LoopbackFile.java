@@ -35,12 +35,12 @@ public final class LoopbackFile implements AutoCloseable {
 
     void openNow() {
         LoopbackReply r = new LoopbackReply();
-        node.opened();
+        node.opened(file);
         try {
             node.device.open(new Call.Open(file), r.forOpen());
             await(r);
         } catch (RuntimeException e) {
-            node.released();
+            node.released(file);
             throw e;
         }
     }
@@ -143,7 +143,7 @@ public final class LoopbackFile implements AutoCloseable {
             node.device.release(new Call.Release(file), r.forDone());
             await(r);
         } finally {
-            node.released();
+            node.released(file);
         }
     }
 
