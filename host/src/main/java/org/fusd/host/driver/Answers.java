@@ -182,7 +182,7 @@ final class Answers {
 
     /** The ioctl's result with its out bytes: the returned struct, plus what the script wrote through mem. */
     private static void replyIoctl(Invocation c, IoctlReply r, int result, ByteBuffer struct) {
-        IoctlMem m = c.mem;
+        MemArg m = c.mem;
         int structOut = ((Call.Ioctl) c.call).outSize();
         r.result(result, m != null && m.hasOutBeyond(structOut) ? m.outBytes(struct, structOut) : struct);
     }
@@ -192,7 +192,7 @@ final class Answers {
      * with a retry that maps it (cuse) or ENOTTY and a hint (fuse); true if so.
      */
     private boolean ioctlNeedsMemory(Invocation c, IoctlReply r) {
-        IoctlMem m = c.mem;
+        MemArg m = c.mem;
         if (m == null || !m.needsMore()) {
             return false;
         }

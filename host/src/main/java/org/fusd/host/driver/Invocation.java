@@ -17,7 +17,7 @@ final class Invocation implements Runnable {
     final Call call;
     final Reply reply;
     /** The script's view of the caller's memory (ioctl only). */
-    IoctlMem mem;
+    MemArg mem;
     /** The script answers later (a Deferred or a promise): tracked for a reload. */
     boolean deferred;
     /** An open that failed: its file is forgotten. */

@@ -388,7 +388,7 @@ public final class ScriptDevice implements Device {
     }
 
     private Value ioctlCall(Value fn, ScriptFile sf, Invocation c, Call.Ioctl call, LoadedCode lc) {
-        c.mem = new IoctlMem(call.arg(), call.memory(), call.in(), call.outSize(), lc);
+        c.mem = new MemArg(call.arg(), call.memory(), call.in(), call.outSize(), lc);
         Object arg = ioctlArg(call, lc);
         long cmd = Integer.toUnsignedLong(call.cmd());
         return lc.ioctlTakesMemory() ? fn.execute(sf, cmd, arg, c.mem) : fn.execute(sf, cmd, arg);

@@ -9,7 +9,7 @@ import org.fusd.host.device.Errno;
  * negotiation of {@link FuseInit} plus what makes the character device. The
  * reply is struct cuse_init_out followed by the device info, "KEY=value" strings each ending in NUL; the kernel needs
  * DEVNAME. We ask for unrestricted ioctls (FUSE_IOCTL_RETRY rounds, see
- * {@link IoctlCall}). The kernel creates the device after reading the reply,
+ * {@link FuseIoctlMemory}). The kernel creates the device after reading the reply,
  * or aborts the connection if it refuses (name taken, number busy).
  */
 public final class CuseInit {

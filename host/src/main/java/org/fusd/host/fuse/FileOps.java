@@ -36,7 +36,7 @@ public final class FileOps {
     private final Resolver resolver;
     private final int openFlags;
     private final HandleTable handles = new HandleTable();
-    private final IoctlCall.Rounds ioctlRounds = new IoctlCall.Rounds();
+    private final FuseIoctlMemory.Rounds ioctlRounds = new FuseIoctlMemory.Rounds();
 
     /**
      * @param openFlags the FOPEN_* flags every OPEN reply carries (a FUSE
@@ -129,17 +129,17 @@ public final class FileOps {
         long arg = req.u64(FuseProtocol.IOCTL_IN_ARG);
         int inSize = req.u32(FuseProtocol.IOCTL_IN_IN_SIZE);
         int outSize = req.u32(FuseProtocol.IOCTL_IN_OUT_SIZE);
-        IoctlCall mem;
+        FuseIoctlMemory mem;
         if ((req.u32(FuseProtocol.IOCTL_IN_FLAGS) & FuseProtocol.IOCTL_UNRESTRICTED) != 0) {
             // CUSE: the device may ask for more of the caller's memory (FUSE_IOCTL_RETRY rounds).
-            mem = IoctlCall.unrestricted(req, ioctlRounds, h.fh, cmd, arg, inSize, outSize);
+            mem = FuseIoctlMemory.unrestricted(req, ioctlRounds, h.fh, cmd, arg, inSize, outSize);
             if (mem == null) {
                 return; // answered: a retry for the encoded struct, or an error
             }
         } else {
             // _IO commands and unencoded numbers arrive with no data and the raw arg;
             // the device answers them (ENOTTY for those it does not know).
-            mem = IoctlCall.restricted(req, cmd, arg, inSize, outSize);
+            mem = FuseIoctlMemory.restricted(req, cmd, arg, inSize, outSize);
         }
         Call.Ioctl call = new Call.Ioctl(h.file, cmd, arg, mem.structIn(), mem.structOut(), mem);
         IoctlReply reply = new IoctlReply(req.session.encoder().forIoctl(mem), req.unique, mem.outSize());

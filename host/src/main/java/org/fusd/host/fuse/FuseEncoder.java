@@ -29,13 +29,13 @@ public final class FuseEncoder implements ReplyEncoder {
 
     private final FuseSession session;
     private final OpenCompletion open;
-    private final IoctlCall ioctl;
+    private final FuseIoctlMemory ioctl;
 
     FuseEncoder(FuseSession session) {
         this(session, null, null);
     }
 
-    private FuseEncoder(FuseSession session, OpenCompletion open, IoctlCall ioctl) {
+    private FuseEncoder(FuseSession session, OpenCompletion open, FuseIoctlMemory ioctl) {
         this.session = session;
         this.open = open;
         this.ioctl = ioctl;
@@ -45,7 +45,7 @@ public final class FuseEncoder implements ReplyEncoder {
         return new FuseEncoder(session, completion, null);
     }
 
-    FuseEncoder forIoctl(IoctlCall call) {
+    FuseEncoder forIoctl(FuseIoctlMemory call) {
         return new FuseEncoder(session, null, call);
     }
 

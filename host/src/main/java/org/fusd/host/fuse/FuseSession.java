@@ -174,7 +174,7 @@ public final class FuseSession {
     }
 
     private void dispatch(FuseRequest req) {
-        OpTable.Op op = table.get(req.opcode);
+        OpTable.Row op = table.get(req.opcode);
         if (op == null) {
             replyError(req.unique, Errno.ENOSYS.number());
             return;
@@ -261,7 +261,7 @@ public final class FuseSession {
         b.putInt(FuseProtocol.OUT_HEADER_LEN, len);
         b.putInt(FuseProtocol.OUT_HEADER_ERROR, error);
         b.putLong(FuseProtocol.OUT_HEADER_UNIQUE, unique);
-        writeFully(rb.address(), len);
+        writeMessage(rb.address(), len);
     }
 
     /** Sends fixed fields already in rb's body followed by a payload (copied or gathered). */
@@ -272,7 +272,7 @@ public final class FuseSession {
         b.putInt(FuseProtocol.OUT_HEADER_ERROR, 0);
         b.putLong(FuseProtocol.OUT_HEADER_UNIQUE, unique);
         if (payloadLen == 0) {
-            writeFully(rb.address(), len - payloadLen);
+            writeMessage(rb.address(), len - payloadLen);
         } else if (payload.isDirect() && payloadLen >= 4096) {
             long iov = rb.iov;
             ByteBuffer io = rb.iovView;
@@ -293,7 +293,7 @@ public final class FuseSession {
         } else {
             rb.ensure(len);
             rb.bytes().put(FuseProtocol.OUT_HEADER + fixedSize, payload, payload.position(), payloadLen);
-            writeFully(rb.address(), len);
+            writeMessage(rb.address(), len);
         }
     }
 
@@ -329,7 +329,7 @@ public final class FuseSession {
     }
 
     /** One write(2); nothing once the fd is closed. */
-    private void writeFully(long address, int len) {
+    private void writeMessage(long address, int len) {
         fdLock.readLock().lock();
         try {
             if (!fdClosed) {

@@ -15,14 +15,14 @@ public final class OpTable {
         void handle(FuseRequest request);
     }
 
-    public record Op(int opcode, String name, int minBody, Handler handler) {}
+    public record Row(int opcode, String name, int minBody, Handler handler) {}
 
-    private final Op[] rows = new Op[64];
-    private Op cuseInit;
+    private final Row[] rows = new Row[64];
+    private Row cuseInit;
 
     /** Adds or replaces the row for an opcode. */
     public OpTable add(int opcode, String name, int minBody, Handler handler) {
-        Op op = new Op(opcode, name, minBody, handler);
+        Row op = new Row(opcode, name, minBody, handler);
         if (opcode == FuseProtocol.CUSE_INIT) {
             cuseInit = op;
         } else if (opcode > 0 && opcode < rows.length) {
@@ -34,7 +34,7 @@ public final class OpTable {
     }
 
     /** The row for an opcode, or null (answer ENOSYS). */
-    public Op get(int opcode) {
+    public Row get(int opcode) {
         if (opcode > 0 && opcode < rows.length) {
             return rows[opcode];
         }
@@ -43,7 +43,7 @@ public final class OpTable {
 
     /** The opcode's name for traces and errors ("READ", or "opcode 77"). */
     public String name(int opcode) {
-        Op op = get(opcode);
+        Row op = get(opcode);
         return op != null ? op.name() : "opcode " + opcode;
     }
 }

@@ -47,8 +47,8 @@ class CuseCodecTest {
         ByteBuffer b = buffer();
         long[] in = {0x7ffd0000_1000L, 16, 0x5555_0000_2000L, 5000};
         long[] out = {0x5555_0000_2000L, 5000};
-        int n = IoctlCall.encodeRetry(b, 16, in, out);
-        assertEquals(IoctlCall.retrySize(in, out), n);
+        int n = FuseIoctlMemory.encodeRetry(b, 16, in, out);
+        assertEquals(FuseIoctlMemory.retrySize(in, out), n);
         assertEquals(16 + 3 * 16, n);
         assertEquals(0, b.getInt(16)); // result
         assertEquals(FuseProtocol.IOCTL_RETRY, b.getInt(20)); // flags
@@ -65,10 +65,10 @@ class CuseCodecTest {
 
     @Test
     void retryListsTheKernelWouldRefuse() {
-        assertNull(IoctlCall.check(new long[] {1, 16}, new long[] {2, IoctlCall.MAX_BYTES}));
-        assertNotNull(IoctlCall.check(new long[] {1}, new long[0]));
-        assertNotNull(IoctlCall.check(new long[] {1, IoctlCall.MAX_BYTES + 1}, new long[0]));
-        assertNotNull(IoctlCall.check(new long[2 * (FuseProtocol.IOCTL_MAX_IOV + 1)], new long[0]));
-        assertNotNull(IoctlCall.check(new long[] {1, -1}, new long[0]));
+        assertNull(FuseIoctlMemory.check(new long[] {1, 16}, new long[] {2, FuseIoctlMemory.MAX_BYTES}));
+        assertNotNull(FuseIoctlMemory.check(new long[] {1}, new long[0]));
+        assertNotNull(FuseIoctlMemory.check(new long[] {1, FuseIoctlMemory.MAX_BYTES + 1}, new long[0]));
+        assertNotNull(FuseIoctlMemory.check(new long[2 * (FuseProtocol.IOCTL_MAX_IOV + 1)], new long[0]));
+        assertNotNull(FuseIoctlMemory.check(new long[] {1, -1}, new long[0]));
     }
 }

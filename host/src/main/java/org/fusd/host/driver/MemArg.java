@@ -19,7 +19,7 @@ import org.graalvm.polyglot.Value;
  * (fuse) the caller gets ENOTTY. Valid during the call (and until a deferred
  * reply); used on the device's loop thread only.
  */
-public final class IoctlMem {
+public final class MemArg {
     /** The raw ioctl argument: for a pointer argument, the caller's address. */
     @HostAccess.Export
     public final long arg;
@@ -34,7 +34,7 @@ public final class IoctlMem {
     private final List<Object[]> writes = new ArrayList<>(); // {Integer offset, byte[] bytes}
 
     /** memory null: a channel that passed only the encoded struct (in bytes, outSize). */
-    IoctlMem(long arg, IoctlMemory memory, ByteBuffer in, int outSize, LoadedCode code) {
+    MemArg(long arg, IoctlMemory memory, ByteBuffer in, int outSize, LoadedCode code) {
         this.arg = arg;
         this.memory = memory;
         this.code = code;

@@ -25,7 +25,7 @@ import org.fusd.host.device.IoctlMemory;
  * gets its struct mapped by a first retry without bothering the device, so
  * plain _IOR/_IOW/_IOWR work as on a restricted channel.
  */
-public final class IoctlCall implements IoctlMemory {
+public final class FuseIoctlMemory implements IoctlMemory {
     /** Bytes per direction the kernel moves by default (fc->max_pages 32). */
     public static final int MAX_BYTES = 32 * 4096;
 
@@ -41,7 +41,7 @@ public final class IoctlCall implements IoctlMemory {
     private final ByteBuffer inData;
     private final int outSize;
 
-    private IoctlCall(
+    private FuseIoctlMemory(
             boolean unrestricted,
             Rounds rounds,
             Rounds.Key key,
@@ -62,10 +62,10 @@ public final class IoctlCall implements IoctlMemory {
     }
 
     /** A restricted request: the encoded struct (inSize bytes in, outSize out), nothing more. */
-    static IoctlCall restricted(FuseRequest req, int cmd, long arg, int inSize, int outSize) {
+    static FuseIoctlMemory restricted(FuseRequest req, int cmd, long arg, int inSize, int outSize) {
         long[] in = inSize > 0 ? new long[] {arg, inSize} : NONE;
         long[] out = outSize > 0 ? new long[] {arg, outSize} : NONE;
-        return new IoctlCall(false, null, null, cmd, arg, in, out, data(req, inSize));
+        return new FuseIoctlMemory(false, null, null, cmd, arg, in, out, data(req, inSize));
     }
 
     /**
@@ -73,11 +73,12 @@ public final class IoctlCall implements IoctlMemory {
      * this method answered the request itself (a first RETRY for the encoded
      * struct, or EIO for a round we cannot place).
      */
-    static IoctlCall unrestricted(FuseRequest req, Rounds rounds, long fh, int cmd, long arg, int inSize, int outSize) {
+    static FuseIoctlMemory unrestricted(
+            FuseRequest req, Rounds rounds, long fh, int cmd, long arg, int inSize, int outSize) {
         Rounds.Key key = new Rounds.Key(fh, req.pid);
         Rounds.Round r = rounds.take(key);
         if (r != null && r.cmd == cmd && r.arg == arg && total(r.in) == inSize && total(r.out) == outSize) {
-            return new IoctlCall(true, rounds, key, cmd, arg, r.in, r.out, data(req, inSize));
+            return new FuseIoctlMemory(true, rounds, key, cmd, arg, r.in, r.out, data(req, inSize));
         }
         if (inSize != 0 || outSize != 0) {
             req.session.replyError(req.unique, Errno.EIO.number()); // a round we did not ask for
@@ -87,7 +88,7 @@ public final class IoctlCall implements IoctlMemory {
         long[] encIn = Ioc.writes(cmd) && size > 0 ? new long[] {arg, size} : NONE;
         long[] encOut = Ioc.reads(cmd) && size > 0 ? new long[] {arg, size} : NONE;
         if (encIn.length == 0 && encOut.length == 0) {
-            return new IoctlCall(true, rounds, key, cmd, arg, NONE, NONE, data(req, 0));
+            return new FuseIoctlMemory(true, rounds, key, cmd, arg, NONE, NONE, data(req, 0));
         }
         rounds.put(key, new Rounds.Round(cmd, arg, encIn, encOut));
         sendRetry(req.session, req.unique, encIn, encOut);
