@@ -1,10 +1,13 @@
 package org.fusd.host.driver;
 
 import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Who may be inside a device's script, and the device's own thread.
@@ -290,6 +293,32 @@ final class DeviceLoop implements Runnable {
         public int compareTo(Timer o) {
             int c = Long.compare(due - o.due, 0);
             return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
+
+    /** Runs f on the loop thread (here, if this thread owns the device) and waits; its exception is rethrown. */
+    <T> T callAndWait(Supplier<T> f) {
+        if (inLoop()) {
+            return f.get();
+        }
+        CompletableFuture<T> done = new CompletableFuture<>();
+        submit(() -> {
+            try {
+                done.complete(f.get());
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        });
+        try {
+            return done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the device thread", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 }

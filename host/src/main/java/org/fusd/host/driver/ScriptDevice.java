@@ -4,14 +4,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
-import org.fusd.host.device.Ioc;
 import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.Op;
 import org.fusd.host.device.OpenFile;
@@ -64,7 +61,7 @@ public final class ScriptDevice implements Device {
     void start() {
         loop.start();
         try {
-            code = onLoop(() -> {
+            code = loop.callAndWait(() -> {
                 Loaded l = load();
                 api = l.api();
                 return l.code();
@@ -94,7 +91,7 @@ public final class ScriptDevice implements Device {
      * (ScriptLoadException with file:line) the old code keeps serving.
      */
     public Reloaded reload() {
-        return onLoop(() -> {
+        return loop.callAndWait(() -> {
             if (closed) {
                 throw new ScriptLoadException(path + ": the device is closed");
             }
@@ -157,32 +154,6 @@ public final class ScriptDevice implements Device {
         }
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
-    }
-
-    /** Runs f on the loop thread and waits for its result; exceptions come back to the caller. */
-    private <T> T onLoop(java.util.function.Supplier<T> f) {
-        if (loop.inLoop()) {
-            return f.get();
-        }
-        CompletableFuture<T> done = new CompletableFuture<>();
-        loop.submit(() -> {
-            try {
-                done.complete(f.get());
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        });
-        try {
-            return done.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the device thread", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
     }
 
     LoadedCode code() {
@@ -322,15 +293,7 @@ public final class ScriptDevice implements Device {
         Value result;
         current = c;
         try {
-            result = switch (c.call) {
-                case Call.Read r -> fn.execute(sf, r.size(), r.offset());
-                case Call.Write w -> fn.execute(sf, lc.guestData(w.data()), w.offset());
-                case Call.Ioctl i -> ioctlCall(fn, sf, c, i, lc);
-                case Call.Open o -> fn.execute(sf, o.file().flags());
-                case Call.Poll p -> fn.execute(sf);
-                case Call.Flush f -> fn.execute(sf);
-                case Call.Release r -> fn.execute(sf);
-            };
+            result = fn.execute(CallbackArgs.of(c, sf, lc));
         } catch (PolyglotException e) {
             current = null;
             answers.thrown(c, e, lc);
@@ -385,23 +348,6 @@ public final class ScriptDevice implements Device {
         file.setState(sf);
         files.put(file.id(), sf);
         return sf;
-    }
-
-    private Value ioctlCall(Value fn, ScriptFile sf, Invocation c, Call.Ioctl call, LoadedCode lc) {
-        c.mem = new MemArg(call.arg(), call.memory(), call.in(), call.outSize(), lc);
-        Object arg = ioctlArg(call, lc);
-        long cmd = Integer.toUnsignedLong(call.cmd());
-        return lc.ioctlTakesMemory() ? fn.execute(sf, cmd, arg, c.mem) : fn.execute(sf, cmd, arg);
-    }
-
-    private static Object ioctlArg(Call.Ioctl call, LoadedCode lc) {
-        if (Ioc.writes(call.cmd()) && call.in() != null) {
-            return lc.guestData(call.in()); // _IOW, _IOWR: the bytes the caller passed
-        }
-        if (Ioc.reads(call.cmd())) {
-            return null; // _IOR: nothing comes in
-        }
-        return call.arg(); // _IO or unencoded: the raw argument
     }
 
     /** Forgets a file after its release, or after an open that failed. */
