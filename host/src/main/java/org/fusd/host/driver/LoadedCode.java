@@ -71,16 +71,8 @@ abstract class LoadedCode implements AutoCloseable {
 
     /** file:line of a load error: where it was raised, else the innermost script frame, else the file. */
     private static String loadErrorWhere(PolyglotException e, Path path) {
-        SourceSection s = e.getSourceLocation();
-        if (s == null) {
-            for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {
-                if (f.isGuestFrame() && f.getSourceLocation() != null) {
-                    s = f.getSourceLocation();
-                    break;
-                }
-            }
-        }
-        return s != null ? s.getSource().getName() + ":" + s.getStartLine() : path.toString();
+        String where = guestWhere(e);
+        return where != null ? where : path.toString();
     }
 
     /** The exported callback for op, or null if the script has none. */
@@ -252,6 +244,11 @@ abstract class LoadedCode implements AutoCloseable {
 
     /** Where the exception was thrown, "file:line", or null. */
     String where(PolyglotException e) {
+        return guestWhere(e);
+    }
+
+    /** Where e was raised, else the innermost script frame: "file:line", or null. */
+    private static String guestWhere(PolyglotException e) {
         SourceSection s = e.getSourceLocation();
         if (s == null) {
             for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {

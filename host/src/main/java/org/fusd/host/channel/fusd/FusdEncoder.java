@@ -9,6 +9,7 @@ import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
 import org.fusd.host.device.ReplyEncoder;
+import org.fusd.host.device.SilentEncoder;
 import org.fusd.host.device.WriteReply;
 
 /**
@@ -106,26 +107,5 @@ final class FusdEncoder implements ReplyEncoder {
     }
 
     /** For releases: nothing is written, and nothing was pending. */
-    static final ReplyEncoder SILENT = new ReplyEncoder() {
-        @Override
-        public void error(Reply r, Errno errno) {}
-
-        @Override
-        public void opened(OpenReply r) {}
-
-        @Override
-        public void read(ReadReply r, ByteBuffer bytes, int n) {}
-
-        @Override
-        public void wrote(WriteReply r, int n) {}
-
-        @Override
-        public void ioctl(IoctlReply r, int result, ByteBuffer out, int n) {}
-
-        @Override
-        public void polled(PollReply r, int mask) {}
-
-        @Override
-        public void done(DoneReply r) {}
-    };
+    static final ReplyEncoder SILENT = new SilentEncoder();
 }

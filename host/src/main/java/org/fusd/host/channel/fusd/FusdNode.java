@@ -1,19 +1,13 @@
 package org.fusd.host.channel.fusd;
 
-import java.nio.ByteBuffer;
 import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
-import org.fusd.host.device.DoneReply;
 import org.fusd.host.device.Errno;
-import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.NodeLife;
-import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollReply;
-import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
-import org.fusd.host.device.ReplyEncoder;
-import org.fusd.host.device.WriteReply;
+import org.fusd.host.device.SilentEncoder;
 
 /**
  * A device registered on the fusd channel: its dev_id, its open files and
@@ -84,7 +78,7 @@ final class FusdNode implements DeviceNode {
     }
 
     /** The answer to a poll the channel asked on its own: pushed, never written as a reply. */
-    private final class PollPush implements ReplyEncoder {
+    private final class PollPush extends SilentEncoder {
         private final FusdFile f;
         private final long seq;
         private final Runnable next;
@@ -113,20 +107,5 @@ final class FusdNode implements DeviceNode {
                 next.run();
             }
         }
-
-        @Override
-        public void opened(OpenReply r) {}
-
-        @Override
-        public void read(ReadReply r, ByteBuffer bytes, int n) {}
-
-        @Override
-        public void wrote(WriteReply r, int n) {}
-
-        @Override
-        public void ioctl(IoctlReply r, int result, ByteBuffer out, int n) {}
-
-        @Override
-        public void done(DoneReply r) {}
     }
 }
