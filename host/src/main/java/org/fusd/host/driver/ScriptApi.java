@@ -100,8 +100,8 @@ final class ScriptApi implements ProxyObject {
     }
 
     /** The {@code device} global: name, mode, state, notify(). */
-    private static final class DeviceApi implements ProxyObject {
-        private static final String[] KEYS = {"state", "notify", "name", "mode"};
+    static final class DeviceApi implements ProxyObject {
+        static final String[] KEYS = {"state", "notify", "name", "mode"};
         private final ScriptDevice owner;
         private final ProxyExecutable notify;
 
