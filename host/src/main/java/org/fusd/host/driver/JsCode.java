@@ -2,6 +2,7 @@ package org.fusd.host.driver;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.Op;
 import org.graalvm.polyglot.Context;
@@ -107,9 +108,10 @@ final class JsCode extends LoadedCode {
         return replyView;
     }
 
-    static JsCode load(Path path, String text, Context context, Object bridge) {
+    static JsCode load(Path path, String text, Context context, Object bridge, Consumer<LoadedCode> created) {
         Value helpers = context.eval(Source.create("js", PRELUDE)).execute(bridge);
         JsCode code = new JsCode(path, context, helpers);
+        created.accept(code);
         Source src;
         try {
             // from the file, so that relative imports resolve next to it; named by the path as given

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.function.Consumer;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.Op;
 import org.graalvm.polyglot.Context;
@@ -39,11 +40,13 @@ abstract class LoadedCode implements AutoCloseable {
 
     /**
      * Reads and evaluates the script in a fresh context of its language, with
-     * api as its host object. A script that fails to load gives a
+     * api as its host object; created is told the new code before the script
+     * runs (its top level may already need the code, to read bytes from
+     * state). A script that fails to load gives a
      * ScriptLoadException naming file:line and the first line of the error;
      * its context is closed.
      */
-    static LoadedCode load(DriverRuntime runtime, Path path, Object api) {
+    static LoadedCode load(DriverRuntime runtime, Path path, Object api, Consumer<LoadedCode> created) {
         String text;
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
@@ -54,8 +57,8 @@ abstract class LoadedCode implements AutoCloseable {
         Context ctx = runtime.newContext(lang, path);
         try {
             return lang == DriverRuntime.Language.JS
-                    ? JsCode.load(path, text, ctx, api)
-                    : PyCode.load(path, text, ctx, api);
+                    ? JsCode.load(path, text, ctx, api, created)
+                    : PyCode.load(path, text, ctx, api, created);
         } catch (PolyglotException e) {
             String where = loadErrorWhere(e, path);
             if (lang == DriverRuntime.Language.PYTHON && e.isGuestException() && !e.isSyntaxError()) {

@@ -2,6 +2,7 @@ package org.fusd.host.driver;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.Op;
 import org.graalvm.polyglot.Context;
@@ -113,11 +114,12 @@ final class PyCode extends LoadedCode {
         return dflt;
     }
 
-    static PyCode load(Path path, String text, Context context, Object bridge) {
+    static PyCode load(Path path, String text, Context context, Object bridge, Consumer<LoadedCode> created) {
         Value globals = context.getBindings("python");
         globals.putMember("_fusd_host", bridge);
         context.eval(Source.newBuilder("python", PRELUDE, "fusd-prelude.py").buildLiteral());
         PyCode code = new PyCode(path, context, globals);
+        created.accept(code);
         Path dir = path.toAbsolutePath().normalize().getParent();
         if (dir != null) { // modules next to the script can be imported; no .pyc written there
             globals.putMember("_fusd_dir", dir.toString());

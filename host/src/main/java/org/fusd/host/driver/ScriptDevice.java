@@ -36,12 +36,14 @@ public final class ScriptDevice implements Device {
     private final DriverRuntime runtime;
     private final Path path;
     private final DeviceLoop loop;
-    private final StateObject.GuestBytes guestBytes = b -> code().guestBytes(b);
+    // Bytes in state become guest values of the code running now: the one being loaded, if any.
+    private final StateObject.GuestBytes guestBytes = b -> running().guestBytes(b);
     private final StateObject deviceState = new StateObject(guestBytes);
     private final Map<Long, ScriptFile> files = new LinkedHashMap<>(); // loop thread only
     private final java.util.List<DeviceNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ScriptApi api; // the live code's; loop thread only
     private volatile LoadedCode code;
+    private LoadedCode loading; // while a version is evaluated; loop thread only
     private volatile int version = 1;
     private volatile boolean closed; // set on the loop thread; calls then get ENODEV
     private Invocation current; // loop thread only
@@ -141,11 +143,19 @@ public final class ScriptDevice implements Device {
     private Loaded load() {
         ScriptApi api = new ScriptApi(this, loop);
         try {
-            return new Loaded(LoadedCode.load(runtime, path, api), api);
+            return new Loaded(LoadedCode.load(runtime, path, api, c -> loading = c), api);
         } catch (RuntimeException e) {
             api.cancelTimers();
             throw e;
+        } finally {
+            loading = null;
         }
+    }
+
+    /** The code whose script runs now on the device thread: the one being loaded, else the live one. */
+    private LoadedCode running() {
+        LoadedCode l = loading;
+        return l != null ? l : code;
     }
 
     static String firstLine(String s) {
