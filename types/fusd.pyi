@@ -4,7 +4,7 @@
 # below) and defines a few globals before the module runs (device, Errno,
 # the poll bits, timers, the _IOC helpers). Everything here mirrors the
 # host's driver runtime (host/src/main/java/org/fusd/host/driver: PyCode's
-# prelude, ScriptDevice, ScriptFile, Deferred, IoctlMem, LoadedCode.bind)
+# prelude, ScriptDevice, ScriptFile, Deferred, MemArg, LoadedCode.bind)
 # and docs/driver-api.md; types/members.txt lists the same members, and
 # scripts/check-types keeps the three in step.
 #
