@@ -158,6 +158,8 @@ declare namespace fusd {
         /** Device number asked for on channels that make real nodes (cuse); 0 = any. */
         major?: number;
         minor?: number;
+        /** This driver's budget per callback, timer and hook in ms (0: none); default: the host's --call-timeout. */
+        callTimeoutMs?: number;
         open?: Open;
         read?: Read;
         write?: Write;

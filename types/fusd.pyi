@@ -278,6 +278,8 @@ class Driver:
     major: int
     """Device number asked for on channels that make real nodes (cuse); 0 = any."""
     minor: int
+    callTimeoutMs: int
+    """This driver's budget per callback, timer and hook in ms (0: none); default: the host's --call-timeout."""
     open: Open
     read: Read
     write: Write

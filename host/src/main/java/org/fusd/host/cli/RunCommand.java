@@ -80,6 +80,23 @@ public final class RunCommand implements Callable<Integer> {
             description = "Do not reload a script when it (or a file it imports) changes; SIGHUP still reloads all.")
     boolean noWatch;
 
+    @Option(
+            names = "--call-timeout",
+            paramLabel = "MS",
+            description =
+                    "Budget of each script callback, timer and hook in ms (default: ${DEFAULT-VALUE}; 0: none). A callback that runs longer is stopped and its caller gets ETIMEDOUT; a driver may export its own callTimeoutMs.")
+    long callTimeoutMs = DriverRuntime.DEFAULT_CALL_TIMEOUT_MS;
+
+    @Option(
+            names = "--state-limit",
+            paramLabel = "MIB",
+            description =
+                    "How much state (device.state and every file.state) one device may hold, in MiB (default: ${DEFAULT-VALUE}; 0: no cap). A store past it fails in the script.")
+    long stateLimitMib = DriverRuntime.DEFAULT_STATE_LIMIT_MIB;
+
+    /** How long SIGTERM/SIGINT may take before the process ends regardless. */
+    static final long SHUTDOWN_MILLIS = 2000;
+
     @Override
     public Integer call() {
         for (Path p : scripts) {
@@ -90,7 +107,13 @@ public final class RunCommand implements Callable<Integer> {
         }
         // The channel opens (JNA, mount) while the scripts load: startup is the longer of the two, not their sum.
         CompletableFuture<Channel> opening = CompletableFuture.supplyAsync(this::openChannelUnchecked);
+        if (callTimeoutMs < 0 || stateLimitMib < 0 || stateLimitMib > (Long.MAX_VALUE >> 20)) {
+            System.err.println("fusd-host: --call-timeout and --state-limit must be >= 0");
+            return Main.EXIT_USAGE;
+        }
         DriverRuntime runtime = new DriverRuntime(allowIO, System.err::println);
+        runtime.setCallTimeoutMillis(callTimeoutMs);
+        runtime.setStateLimitBytes(stateLimitMib << 20);
         List<ScriptDevice> devices;
         try {
             devices = runtime.loadAll(scripts);
@@ -114,14 +137,7 @@ public final class RunCommand implements Callable<Integer> {
             return Main.EXIT_FAILURE;
         }
         HotReload reload = new HotReload(runtime, ch, System.out::println, System.err::println);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            reload.close();
-                            ch.close();
-                            runtime.close();
-                        },
-                        "fusd-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(reload, ch, runtime), "fusd-shutdown"));
         try {
             for (ScriptDevice d : devices) {
                 Device served = trace ? new TraceDevice(d, System.err) : d;
@@ -146,6 +162,32 @@ public final class RunCommand implements Callable<Integer> {
         }
         System.out.flush();
         return KEEP_RUNNING;
+    }
+
+    /**
+     * SIGTERM/SIGINT: scripts are stopped first (their callers get ENODEV),
+     * then the channel closes (unmount), then the contexts. Whatever a script
+     * does, the process is gone within {@link #SHUTDOWN_MILLIS}: past that it
+     * halts, and the kernel ends what is left of the connection.
+     */
+    private static void shutDown(HotReload reload, Channel ch, DriverRuntime runtime) {
+        Thread last = Thread.ofPlatform()
+                .daemon()
+                .name("fusd-shutdown-deadline")
+                .start(() -> {
+                    try {
+                        Thread.sleep(SHUTDOWN_MILLIS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    System.err.println("fusd-host: shutdown took longer than " + SHUTDOWN_MILLIS + " ms; exiting now");
+                    Runtime.getRuntime().halt(Main.EXIT_FAILURE);
+                });
+        reload.close();
+        runtime.stopScripts();
+        ch.close();
+        runtime.close();
+        last.interrupt();
     }
 
     /** The exception's message; for file system errors, which give only the path, the path and what is wrong. */

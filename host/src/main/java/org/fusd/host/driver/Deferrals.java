@@ -32,7 +32,10 @@ final class Deferrals {
         Deferred d = new Deferred(device, c, sf);
         c.deferredBy = d;
         track(c);
-        c.reply.onInterrupt(() -> loop.submit(d::interrupted));
+        c.reply.onInterrupt(() -> {
+            c.callerInterrupted(); // the callback that deferred may still run
+            loop.submit(d::interrupted);
+        });
         return d;
     }
 

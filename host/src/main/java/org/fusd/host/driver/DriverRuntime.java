@@ -55,6 +55,17 @@ public final class DriverRuntime implements AutoCloseable {
     private final Map<Context, ScriptDirFileSystem> dirFileSystems =
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
+    private final Watchdog watchdog = new Watchdog();
+    private final MemoryGuard memory = new MemoryGuard(watchdog::devices);
+    private volatile long callTimeoutMillis = DEFAULT_CALL_TIMEOUT_MS;
+    private volatile long stateLimitBytes = DEFAULT_STATE_LIMIT_MIB << 20;
+
+    /** What one device's state may hold unless --state-limit says otherwise, in MiB. */
+    public static final long DEFAULT_STATE_LIMIT_MIB = 64;
+
+    /** A script's budget per call, timer or hook unless it exports its own (--call-timeout). */
+    public static final long DEFAULT_CALL_TIMEOUT_MS = Long.getLong("fusd.callTimeoutMs", 10_000);
+
     /**
      * @param allowIO give scripts the file system and network ({@code --allow-io})
      * @param log where script errors go, one line each (stderr in the CLI)
@@ -252,11 +263,56 @@ public final class DriverRuntime implements AutoCloseable {
         log.accept(line);
     }
 
+    /** Sets how much state (device.state and every file.state) one device may hold; 0: no cap. */
+    public void setStateLimitBytes(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("the state limit must be >= 0");
+        }
+        stateLimitBytes = bytes;
+    }
+
+    long stateLimitBytes() {
+        return stateLimitBytes;
+    }
+
+    /** Sets the budget of every script that does not export its own; 0 turns it off. */
+    public void setCallTimeoutMillis(long millis) {
+        if (millis < 0) {
+            throw new IllegalArgumentException("the call timeout must be >= 0 ms");
+        }
+        callTimeoutMillis = millis;
+    }
+
+    long callTimeoutMillis() {
+        return callTimeoutMillis;
+    }
+
+    void watch(ScriptDevice d) {
+        watchdog.watch(d);
+    }
+
+    void forget(ScriptDevice d) {
+        watchdog.forget(d);
+    }
+
+    /**
+     * Stops whatever script code runs now, everywhere, without waiting: its
+     * callers get ENODEV, and so does every later call (shutdown).
+     */
+    public void stopScripts() {
+        for (ScriptDevice d : watchdog.devices()) {
+            d.stopForShutdown();
+        }
+    }
+
     @Override
     public void close() {
+        stopScripts();
         spares.close();
         for (ScriptDevice d : devices()) {
             unload(d);
         }
+        watchdog.close();
+        memory.close();
     }
 }

@@ -13,7 +13,7 @@ import org.graalvm.polyglot.Value;
 final class HostValues {
     private HostValues() {}
 
-    static Object toHost(Value v, StateObject.GuestBytes bytes, String where) {
+    static Object toHost(Value v, StateSpace bytes, String where) {
         if (v == null || v.isNull()) {
             return null;
         }
@@ -70,21 +70,21 @@ final class HostValues {
                 if (!key.isString()) {
                     throw new IllegalArgumentException("TypeError: state keys must be strings (at '" + where + "')");
                 }
-                map.putMember(key.asString(), entry.getArrayElement(1));
+                map.putHost(key.asString(), toHost(entry.getArrayElement(1), bytes, where + "." + key.asString()));
             }
             return map;
         }
         if (v.hasMembers() && isPlainJsObject(v)) {
             StateObject map = new StateObject(bytes);
             for (String key : v.getMemberKeys()) {
-                map.putMember(key, v.getMember(key));
+                map.putHost(key, toHost(v.getMember(key), bytes, where + "." + key));
             }
             return map;
         }
         throw refuse(v, where);
     }
 
-    static Object toGuest(Object host, StateObject.GuestBytes bytes) {
+    static Object toGuest(Object host, StateSpace bytes) {
         if (host instanceof byte[] b) {
             return bytes.toGuest(b);
         }

@@ -50,12 +50,19 @@ final class Invocation implements Runnable {
         };
     }
 
+    /** The caller got a signal: if the callback runs now, it is cancelled. */
+    void callerInterrupted() {
+        device.callerInterrupted(this);
+    }
+
     @Override
     public void run() {
         try {
             device.dispatch(this);
         } catch (RuntimeException e) {
             device.internalError(this, e);
+        } catch (OutOfMemoryError e) {
+            device.outOfMemory(op().callback(), this);
         }
     }
 }

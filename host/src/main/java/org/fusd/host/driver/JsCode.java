@@ -109,7 +109,9 @@ final class JsCode extends LoadedCode {
     }
 
     static JsCode load(Path path, String text, Context context, Object bridge, Consumer<LoadedCode> created) {
-        Value helpers = context.eval(Source.create("js", PRELUDE)).execute(bridge);
+        Value helpers = context.eval(
+                        Source.newBuilder("js", PRELUDE, "fusd-prelude.js").buildLiteral())
+                .execute(bridge);
         JsCode code = new JsCode(path, context, helpers);
         created.accept(code);
         Source src;

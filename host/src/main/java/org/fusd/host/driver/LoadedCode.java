@@ -33,6 +33,9 @@ abstract class LoadedCode implements AutoCloseable {
 
     int minor;
 
+    /** The script's own budget per call in ms (export {@code callTimeoutMs}; 0: none); -1: the host's. */
+    long callTimeoutMs = -1;
+
     LoadedCode(Path path, Context context) {
         this.path = path;
         this.context = context;
@@ -117,6 +120,15 @@ abstract class LoadedCode implements AutoCloseable {
         }
         major = number(exports, "major", 4095);
         minor = number(exports, "minor", (1 << 20) - 1);
+        Value budget = exports.apply("callTimeoutMs");
+        if (budget != null && !budget.isNull()) {
+            if (!budget.isNumber() || !budget.fitsInLong() || budget.asLong() < 0) {
+                throw new ScriptLoadException(
+                        path + ": `callTimeoutMs` must be a whole number of milliseconds >= 0 (0: no budget), not "
+                                + budget);
+            }
+            callTimeoutMs = budget.asLong();
+        }
         for (Op op : Op.values()) {
             callbacks.put(op, wrap(op, function(exports, op.callback())));
         }
@@ -247,6 +259,20 @@ abstract class LoadedCode implements AutoCloseable {
 
     /** Where the exception was thrown, "file:line", or null. */
     String where(PolyglotException e) {
+        return guestWhere(e);
+    }
+
+    /**
+     * Where an interrupted script was: its innermost frame in the driver's
+     * own files (not the host's preludes, named fusd-*), "file:line", or null.
+     */
+    static String scriptWhere(PolyglotException e) {
+        for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {
+            SourceSection s = f.getSourceLocation();
+            if (f.isGuestFrame() && s != null && !s.getSource().getName().startsWith("fusd-")) {
+                return s.getSource().getName() + ":" + s.getStartLine();
+            }
+        }
         return guestWhere(e);
     }
 

@@ -14,6 +14,9 @@ import org.graalvm.polyglot.proxy.ProxyObject;
  * behind it is the same.
  */
 final class ScriptApi implements ProxyObject {
+    /** Pending timers one version of a script may have. */
+    static final int MAX_TIMERS = 10_000;
+
     private final ScriptDevice owner;
     private final DeviceLoop loop;
     private final Map<Long, DeviceLoop.Timer> timers = new HashMap<>(); // loop thread only
@@ -34,11 +37,15 @@ final class ScriptApi implements ProxyObject {
     }
 
     private Object clearTimer(Value... a) {
-        DeviceLoop.Timer t = timers.remove(a[0].asLong());
+        clearTimer(a[0].asLong());
+        return null;
+    }
+
+    private void clearTimer(long id) {
+        DeviceLoop.Timer t = timers.remove(id);
         if (t != null) {
             loop.cancel(t);
         }
-        return null;
     }
 
     /** Stops every timer this code set (its context is going away). */
@@ -50,6 +57,10 @@ final class ScriptApi implements ProxyObject {
     }
 
     private Object setTimer(Value... a) {
+        if (timers.size() >= MAX_TIMERS) {
+            throw new IllegalStateException("RangeError: " + MAX_TIMERS
+                    + " timers are pending already (a timer storm?); clear some before setting more");
+        }
         Value fn = a[0];
         if (!fn.canExecute()) {
             throw new IllegalArgumentException("TypeError: the timer callback must be a function");
@@ -66,7 +77,12 @@ final class ScriptApi implements ProxyObject {
                     if (!repeat) {
                         timers.remove(id);
                     }
-                    owner.runGuarded(repeat ? "setInterval" : "setTimeout", () -> fn.execute(args));
+                    String what = repeat ? "setInterval" : "setTimeout";
+                    if (owner.runGuarded(what, () -> fn.execute(args)) == RunningScript.Stop.BUDGET) {
+                        clearTimer(id);
+                        owner.log(what + " callback ran past its budget: "
+                                + (repeat ? "the interval is cancelled" : "it is stopped"));
+                    }
                 },
                 ms,
                 repeat ? ms : 0);

@@ -2,8 +2,10 @@ package org.fusd.host.driver;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
@@ -15,6 +17,7 @@ import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
+import org.fusd.host.device.Reply;
 import org.fusd.host.device.WriteReply;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
@@ -37,13 +40,18 @@ public final class ScriptDevice implements Device {
     private final Path path;
     private final DeviceLoop loop;
     // Bytes in state become guest values of the code running now: the one being loaded, if any.
-    private final StateObject.GuestBytes guestBytes = b -> running().guestBytes(b);
-    private final StateObject deviceState = new StateObject(guestBytes);
+    private final StateSpace stateSpace;
+    private final StateObject deviceState;
     private final Map<Long, ScriptFile> files = new LinkedHashMap<>(); // loop thread only
     private final java.util.List<DeviceNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ScriptApi api; // the live code's; loop thread only
     private volatile LoadedCode code;
-    private LoadedCode loading; // while a version is evaluated; loop thread only
+    private volatile LoadedCode loading; // while a version is evaluated or its reload hook runs
+    private final RunningScript run = new RunningScript();
+    /** Why the device refuses its calls until a reload, or null (it serves). */
+    private volatile String faulted;
+
+    private volatile boolean shuttingDown;
     private volatile int version = 1;
     private volatile boolean closed; // set on the loop thread; calls then get ENODEV
     private Invocation current; // loop thread only
@@ -57,19 +65,24 @@ public final class ScriptDevice implements Device {
                 path.getFileName().toString(),
                 e -> runtime.log("fusd: " + path + ": internal error on the device thread: " + e));
         this.deferrals = new Deferrals(this, loop);
+        this.stateSpace = new StateSpace(b -> running().guestBytes(b), runtime.stateLimitBytes());
+        this.deviceState = new StateObject(stateSpace);
     }
 
     /** Starts the device thread and evaluates the script on it. */
     void start() {
+        runtime.watch(this);
         loop.start();
         try {
-            code = loop.callAndWait(() -> {
+            loop.callAndWait(() -> {
                 Loaded l = load();
                 api = l.api();
-                return l.code();
+                code = l.code(); // here, on the loop: a timer the top level set may fire right after this task
+                return code;
             });
         } catch (RuntimeException e) {
             loop.stop();
+            runtime.forget(this);
             throw e;
         }
     }
@@ -101,11 +114,14 @@ public final class ScriptDevice implements Device {
             Loaded fresh = load();
             String oldName = code.name;
             String newName = fresh.code().name;
+            Value hook = fresh.code().reloadHook();
+            if (hook != null) {
+                runReloadHook(hook, fresh);
+            }
             if (!newName.equals(oldName)) {
                 String problem = runtime.rename(this, oldName, newName);
                 if (problem != null) {
-                    fresh.api().cancelTimers();
-                    fresh.code().close();
+                    discard(fresh);
                     throw new ScriptLoadException(path + ": device name \"" + newName + "\" " + problem);
                 }
             }
@@ -115,13 +131,9 @@ public final class ScriptDevice implements Device {
             code = fresh.code();
             api = fresh.api();
             version = previous + 1;
+            faulted = null;
             HandOver handOver = deferrals.handOver(deviceState, files.values());
             loop.submit(old::close); // after the calls already waiting: they go first
-            Value hook = code.reloadHook();
-            if (hook != null) {
-                Object deviceApi = api.device();
-                runGuarded("reload", () -> hook.execute(previous, deviceApi));
-            }
             for (Invocation c : handOver.rerun()) {
                 c.run();
             }
@@ -130,6 +142,34 @@ public final class ScriptDevice implements Device {
             }
             return new Reloaded(version, oldName, newName, System.nanoTime() - t0);
         });
+    }
+
+    /**
+     * The new code's {@code reload(previousVersion, device)} export, before it
+     * serves: an error in it is reported and the reload goes on; running past
+     * the budget fails the reload (the old code keeps serving).
+     */
+    private void runReloadHook(Value hook, Loaded fresh) {
+        Object deviceApi = fresh.api().device();
+        int previous = version;
+        loading = fresh.code();
+        RunningScript.Stop stop;
+        try {
+            stop = runGuarded("reload", fresh.code(), () -> hook.execute(previous, deviceApi));
+        } finally {
+            loading = null;
+        }
+        if (stop != null) {
+            discard(fresh);
+            throw new ScriptLoadException(path + ": the reload hook was stopped ("
+                    + (stop == RunningScript.Stop.BUDGET ? "it ran past its " + budgetMillis() + " ms budget" : stop)
+                    + "); the old code keeps serving");
+        }
+    }
+
+    private static void discard(Loaded fresh) {
+        fresh.api().cancelTimers();
+        fresh.code().close();
     }
 
     /** The code's version: 1 when loaded, +1 per successful reload. */
@@ -143,11 +183,29 @@ public final class ScriptDevice implements Device {
     private Loaded load() {
         ScriptApi api = new ScriptApi(this, loop);
         try {
-            return new Loaded(LoadedCode.load(runtime, path, api, c -> loading = c), api);
+            return new Loaded(
+                    LoadedCode.load(runtime, path, api, c -> {
+                        loading = c;
+                        run.begin(
+                                RunningScript.LOAD,
+                                null); // the top level, not the context's start, is under the budget
+                    }),
+                    api);
+        } catch (ScriptLoadException e) {
+            api.cancelTimers();
+            RunningScript.Stop stop = run.stopped();
+            if (stop == RunningScript.Stop.BUDGET) {
+                throw new ScriptLoadException(e.getMessage() + " (the top level ran past its " + budgetMillis()
+                        + " ms budget; see --call-timeout)");
+            }
+            throw e;
         } catch (RuntimeException e) {
             api.cancelTimers();
             throw e;
         } finally {
+            if (run.running()) {
+                run.end();
+            }
             loading = null;
         }
     }
@@ -201,6 +259,7 @@ public final class ScriptDevice implements Device {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        runtime.forget(this);
     }
 
     // ---- Device: channel threads ----
@@ -242,27 +301,47 @@ public final class ScriptDevice implements Device {
 
     @Override
     public void open(Call.Open call, OpenReply reply) {
-        loop.execute(new Invocation(this, call, reply));
+        if (faulted == null) {
+            loop.execute(new Invocation(this, call, reply));
+        } else {
+            refuse(call, reply);
+        }
     }
 
     @Override
     public void read(Call.Read call, ReadReply reply) {
-        loop.execute(new Invocation(this, call, reply));
+        if (faulted == null) {
+            loop.execute(new Invocation(this, call, reply));
+        } else {
+            refuse(call, reply);
+        }
     }
 
     @Override
     public void write(Call.Write call, WriteReply reply) {
-        loop.execute(new Invocation(this, call, reply));
+        if (faulted == null) {
+            loop.execute(new Invocation(this, call, reply));
+        } else {
+            refuse(call, reply);
+        }
     }
 
     @Override
     public void ioctl(Call.Ioctl call, IoctlReply reply) {
-        loop.execute(new Invocation(this, call, reply));
+        if (faulted == null) {
+            loop.execute(new Invocation(this, call, reply));
+        } else {
+            refuse(call, reply);
+        }
     }
 
     @Override
     public void poll(Call.Poll call, PollReply reply) {
-        loop.execute(new Invocation(this, call, reply));
+        if (faulted == null) {
+            loop.execute(new Invocation(this, call, reply));
+        } else {
+            refuse(call, reply);
+        }
     }
 
     /** Without a poll callback the mask is the default one (a reload that adds poll notifies pollers). */
@@ -273,12 +352,20 @@ public final class ScriptDevice implements Device {
 
     @Override
     public void flush(Call.Flush call, DoneReply reply) {
-        loop.execute(new Invocation(this, call, reply));
+        if (faulted == null) {
+            loop.execute(new Invocation(this, call, reply));
+        } else {
+            refuse(call, reply);
+        }
     }
 
     @Override
     public void release(Call.Release call, DoneReply reply) {
-        loop.execute(new Invocation(this, call, reply));
+        if (faulted == null) {
+            loop.execute(new Invocation(this, call, reply));
+        } else {
+            refuse(call, reply);
+        }
     }
 
     // ---- the loop thread ----
@@ -292,6 +379,10 @@ public final class ScriptDevice implements Device {
             c.reply.error(Errno.ENODEV);
             return;
         }
+        if (faulted != null) {
+            refuse(c.call, c.reply); // queued before the fault
+            return;
+        }
         ScriptFile sf = fileOf(c);
         LoadedCode lc = code;
         Value fn = lc.callback(c.op());
@@ -302,15 +393,33 @@ public final class ScriptDevice implements Device {
         sf.refresh();
         Value result;
         current = c;
+        c.reply.onInterrupt(c::callerInterrupted);
+        run.begin(c.op().callback(), c);
         try {
             result = fn.execute(CallbackArgs.of(c, sf, lc));
         } catch (PolyglotException e) {
+            run.end();
             current = null;
-            answers.thrown(c, e, lc);
+            if (!stopped(c.op().callback(), e, lc)) {
+                answers.thrown(c, e, lc);
+            }
             afterReply(c);
             return;
+        } catch (OutOfMemoryError e) {
+            run.end();
+            current = null;
+            outOfMemory(c.op().callback(), c);
+            return;
         }
+        run.end();
         current = null;
+        if (!c.deferred) {
+            c.reply.onInterrupt(null); // it has its answer: an interrupt from now on does not take it away
+        }
+        if (stopped(c.op().callback(), null, lc)) {
+            afterReply(c); // stopped just as it returned: the caller has its answer already
+            return;
+        }
         if (c.reply instanceof ReadReply read) {
             if (lc.readScratch() != null && result.isNumber()) { // the bytes are already in the scratch buffer
                 ByteBuffer b = lc.readScratch();
@@ -354,7 +463,7 @@ public final class ScriptDevice implements Device {
         if (file.state() instanceof ScriptFile sf) {
             return sf;
         }
-        ScriptFile sf = new ScriptFile(this, file, new StateObject(guestBytes));
+        ScriptFile sf = new ScriptFile(this, file, new StateObject(stateSpace));
         file.setState(sf);
         files.put(file.id(), sf);
         return sf;
@@ -364,7 +473,15 @@ public final class ScriptDevice implements Device {
     void afterReply(Invocation c) {
         deferrals.answered(c);
         if (c.call instanceof Call.Release || (c.call instanceof Call.Open && c.failed)) {
-            files.remove(c.file().id());
+            forget(c.file().id());
+        }
+    }
+
+    /** A file is closed: its state no longer counts. */
+    private void forget(long fileId) {
+        ScriptFile sf = files.remove(fileId);
+        if (sf != null) {
+            stateSpace.release(sf.state);
         }
     }
 
@@ -402,12 +519,201 @@ public final class ScriptDevice implements Device {
                 + (where != null ? " (" + where + ")" : ""));
     }
 
-    /** Runs script code outside a call (timers, hooks): errors are reported, never thrown. */
-    void runGuarded(String what, Runnable r) {
+    /**
+     * Runs script code outside a call (timers, hooks), under the budget:
+     * errors are reported, never thrown. Returns why it was stopped, or null.
+     */
+    RunningScript.Stop runGuarded(String what, Runnable r) {
+        return runGuarded(what, code, r);
+    }
+
+    RunningScript.Stop runGuarded(String what, LoadedCode lc, Runnable r) {
+        run.begin(what, null);
         try {
             r.run();
         } catch (PolyglotException e) {
-            report(what, e, code);
+            run.end();
+            if (!stopped(what, e, lc)) {
+                report(what, e, lc);
+            }
+            return run.stopped();
+        } catch (OutOfMemoryError e) {
+            run.end();
+            outOfMemory(what, null);
+            return RunningScript.Stop.MEMORY;
         }
+        run.end();
+        return run.stopped();
+    }
+
+    // ---- stopping a script: the budget, the caller's signal, memory, shutdown ----
+
+    /** The script's budget per call, timer or hook in ms (0: none): its export, else the host's. */
+    long budgetMillis() {
+        LoadedCode lc = loading != null ? loading : code;
+        long own = lc == null ? -1 : lc.callTimeoutMs;
+        return own >= 0 ? own : runtime.callTimeoutMillis();
+    }
+
+    /** The watchdog's tick: stops what has run past its budget. Any thread. */
+    void checkBudget(long now) {
+        long s = run.seq();
+        long ran = run.runningFor(now);
+        long budget = budgetMillis();
+        if (budget > 0 && ran > budget * 1_000_000L) {
+            stop(s, RunningScript.Stop.BUDGET);
+        }
+    }
+
+    /** The caller of c was interrupted by a signal: if c's callback runs now, it is cancelled. */
+    void callerInterrupted(Invocation c) {
+        long s = run.seq();
+        if (run.call() == c) {
+            stop(s, RunningScript.Stop.CALLER);
+        }
+    }
+
+    /**
+     * Stops stretch s of script code, if it still runs: its caller is
+     * answered now (the channel answers EINTR itself for a signal), and its
+     * context is interrupted on another thread. Any thread; never blocks.
+     */
+    void stop(long s, RunningScript.Stop why) {
+        Object stopped = run.markStop(s, why);
+        if (stopped == null) {
+            return;
+        }
+        if (stopped instanceof Invocation c && why != RunningScript.Stop.CALLER) {
+            c.reply.error(why.errno());
+        }
+        Thread.ofPlatform().daemon().name("fusd-stop-" + path.getFileName()).start(() -> interrupt(s));
+    }
+
+    /** How long an interrupt may take before the context is closed instead. */
+    private static final Duration INTERRUPT_WAIT = Duration.ofSeconds(2);
+
+    private void interrupt(long s) {
+        run.interruptIfStill(s, () -> {
+            LoadedCode lc = loading != null ? loading : code;
+            try {
+                lc.context.interrupt(INTERRUPT_WAIT);
+            } catch (TimeoutException e) {
+                fault(run.what() + " could not be interrupted within " + INTERRUPT_WAIT.toSeconds()
+                        + " s (it waits outside the script); its context is closed");
+                try {
+                    lc.context.close(true);
+                } catch (RuntimeException closing) {
+                    log("closing the context failed: " + closing);
+                }
+            } catch (IllegalStateException | PolyglotException e) {
+                // the context is closed already: nothing runs in it
+            }
+        });
+    }
+
+    /**
+     * If the stretch of script code that just ended was stopped, says so
+     * (with where it was, from e) and returns true: the caller was answered
+     * when it was stopped. Loop thread.
+     */
+    private boolean stopped(String what, PolyglotException e, LoadedCode lc) {
+        RunningScript.Stop why = run.stopped();
+        if (why == null) {
+            if (e != null && e.isResourceExhausted()) {
+                Invocation c = run.call();
+                outOfMemory(what, c != null && c.reply.isDone() ? null : c);
+                return true;
+            }
+            return false;
+        }
+        String where = e == null ? null : LoadedCode.scriptWhere(e);
+        String at = where != null ? " at " + where : "";
+        switch (why) {
+            case BUDGET ->
+                runtime.log("fusd: " + lc.name + ": " + what + ": stopped" + at + ": it ran past its "
+                        + budgetMillis() + " ms budget (--call-timeout, or export callTimeoutMs)"
+                        + (run.call() != null ? "; the caller got ETIMEDOUT" : ""));
+            case CALLER ->
+                runtime.log("fusd: " + lc.name + ": " + what + ": cancelled" + at
+                        + ": the caller was interrupted by a signal (EINTR)");
+            case MEMORY, SHUTDOWN -> {
+                // said once for the whole device
+            }
+        }
+        return true;
+    }
+
+    /** The script ran the host out of memory in what: faulted until a reload. */
+    void outOfMemory(String what, Invocation c) {
+        fault(what + " ran the host out of memory");
+        if (c != null) {
+            c.reply.error(Errno.ENOMEM);
+            afterReply(c);
+        }
+    }
+
+    /** Bytes this device's script code has allocated so far (the memory guard compares devices). */
+    long allocated() {
+        return run.allocated();
+    }
+
+    /**
+     * The memory guard picked this device: its script is stopped, its context
+     * closed, and it is faulted until a reload. Any thread.
+     */
+    void stopForMemory(String why) {
+        long s = run.seq();
+        fault(why); // first: a caller answered ENOMEM and calling again must find the device faulted
+        stop(s, RunningScript.Stop.MEMORY);
+    }
+
+    /** The host shuts down: the script running now is stopped and later calls get ENODEV. Any thread. */
+    void stopForShutdown() {
+        shuttingDown = true;
+        if (faulted == null) {
+            faulted = "the host is shutting down";
+        }
+        stop(run.seq(), RunningScript.Stop.SHUTDOWN);
+    }
+
+    /**
+     * Refuses calls until the script is reloaded: its context is closed (what
+     * it held is freed), deferred calls fail with ENOMEM, timers stop. Any
+     * thread; said once.
+     */
+    void fault(String why) {
+        if (faulted != null) {
+            return;
+        }
+        faulted = why;
+        runtime.log("fusd: " + name() + ": faulted: " + why + "; its callers get ENOMEM until the script is"
+                + " edited (hot reload) or the host gets SIGHUP");
+        loop.submit(() -> {
+            if (faulted == null) {
+                return; // reloaded meanwhile
+            }
+            deferrals.failAll(Errno.ENOMEM);
+            api.cancelTimers();
+            code.close();
+            System.gc(); // now: what the closed context held goes, and the memory guard sees the heap as it is
+        });
+    }
+
+    /** Why the device is faulted, or null (tests, diagnostics). */
+    public String faulted() {
+        return faulted;
+    }
+
+    /** A faulted device's answer, on the channel thread (its loop may be stuck). */
+    private void refuse(Call call, Reply reply) {
+        Errno errno = closed || shuttingDown ? Errno.ENODEV : Errno.ENOMEM;
+        if (call instanceof Call.Release || call instanceof Call.Flush) {
+            ((DoneReply) reply).ok();
+            if (call instanceof Call.Release r) {
+                loop.submit(() -> forget(r.file().id()));
+            }
+            return;
+        }
+        reply.error(errno);
     }
 }

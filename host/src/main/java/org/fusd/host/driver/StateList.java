@@ -12,15 +12,15 @@ import org.graalvm.polyglot.proxy.ProxyArray;
  */
 public final class StateList implements ProxyArray {
     private final List<Object> list;
-    private final StateObject.GuestBytes bytes;
+    private final StateSpace space;
 
-    StateList(StateObject.GuestBytes bytes) {
-        this.bytes = bytes;
+    StateList(StateSpace space) {
+        this.space = space;
         this.list = new ArrayList<>();
     }
 
-    StateList(StateObject.GuestBytes bytes, List<Object> hostValues) {
-        this.bytes = bytes;
+    StateList(StateSpace space, List<Object> hostValues) {
+        this.space = space;
         this.list = new ArrayList<>(hostValues.size());
         for (Object o : hostValues) {
             list.add(o == StateObject.NullMarker.NULL ? null : o);
@@ -36,19 +36,32 @@ public final class StateList implements ProxyArray {
         list.add(hostValue);
     }
 
+    private static final long ELEMENT = 8;
+
+    /** The estimated size of this list and what it holds (see {@link StateSpace}). */
+    long estimatedSize() {
+        long n = 40;
+        for (Object o : list) {
+            n += StateSpace.sizeOf(o) + ELEMENT;
+        }
+        return n;
+    }
+
     @Override
     public Object get(long index) {
         checkIndex(index, list.size());
-        return HostValues.toGuest(list.get((int) index), bytes);
+        return HostValues.toGuest(list.get((int) index), space);
     }
 
     @Override
     public void set(long index, Value value) {
         checkIndex(index, list.size() + 1);
-        Object v = HostValues.toHost(value, bytes, "[" + index + "]");
+        Object v = HostValues.toHost(value, space, "[" + index + "]");
         if (index == list.size()) {
+            space.replace(null, new StateSpace.Sized(StateSpace.sizeOf(v) + ELEMENT), "[" + index + "]");
             list.add(v);
         } else {
+            space.replace(list.get((int) index), v, "[" + index + "]");
             list.set((int) index, v);
         }
     }
@@ -56,7 +69,8 @@ public final class StateList implements ProxyArray {
     @Override
     public boolean remove(long index) {
         checkIndex(index, list.size());
-        list.remove((int) index);
+        Object old = list.remove((int) index);
+        space.release(new StateSpace.Sized(StateSpace.sizeOf(old) + ELEMENT));
         return true;
     }
 

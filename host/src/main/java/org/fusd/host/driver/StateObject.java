@@ -16,10 +16,10 @@ import org.graalvm.polyglot.proxy.ProxyObject;
  */
 public final class StateObject implements ProxyObject, ProxyHashMap {
     private final Map<String, Object> map = new LinkedHashMap<>();
-    private final GuestBytes bytes;
+    private final StateSpace space;
 
-    StateObject(GuestBytes bytes) {
-        this.bytes = bytes;
+    StateObject(StateSpace space) {
+        this.space = space;
     }
 
     /** A snapshot of the raw host values, for tests and tracing. */
@@ -36,12 +36,12 @@ public final class StateObject implements ProxyObject, ProxyHashMap {
 
     @Override
     public Object getMember(String key) {
-        return HostValues.toGuest(map.get(key), bytes);
+        return HostValues.toGuest(map.get(key), space);
     }
 
     @Override
     public Object getMemberKeys() {
-        return new StateList(bytes, map.keySet().stream().map(k -> (Object) k).toList());
+        return new StateList(space, map.keySet().stream().map(k -> (Object) k).toList());
     }
 
     @Override
@@ -51,12 +51,35 @@ public final class StateObject implements ProxyObject, ProxyHashMap {
 
     @Override
     public void putMember(String key, Value value) {
-        map.put(key, HostValues.toHost(value, bytes, key));
+        Object now = HostValues.toHost(value, space, key);
+        boolean had = map.containsKey(key);
+        Object old = map.get(key);
+        space.replace(had ? old : null, had ? now : new StateSpace.Sized(StateSpace.entrySize(key, now)), key);
+        map.put(key, now);
+    }
+
+    /** Stores a value already converted, while building a container (accounted when it is stored). */
+    void putHost(String key, Object hostValue) {
+        map.put(key, hostValue);
+    }
+
+    /** The estimated size of this map and what it holds (see {@link StateSpace}). */
+    long estimatedSize() {
+        long n = 48;
+        for (Map.Entry<String, Object> e : map.entrySet()) {
+            n += StateSpace.entrySize(e.getKey(), e.getValue());
+        }
+        return n;
     }
 
     @Override
     public boolean removeMember(String key) {
-        return map.remove(key) != null || map.containsKey(key);
+        if (!map.containsKey(key)) {
+            return false;
+        }
+        Object old = map.remove(key);
+        space.release(new StateSpace.Sized(StateSpace.entrySize(key, old)));
+        return true;
     }
 
     // ProxyHashMap: state["key"], for Python's dict syntax
@@ -99,7 +122,7 @@ public final class StateObject implements ProxyObject, ProxyHashMap {
             public Object getNext() {
                 var e = it.next();
                 return new StateList(
-                        bytes, java.util.List.of(e.getKey(), e.getValue() == null ? NullMarker.NULL : e.getValue()));
+                        space, java.util.List.of(e.getKey(), e.getValue() == null ? NullMarker.NULL : e.getValue()));
             }
         };
     }
@@ -115,10 +138,5 @@ public final class StateObject implements ProxyObject, ProxyHashMap {
     /** Stands in for a null element when building a list from Java's List.of (which refuses null). */
     enum NullMarker {
         NULL
-    }
-
-    /** How stored bytes are handed back to the script in its own language's type. */
-    interface GuestBytes {
-        Object toGuest(byte[] bytes);
     }
 }

@@ -179,11 +179,13 @@ public final class FileOps {
     }
 
     /**
-     * Makes the device call. A call the device did not answer yet becomes
-     * findable by INTERRUPT and, if it was handed a slice of the request
-     * buffer, keeps that buffer until it answers; the reader takes another.
+     * Makes the device call, findable by INTERRUPT while it runs (a script
+     * may compute for long right on this reader) and until it is answered. A
+     * call handed a slice of the request buffer keeps that buffer until it
+     * answers; the reader takes another.
      */
     private static void call(FuseRequest req, Reply reply, boolean lends, Runnable deviceCall) {
+        req.session.register(reply);
         try {
             deviceCall.run();
         } catch (ErrnoException e) {
@@ -195,7 +197,6 @@ public final class FileOps {
         if (reply.isDone()) {
             return;
         }
-        req.session.register(reply);
         if (lends && reply.lend(req.buffer)) {
             req.buffer = req.session.takeBuffer();
         }

@@ -5,13 +5,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.Reply;
 import org.fusd.host.sys.BufferPool;
 import org.fusd.host.sys.Libc;
 import org.fusd.host.sys.OutBuffer;
+import org.fusd.host.sys.ReaderPool;
 
 /**
  * One FUSE connection over a device fd (/dev/fuse or /dev/cuse): reader
@@ -27,6 +27,8 @@ import org.fusd.host.sys.OutBuffer;
  */
 public final class FuseSession {
     private static final int POOLED_BUFFERS = 8;
+    /** Readers at most, counting the ones stuck in slow calls. */
+    private static final int MAX_READERS = 64;
 
     private final int fd;
     private final OpTable table;
@@ -36,14 +38,13 @@ public final class FuseSession {
     private final BufferPool<FuseRequest.Buffer> buffers =
             new BufferPool<>(POOLED_BUFFERS, () -> new FuseRequest.Buffer(FuseProtocol.REQUEST_BUFFER));
     private final ThreadLocal<ReplyBuffer> replyBuffers = ThreadLocal.withInitial(ReplyBuffer::new);
-    private final AtomicInteger running = new AtomicInteger();
     private volatile boolean stopping;
     /** Writers hold the read lock; the last reader takes the write lock to close the fd (its number may be reused). */
     private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
 
     private boolean fdClosed; // under fdLock
     private volatile Runnable onEnd;
-    private Thread[] readers = new Thread[0];
+    private volatile ReaderPool readers;
 
     public FuseSession(int fd, OpTable table, String threadName) {
         this.fd = fd;
@@ -81,40 +82,33 @@ public final class FuseSession {
         void forget(long nodeid, long nlookup);
     }
 
-    /** Starts the reader threads; onEnd runs once when the last one exits (the fd is then closed). */
+    /**
+     * Starts readerCount reader threads (more start while every one is busy
+     * with a slow call: {@link ReaderPool}); onEnd runs once when the last one
+     * exits (the fd is then closed).
+     */
     public synchronized void start(int readerCount, Runnable onEnd) {
         this.onEnd = onEnd;
-        readers = new Thread[readerCount];
-        running.set(readerCount);
-        for (int i = 0; i < readerCount; i++) {
-            Thread t = new Thread(this::readLoop, threadName + (readerCount > 1 ? "-" + i : ""));
-            t.setDaemon(true);
-            readers[i] = t;
-            t.start();
-        }
+        readers = new ReaderPool(threadName, readerCount, MAX_READERS, Reader::new, this::ended);
+        readers.start();
     }
 
     /** True while a reader thread is running. */
     public boolean isRunning() {
-        return running.get() > 0;
+        ReaderPool r = readers;
+        return r != null && r.isRunning();
+    }
+
+    /** Reader threads alive now (tests). */
+    public int readerThreads() {
+        ReaderPool r = readers;
+        return r == null ? 0 : r.threads();
     }
 
     /** Waits up to millis for the readers to exit (after an unmount); true if they did. */
     public boolean awaitReaders(long millis) {
-        long deadline = System.nanoTime() + millis * 1_000_000L;
-        for (Thread t : readers) {
-            long left = (deadline - System.nanoTime()) / 1_000_000L;
-            if (left <= 0) {
-                return !isRunning();
-            }
-            try {
-                t.join(left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return !isRunning();
+        ReaderPool r = readers;
+        return r == null || r.await(millis);
     }
 
     /**
@@ -129,9 +123,12 @@ public final class FuseSession {
         }
     }
 
-    private void readLoop() {
-        FuseRequest req = new FuseRequest(this, takeBuffer());
-        try {
+    /** One reader thread's request and its buffer. */
+    private final class Reader implements ReaderPool.Reader {
+        private final FuseRequest req = new FuseRequest(FuseSession.this, takeBuffer());
+
+        @Override
+        public boolean next() {
             while (true) {
                 int n;
                 try {
@@ -143,33 +140,43 @@ public final class FuseSession {
                             || errno == Errno.ENOENT.number()) {
                         continue;
                     }
-                    return; // ENODEV: unmounted; anything else: the connection is gone
+                    return false; // ENODEV: unmounted; anything else: the connection is gone
                 }
                 if (n == 0) {
-                    return; // end of file: the peer is gone
+                    return false; // end of file: the peer is gone
                 }
-                if (n < FuseProtocol.IN_HEADER) {
-                    continue;
+                if (n >= FuseProtocol.IN_HEADER) {
+                    req.decodeHeader(n);
+                    return true;
                 }
-                req.decodeHeader(n);
-                dispatch(req);
             }
+        }
+
+        @Override
+        public void handle() {
+            dispatch(req);
+        }
+
+        @Override
+        public void close() {
+            giveBack(req.buffer);
+        }
+    }
+
+    /** The last reader left: the connection is over. */
+    private void ended() {
+        fdLock.writeLock().lock();
+        try {
+            fdClosed = true;
+            Libc.close(fd);
+        } catch (LastErrorException ignored) {
+            // already closed
         } finally {
-            if (running.decrementAndGet() == 0) {
-                fdLock.writeLock().lock();
-                try {
-                    fdClosed = true;
-                    Libc.close(fd);
-                } catch (LastErrorException ignored) {
-                    // already closed
-                } finally {
-                    fdLock.writeLock().unlock();
-                }
-                Runnable end = onEnd;
-                if (end != null) {
-                    end.run();
-                }
-            }
+            fdLock.writeLock().unlock();
+        }
+        Runnable end = onEnd;
+        if (end != null) {
+            end.run();
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fusd.host.channel.Channel;
@@ -27,6 +28,7 @@ import org.fusd.host.device.Reply;
 import org.fusd.host.device.WriteReply;
 import org.fusd.host.sys.BufferPool;
 import org.fusd.host.sys.Libc;
+import org.fusd.host.sys.ReaderPool;
 
 /**
  * The `fusd` channel: devices are real character devices, /dev/NAME, made by
@@ -49,6 +51,8 @@ public final class FusdChannel implements Channel {
     public static final Path CONTROL = Path.of("/dev/fusd");
 
     private static final int POOLED_BUFFERS = 8;
+    /** Readers at most, counting the ones stuck in slow calls. */
+    private static final int MAX_READERS = 64;
 
     private final int fd;
     private final FusdWriter writer;
@@ -59,20 +63,20 @@ public final class FusdChannel implements Channel {
     private final ConcurrentHashMap<Integer, FusdNode> byId = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, FusdFile> files = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Reply> pending = new ConcurrentHashMap<>();
+    private final Set<Long> earlyInterrupts = ConcurrentHashMap.newKeySet();
     private final BufferPool<ByteBuffer> buffers = new BufferPool<>(
             POOLED_BUFFERS,
             () -> ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER));
     private final AtomicInteger nextDevId = new AtomicInteger();
 
     private volatile boolean closed;
-    private final Thread reader;
+    private final ReaderPool readers;
 
     private FusdChannel(int fd, int wakeFd) {
         this.fd = fd;
         this.writer = new FusdWriter(fd);
         this.wakeFd = wakeFd;
-        this.reader = new Thread(this::readLoop, "fusd-reader");
-        reader.setDaemon(true);
+        this.readers = new ReaderPool("fusd-reader", 1, MAX_READERS, Reader::new, null);
     }
 
     /** True if the module's control node exists (the module is loaded). */
@@ -110,7 +114,7 @@ public final class FusdChannel implements Channel {
             throw new IOException("eventfd: " + strerror(e.getErrorCode()));
         }
         FusdChannel ch = new FusdChannel(fd, wake);
-        ch.reader.start();
+        ch.readers.start();
         return ch;
     }
 
@@ -177,11 +181,7 @@ public final class FusdChannel implements Channel {
             closed = true;
         }
         wakeReader();
-        try {
-            reader.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        readers.await(2000);
         writer.closeFd();
         closeQuietly(wakeFd);
         for (Reply r : pending.values()) {
@@ -202,58 +202,76 @@ public final class FusdChannel implements Channel {
         return pending.size();
     }
 
-    /** True while the reader thread runs. */
+    /** True while a reader thread runs. */
     public boolean isServing() {
-        return reader.isAlive();
+        return readers.isRunning();
     }
 
     // ---- the reader thread ----
 
-    private void readLoop() {
-        ByteBuffer buf = takeBuffer();
-        long addr = Libc.address(buf);
-        ByteBuffer pfds = ByteBuffer.allocateDirect(16).order(FusdAbi.ORDER);
-        pfds.putInt(0, fd)
-                .putShort(4, (short) PollEvents.POLLIN)
-                .putInt(8, wakeFd)
-                .putShort(12, (short) PollEvents.POLLIN);
-        long pfdsAddr = Libc.address(pfds);
-        while (!closed) {
-            long n;
-            try {
-                n = Libc.read(fd, addr, buf.capacity());
-            } catch (LastErrorException e) {
-                int errno = e.getErrorCode();
-                if (errno == Errno.EAGAIN.number()) {
-                    try {
-                        Libc.poll(pfdsAddr, 2, -1);
-                    } catch (LastErrorException ignored) {
-                        // EINTR: look again
+    /** One reader thread: its request buffer, and poll(2) on the control fd and the wake eventfd. */
+    private final class Reader implements ReaderPool.Reader {
+        private ByteBuffer buf = takeBuffer();
+        private int length;
+        private final ByteBuffer pfds = ByteBuffer.allocateDirect(16).order(FusdAbi.ORDER);
+        private final long pfdsAddr = Libc.address(pfds);
+
+        Reader() {
+            pfds.putInt(0, fd)
+                    .putShort(4, (short) PollEvents.POLLIN)
+                    .putInt(8, wakeFd)
+                    .putShort(12, (short) PollEvents.POLLIN);
+        }
+
+        @Override
+        public boolean next() {
+            while (!closed) {
+                long n;
+                try {
+                    n = Libc.read(fd, Libc.address(buf), buf.capacity());
+                } catch (LastErrorException e) {
+                    int errno = e.getErrorCode();
+                    if (errno == Errno.EAGAIN.number()) {
+                        try {
+                            Libc.poll(pfdsAddr, 2, -1);
+                        } catch (LastErrorException ignored) {
+                            // EINTR: look again
+                        }
+                        continue;
                     }
-                    continue;
+                    if (errno == Errno.EINTR.number()) {
+                        continue;
+                    }
+                    if (!closed) {
+                        System.err.println("fusd: reading " + CONTROL + " failed: " + strerror(errno) + "; stopping");
+                    }
+                    return false;
                 }
-                if (errno == Errno.EINTR.number()) {
-                    continue;
+                if (n == 0) {
+                    return false; // end of file: only a test's socket peer does this
                 }
-                if (!closed) {
-                    System.err.println("fusd: reading " + CONTROL + " failed: " + strerror(errno) + "; stopping");
+                if (n >= FusdAbi.MSG_SIZE) {
+                    length = (int) n;
+                    return true;
                 }
-                return;
             }
-            if (n == 0) {
-                return; // end of file: only a test's socket peer does this
-            }
-            if (n < FusdAbi.MSG_SIZE) {
-                continue;
-            }
+            return false;
+        }
+
+        @Override
+        public void handle() {
             try {
-                if (dispatch(buf, (int) n)) {
+                if (dispatch(buf, length)) {
                     buf = takeBuffer(); // the old one is lent to a pending request
-                    addr = Libc.address(buf);
                 }
             } catch (RuntimeException e) {
                 System.err.println("fusd: handling a request failed: " + e);
             }
+        }
+
+        @Override
+        public void close() {
+            buffers.giveBack(buf);
         }
     }
 
@@ -269,6 +287,8 @@ public final class FusdChannel implements Channel {
             Reply r = pending.get(reqId);
             if (r != null) {
                 r.callerGone(); // the caller has returned EINTR already
+            } else {
+                earlyInterrupt(reqId);
             }
             return false;
         }
@@ -373,7 +393,26 @@ public final class FusdChannel implements Channel {
 
     private <R extends Reply> R pend(R r) {
         pending.put(r.id(), r);
+        if (!earlyInterrupts.isEmpty() && earlyInterrupts.remove(r.id())) {
+            r.callerGone();
+        }
         return r;
+    }
+
+    /**
+     * An INTERRUPT for a request no reader has registered: already answered,
+     * or read by another reader that has not registered it yet (while slow
+     * calls keep several readers). Kept, a few, for {@link #pend}.
+     */
+    private void earlyInterrupt(long reqId) {
+        if (earlyInterrupts.size() >= 64) {
+            earlyInterrupts.clear(); // the old ones were for requests answered long ago
+        }
+        earlyInterrupts.add(reqId);
+        Reply registered = pending.get(reqId);
+        if (registered != null && earlyInterrupts.remove(reqId)) {
+            registered.callerGone(); // registered meanwhile
+        }
     }
 
     void unpend(Reply r) {

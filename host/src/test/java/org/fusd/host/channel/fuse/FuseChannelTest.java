@@ -203,7 +203,9 @@ class FuseChannelTest {
         finish(p);
         assertEquals(1, d.interrupts.get());
         assertEquals(0, d.waitingReads());
-        assertEquals(0, channel.pendingRequests());
+        await(
+                "no request left pending (the close's RELEASE may still be in flight)",
+                () -> channel.pendingRequests() == 0);
     }
 
     @Test
