@@ -52,7 +52,7 @@ final class Invocation implements Runnable {
 
     /** The caller got a signal: if the callback runs now, it is cancelled. */
     void callerInterrupted() {
-        device.callerInterrupted(this);
+        device.stops().callerInterrupted(this);
     }
 
     @Override

@@ -2,10 +2,8 @@ package org.fusd.host.driver;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
 import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
@@ -48,8 +46,11 @@ public final class ScriptDevice implements Device {
     private volatile LoadedCode code;
     private volatile LoadedCode loading; // while a version is evaluated or its reload hook runs
     private final RunningScript run = new RunningScript();
+    private final Stops stops;
     /** Why the device refuses its calls until a reload, or null (it serves). */
     private volatile String faulted;
+
+    private volatile Errno faultErrno = Errno.ENOMEM;
 
     private volatile boolean shuttingDown;
     private volatile int version = 1;
@@ -65,6 +66,7 @@ public final class ScriptDevice implements Device {
                 path.getFileName().toString(),
                 e -> runtime.log("fusd: " + path + ": internal error on the device thread: " + e));
         this.deferrals = new Deferrals(this, loop);
+        this.stops = new Stops(this, run, runtime);
         this.stateSpace = new StateSpace(b -> running().guestBytes(b), runtime.stateLimitBytes());
         this.deviceState = new StateObject(stateSpace);
     }
@@ -162,7 +164,9 @@ public final class ScriptDevice implements Device {
         if (stop != null) {
             discard(fresh);
             throw new ScriptLoadException(path + ": the reload hook was stopped ("
-                    + (stop == RunningScript.Stop.BUDGET ? "it ran past its " + budgetMillis() + " ms budget" : stop)
+                    + (stop == RunningScript.Stop.BUDGET
+                            ? "it ran past its " + stops.budgetMillis() + " ms budget"
+                            : stop)
                     + "); the old code keeps serving");
         }
     }
@@ -195,7 +199,7 @@ public final class ScriptDevice implements Device {
             api.cancelTimers();
             RunningScript.Stop stop = run.stopped();
             if (stop == RunningScript.Stop.BUDGET) {
-                throw new ScriptLoadException(e.getMessage() + " (the top level ran past its " + budgetMillis()
+                throw new ScriptLoadException(e.getMessage() + " (the top level ran past its " + stops.budgetMillis()
                         + " ms budget; see --call-timeout)");
             }
             throw e;
@@ -211,7 +215,7 @@ public final class ScriptDevice implements Device {
     }
 
     /** The code whose script runs now on the device thread: the one being loaded, else the live one. */
-    private LoadedCode running() {
+    LoadedCode running() {
         LoadedCode l = loading;
         return l != null ? l : code;
     }
@@ -301,47 +305,27 @@ public final class ScriptDevice implements Device {
 
     @Override
     public void open(Call.Open call, OpenReply reply) {
-        if (faulted == null) {
-            loop.execute(new Invocation(this, call, reply));
-        } else {
-            refuse(call, reply);
-        }
+        call(call, reply);
     }
 
     @Override
     public void read(Call.Read call, ReadReply reply) {
-        if (faulted == null) {
-            loop.execute(new Invocation(this, call, reply));
-        } else {
-            refuse(call, reply);
-        }
+        call(call, reply);
     }
 
     @Override
     public void write(Call.Write call, WriteReply reply) {
-        if (faulted == null) {
-            loop.execute(new Invocation(this, call, reply));
-        } else {
-            refuse(call, reply);
-        }
+        call(call, reply);
     }
 
     @Override
     public void ioctl(Call.Ioctl call, IoctlReply reply) {
-        if (faulted == null) {
-            loop.execute(new Invocation(this, call, reply));
-        } else {
-            refuse(call, reply);
-        }
+        call(call, reply);
     }
 
     @Override
     public void poll(Call.Poll call, PollReply reply) {
-        if (faulted == null) {
-            loop.execute(new Invocation(this, call, reply));
-        } else {
-            refuse(call, reply);
-        }
+        call(call, reply);
     }
 
     /** Without a poll callback the mask is the default one (a reload that adds poll notifies pollers). */
@@ -352,15 +336,16 @@ public final class ScriptDevice implements Device {
 
     @Override
     public void flush(Call.Flush call, DoneReply reply) {
-        if (faulted == null) {
-            loop.execute(new Invocation(this, call, reply));
-        } else {
-            refuse(call, reply);
-        }
+        call(call, reply);
     }
 
     @Override
     public void release(Call.Release call, DoneReply reply) {
+        call(call, reply);
+    }
+
+    /** Runs the call now if the device is idle, else queues it; a faulted device refuses it here. */
+    private void call(Call call, Reply reply) {
         if (faulted == null) {
             loop.execute(new Invocation(this, call, reply));
         } else {
@@ -400,7 +385,7 @@ public final class ScriptDevice implements Device {
         } catch (PolyglotException e) {
             run.end();
             current = null;
-            if (!stopped(c.op().callback(), e, lc)) {
+            if (!stops.stopped(c.op().callback(), e, lc)) {
                 answers.thrown(c, e, lc);
             }
             afterReply(c);
@@ -416,7 +401,7 @@ public final class ScriptDevice implements Device {
         if (!c.deferred) {
             c.reply.onInterrupt(null); // it has its answer: an interrupt from now on does not take it away
         }
-        if (stopped(c.op().callback(), null, lc)) {
+        if (stops.stopped(c.op().callback(), null, lc)) {
             afterReply(c); // stopped just as it returned: the caller has its answer already
             return;
         }
@@ -533,7 +518,7 @@ public final class ScriptDevice implements Device {
             r.run();
         } catch (PolyglotException e) {
             run.end();
-            if (!stopped(what, e, lc)) {
+            if (!stops.stopped(what, e, lc)) {
                 report(what, e, lc);
             }
             return run.stopped();
@@ -548,104 +533,14 @@ public final class ScriptDevice implements Device {
 
     // ---- stopping a script: the budget, the caller's signal, memory, shutdown ----
 
-    /** The script's budget per call, timer or hook in ms (0: none): its export, else the host's. */
-    long budgetMillis() {
-        LoadedCode lc = loading != null ? loading : code;
-        long own = lc == null ? -1 : lc.callTimeoutMs;
-        return own >= 0 ? own : runtime.callTimeoutMillis();
-    }
-
-    /** The watchdog's tick: stops what has run past its budget. Any thread. */
-    void checkBudget(long now) {
-        long s = run.seq();
-        long ran = run.runningFor(now);
-        long budget = budgetMillis();
-        if (budget > 0 && ran > budget * 1_000_000L) {
-            stop(s, RunningScript.Stop.BUDGET);
-        }
-    }
-
-    /** The caller of c was interrupted by a signal: if c's callback runs now, it is cancelled. */
-    void callerInterrupted(Invocation c) {
-        long s = run.seq();
-        if (run.call() == c) {
-            stop(s, RunningScript.Stop.CALLER);
-        }
-    }
-
-    /**
-     * Stops stretch s of script code, if it still runs: its caller is
-     * answered now (the channel answers EINTR itself for a signal), and its
-     * context is interrupted on another thread. Any thread; never blocks.
-     */
-    void stop(long s, RunningScript.Stop why) {
-        Object stopped = run.markStop(s, why);
-        if (stopped == null) {
-            return;
-        }
-        if (stopped instanceof Invocation c && why != RunningScript.Stop.CALLER) {
-            c.reply.error(why.errno());
-        }
-        Thread.ofPlatform().daemon().name("fusd-stop-" + path.getFileName()).start(() -> interrupt(s));
-    }
-
-    /** How long an interrupt may take before the context is closed instead. */
-    private static final Duration INTERRUPT_WAIT = Duration.ofSeconds(2);
-
-    private void interrupt(long s) {
-        run.interruptIfStill(s, () -> {
-            LoadedCode lc = loading != null ? loading : code;
-            try {
-                lc.context.interrupt(INTERRUPT_WAIT);
-            } catch (TimeoutException e) {
-                fault(run.what() + " could not be interrupted within " + INTERRUPT_WAIT.toSeconds()
-                        + " s (it waits outside the script); its context is closed");
-                try {
-                    lc.context.close(true);
-                } catch (RuntimeException closing) {
-                    log("closing the context failed: " + closing);
-                }
-            } catch (IllegalStateException | PolyglotException e) {
-                // the context is closed already: nothing runs in it
-            }
-        });
-    }
-
-    /**
-     * If the stretch of script code that just ended was stopped, says so
-     * (with where it was, from e) and returns true: the caller was answered
-     * when it was stopped. Loop thread.
-     */
-    private boolean stopped(String what, PolyglotException e, LoadedCode lc) {
-        RunningScript.Stop why = run.stopped();
-        if (why == null) {
-            if (e != null && e.isResourceExhausted()) {
-                Invocation c = run.call();
-                outOfMemory(what, c != null && c.reply.isDone() ? null : c);
-                return true;
-            }
-            return false;
-        }
-        String where = e == null ? null : LoadedCode.scriptWhere(e);
-        String at = where != null ? " at " + where : "";
-        switch (why) {
-            case BUDGET ->
-                runtime.log("fusd: " + lc.name + ": " + what + ": stopped" + at + ": it ran past its "
-                        + budgetMillis() + " ms budget (--call-timeout, or export callTimeoutMs)"
-                        + (run.call() != null ? "; the caller got ETIMEDOUT" : ""));
-            case CALLER ->
-                runtime.log("fusd: " + lc.name + ": " + what + ": cancelled" + at
-                        + ": the caller was interrupted by a signal (EINTR)");
-            case MEMORY, SHUTDOWN -> {
-                // said once for the whole device
-            }
-        }
-        return true;
+    /** The watchdog, the caller's signal and shutdown stop this device's script through this. */
+    Stops stops() {
+        return stops;
     }
 
     /** The script ran the host out of memory in what: faulted until a reload. */
     void outOfMemory(String what, Invocation c) {
-        fault(what + " ran the host out of memory");
+        fault(what + " ran the host out of memory", Errno.ENOMEM);
         if (c != null) {
             c.reply.error(Errno.ENOMEM);
             afterReply(c);
@@ -663,8 +558,8 @@ public final class ScriptDevice implements Device {
      */
     void stopForMemory(String why) {
         long s = run.seq();
-        fault(why); // first: a caller answered ENOMEM and calling again must find the device faulted
-        stop(s, RunningScript.Stop.MEMORY);
+        fault(why, Errno.ENOMEM); // first: a caller answered ENOMEM and calling again must find the device faulted
+        stops.stop(s, RunningScript.Stop.MEMORY);
     }
 
     /** The host shuts down: the script running now is stopped and later calls get ENODEV. Any thread. */
@@ -673,7 +568,7 @@ public final class ScriptDevice implements Device {
         if (faulted == null) {
             faulted = "the host is shutting down";
         }
-        stop(run.seq(), RunningScript.Stop.SHUTDOWN);
+        stops.stop(run.seq(), RunningScript.Stop.SHUTDOWN);
     }
 
     /**
@@ -681,18 +576,19 @@ public final class ScriptDevice implements Device {
      * it held is freed), deferred calls fail with ENOMEM, timers stop. Any
      * thread; said once.
      */
-    void fault(String why) {
+    void fault(String why, Errno errno) {
         if (faulted != null) {
             return;
         }
+        faultErrno = errno;
         faulted = why;
-        runtime.log("fusd: " + name() + ": faulted: " + why + "; its callers get ENOMEM until the script is"
-                + " edited (hot reload) or the host gets SIGHUP");
+        runtime.log("fusd: " + name() + ": faulted: " + why + "; its callers get " + errno
+                + " until the script is edited (hot reload) or the host gets SIGHUP");
         loop.submit(() -> {
             if (faulted == null) {
                 return; // reloaded meanwhile
             }
-            deferrals.failAll(Errno.ENOMEM);
+            deferrals.failAll(errno);
             api.cancelTimers();
             code.close();
             System.gc(); // now: what the closed context held goes, and the memory guard sees the heap as it is
@@ -706,7 +602,7 @@ public final class ScriptDevice implements Device {
 
     /** A faulted device's answer, on the channel thread (its loop may be stuck). */
     private void refuse(Call call, Reply reply) {
-        Errno errno = closed || shuttingDown ? Errno.ENODEV : Errno.ENOMEM;
+        Errno errno = closed || shuttingDown ? Errno.ENODEV : faultErrno;
         if (call instanceof Call.Release || call instanceof Call.Flush) {
             ((DoneReply) reply).ok();
             if (call instanceof Call.Release r) {

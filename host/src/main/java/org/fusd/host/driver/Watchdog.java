@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Checks every few milliseconds that no device's script code has run past its
- * budget (see {@link ScriptDevice#checkBudget}). One per runtime; its thread
+ * budget (see {@link Stops#checkBudget}). One per runtime; its thread
  * only looks, the stopping happens on threads of its own.
  */
 final class Watchdog implements AutoCloseable {
@@ -41,7 +41,7 @@ final class Watchdog implements AutoCloseable {
         long now = System.nanoTime();
         for (ScriptDevice d : devices) {
             try {
-                d.checkBudget(now);
+                d.stops().checkBudget(now);
             } catch (RuntimeException e) {
                 System.err.println("fusd: watchdog: " + e);
             }

@@ -373,7 +373,7 @@ class RunawayHostTest {
         // A small heap, and no budget: only the memory guard can stop the allocator.
         startHost(List.of("-Xmx384m"), List.of("--call-timeout", "0"), "ok.js", leak);
         String name = "leak" + lang;
-        String out = runPython("""
+        Process leaker = Clients.python("""
                 fd = os.open(sys.argv[1], os.O_RDONLY)
                 t0 = time.monotonic()
                 r, e, _ = raw_read(fd, 10)
@@ -381,7 +381,10 @@ class RunawayHostTest {
                 r, e, _ = raw_read(fd, 10)
                 out("again", r, errno.errorcode.get(e))
                 """, dev(name));
-        System.out.println(lang + " allocator in a 384 MiB heap: " + out.trim().replace('\n', ';'));
+        String meanwhile = runPython(ROUND_TRIPS + "out(round_trips(sys.argv[1], 2))", dev("okdev"));
+        String out = Clients.finish(leaker);
+        System.out.println(lang + " allocator in a 384 MiB heap: " + out.trim().replace('\n', ';')
+                + "; okdev meanwhile: " + meanwhile.trim());
         assertTrue(out.contains("read -1 ENOMEM") && out.contains("again -1 ENOMEM"), out);
         awaitHostErr(name + ": faulted: ", "ENOMEM");
         assertEquals(
