@@ -69,6 +69,10 @@ public final class TestCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        if (!Files.isRegularFile(driver)) {
+            err.println("fusd-host: " + driver + ": no such script");
+            return Main.EXIT_LOAD;
+        }
         List<Path> files = testFiles == null || testFiles.isEmpty() ? defaultTestFiles(driver) : testFiles;
         if (files.isEmpty()) {
             err.println("fusd-host: no test file for " + driver + ": pass TESTFILE, or create one of "
@@ -77,9 +81,7 @@ public final class TestCommand implements Callable<Integer> {
                             candidates(driver).stream().map(Path::toString).toList()));
             return Main.EXIT_USAGE;
         }
-        List<Path> all = new ArrayList<>(List.of(driver));
-        all.addAll(files);
-        for (Path p : all) {
+        for (Path p : files) {
             if (!Files.isRegularFile(p)) {
                 err.println("fusd-host: " + p + ": no such script");
                 return Main.EXIT_LOAD;

@@ -60,6 +60,7 @@ public final class DriverTests {
         DriverRuntime runtime = new DriverRuntime(false, driverLog::add);
         List<TestScript> scripts = new ArrayList<>();
         try {
+            runtime.unload(runtime.load(driver)); // a driver that does not load fails here, before any test
             for (Path p : testFiles) {
                 scripts.add(TestScript.load(runtime, p));
             }
@@ -108,7 +109,7 @@ public final class DriverTests {
                 api.closeAll();
             }
         } catch (IOException e) {
-            failure = new TestScript.Failure("cannot serve the device: " + e.getMessage(), 0);
+            failure = new TestScript.Failure("cannot serve the device: " + e.getMessage(), List.of());
         } finally {
             channel.remove(name);
             awaitReleased(device);
@@ -125,6 +126,12 @@ public final class DriverTests {
         String source = sourceLine(script.path(), failure.line());
         if (source != null) {
             out.println("            " + source);
+        }
+        List<Integer> callers = failure.lines()
+                .subList(Math.min(1, failure.lines().size()), failure.lines().size());
+        for (int caller : callers) {
+            String text = sourceLine(script.path(), caller);
+            out.println("        called from " + script.path() + ":" + caller + (text == null ? "" : ": " + text));
         }
         printCalls(traced.toString(StandardCharsets.UTF_8), sources);
         if (!driverLog.isEmpty()) {

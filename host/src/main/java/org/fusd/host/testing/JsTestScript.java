@@ -24,6 +24,9 @@ final class JsTestScript extends TestScript {
                 }
                 get name() { return 'Errno'; }
               }
+              for (const n of Object.keys(ERRNOS)) {
+                Object.defineProperty(Errno, n, { get() { return new Errno(n); }, enumerable: true });
+              }
               class AssertionError extends Error {
                 get name() { return 'AssertionError'; }
               }
@@ -190,7 +193,7 @@ final class JsTestScript extends TestScript {
             return null;
         } catch (PolyglotException e) {
             String message = e.isHostException() ? e.asHostException().getMessage() : e.getMessage();
-            return new Failure(firstLine(message), lineIn(e, path));
+            return new Failure(firstLine(message), linesIn(e, path));
         }
     }
 }

@@ -17,10 +17,11 @@ import org.fusd.host.device.Ioc;
 
 /**
  * A test client on the loopback channel: calls go straight to the device in
- * this process, with the caller (pid, uid, gid) the test asks for. Read,
- * write and ioctl return their pending reply at once (an interrupt plays a
+ * this process, with the caller (pid, uid, gid) the test asks for, from
+ * client threads (never the test's). Read, write and ioctl give their
+ * pending reply once the device has taken the call (an interrupt plays a
  * signal, as on FUSE); open, poll and close block inside LoopbackFile, so
- * they run on a helper thread.
+ * their answer comes from the client thread that waits for it.
  */
 public final class LoopbackClient implements Client {
     private final LoopbackChannel channel;
@@ -55,20 +56,23 @@ public final class LoopbackClient implements Client {
 
     @Override
     public ClientCall read(int file, int size) {
-        LoopbackReply r = file(file).startRead(size);
+        LoopbackFile f = file(file);
+        LoopbackReply r = dispatch(() -> f.startRead(size));
         return pending("read(" + size + ")", r, LoopbackReply.Result::data);
     }
 
     @Override
     public ClientCall write(int file, byte[] data) {
-        LoopbackReply r = file(file).startWrite(data);
+        LoopbackFile f = file(file);
+        LoopbackReply r = dispatch(() -> f.startWrite(data));
         return pending("write", r, LoopbackReply.Result::n);
     }
 
     @Override
     public ClientCall ioctl(int file, int cmd, long arg, byte[] in) {
         int outSize = Ioc.reads(cmd) ? Ioc.size(cmd) : 0;
-        LoopbackReply r = file(file).startIoctl(cmd, arg, Ioc.writes(cmd) ? in : null, outSize);
+        LoopbackFile f = file(file);
+        LoopbackReply r = dispatch(() -> f.startIoctl(cmd, arg, Ioc.writes(cmd) ? in : null, outSize));
         return pending(String.format("ioctl(0x%x)", cmd), r, res -> {
             if (res.retry() != null) {
                 throw new ErrnoException(Errno.ENOTTY, "the driver asked for caller memory beyond the ioctl's struct");
@@ -148,6 +152,23 @@ public final class LoopbackClient implements Client {
             return value.apply(res);
         });
         return new ClientCall(what, answer, r::interrupt);
+    }
+
+    /**
+     * Hands a call to the device from a client thread and waits until the
+     * device has taken it (answered, or queued or deferred): the test's own
+     * thread, inside the test script's context, never runs driver code, and
+     * calls reach the device in the order the test made them.
+     */
+    private LoopbackReply dispatch(Supplier<LoopbackReply> start) {
+        try {
+            return CompletableFuture.supplyAsync(start, blocking).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
     }
 
     private ClientCall blocking(String what, Supplier<Object> call) {

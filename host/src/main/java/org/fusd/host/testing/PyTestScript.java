@@ -207,14 +207,12 @@ final class PyTestScript extends TestScript {
 
 
             def _fusd_failure(e, path):
-                line = 0
+                tb = _fusd_traceback.extract_tb(e.__traceback__)
+                lines = [f.lineno or 0 for f in tb if _fusd_same(f.filename, path)]
                 if isinstance(e, SyntaxError) and _fusd_same(e.filename, path):
-                    line = e.lineno or 0
-                for frame in _fusd_traceback.extract_tb(e.__traceback__):
-                    if _fusd_same(frame.filename, path):
-                        line = frame.lineno or 0
+                    lines.append(e.lineno or 0)
                 text = e.msg if isinstance(e, SyntaxError) else str(e)
-                return [type(e).__name__ + (": " + text if text else ""), line]
+                return [type(e).__name__ + (": " + text if text else ""), lines[::-1]]
 
 
             def _fusd_load(text, path):
@@ -258,7 +256,8 @@ final class PyTestScript extends TestScript {
                 .buildLiteral());
         Value failed = globals.getMember("_fusd_load").execute(text, path.toString());
         if (!failed.isNull()) {
-            int line = failed.getArrayElement(1).asInt();
+            List<Integer> lines = lines(failed.getArrayElement(1));
+            int line = lines.isEmpty() ? 0 : lines.get(0);
             throw new ScriptLoadException(path + (line > 0 ? ":" + line : "") + ": "
                     + failed.getArrayElement(0).asString());
         }
@@ -283,7 +282,14 @@ final class PyTestScript extends TestScript {
         if (failed.isNull()) {
             return null;
         }
-        return new Failure(
-                failed.getArrayElement(0).asString(), failed.getArrayElement(1).asInt());
+        return new Failure(failed.getArrayElement(0).asString(), lines(failed.getArrayElement(1)));
+    }
+
+    private static List<Integer> lines(Value list) {
+        List<Integer> lines = new ArrayList<>();
+        for (long i = 0; i < list.getArraySize(); i++) {
+            lines.add(list.getArrayElement(i).asInt());
+        }
+        return lines;
     }
 }

@@ -21,8 +21,21 @@ public abstract class TestScript implements AutoCloseable {
     /** One test: its name, the line it starts at, and how to run it. */
     public record TestCase(String name, int line, org.graalvm.polyglot.Value fn) {}
 
-    /** Why a test failed: the message, and the line of the test file it failed at (0 if not known). */
-    public record Failure(String message, int line) {}
+    /**
+     * Why a test failed: the message, and the lines of the test file it
+     * failed at, innermost first (the line that threw, then its callers);
+     * empty if not known.
+     */
+    public record Failure(String message, List<Integer> lines) {
+        public Failure {
+            lines = List.copyOf(lines);
+        }
+
+        /** The line that threw, or 0. */
+        public int line() {
+            return lines.isEmpty() ? 0 : lines.get(0);
+        }
+    }
 
     final Path path;
     final Context context;
@@ -96,18 +109,25 @@ public abstract class TestScript implements AutoCloseable {
 
     /** The line of file at which e went through it (the innermost such frame), or 0. */
     static int lineIn(PolyglotException e, Path file) {
+        List<Integer> lines = linesIn(e, file);
+        return lines.isEmpty() ? 0 : lines.get(0);
+    }
+
+    /** The lines of file that e went through, innermost first. */
+    static List<Integer> linesIn(PolyglotException e, Path file) {
         String name = file.toString();
-        SourceSection at = e.getSourceLocation();
-        if (at != null && at.getSource().getName().equals(name)) {
-            return at.getStartLine();
-        }
+        List<Integer> lines = new java.util.ArrayList<>();
         for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {
             SourceSection s = f.getSourceLocation();
             if (f.isGuestFrame() && s != null && s.getSource().getName().equals(name)) {
-                return s.getStartLine();
+                lines.add(s.getStartLine());
             }
         }
-        return 0;
+        SourceSection at = e.getSourceLocation();
+        if (lines.isEmpty() && at != null && at.getSource().getName().equals(name)) {
+            lines.add(at.getStartLine());
+        }
+        return lines;
     }
 
     static String firstLine(String s) {
