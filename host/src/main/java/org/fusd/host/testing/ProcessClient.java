@@ -54,7 +54,7 @@ public final class ProcessClient implements Client {
         }
         Process p;
         try {
-            p = new ProcessBuilder("python3", "-u", script.toString())
+            p = new ProcessBuilder(python(), "-u", script.toString())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
         } catch (IOException e) {
@@ -62,6 +62,14 @@ public final class ProcessClient implements Client {
             throw new IOException("cannot start the test client (python3): " + e.getMessage(), e);
         }
         return new ProcessClient(p, script);
+    }
+
+    /**
+     * The system's python3: one whose files stay readable while the client
+     * runs as another user (a python3 under /root, such as pyenv's, is not).
+     */
+    private static String python() {
+        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     }
 
     @Override
