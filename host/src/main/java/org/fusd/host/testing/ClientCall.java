@@ -106,8 +106,8 @@ public final class ClientCall {
             return answer.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new StuckCallException(what + " did not return within " + TIMEOUT_MS
-                    + " ms (the driver never answered it; to test a call that blocks, start it"
-                    + " with start_*/start* and interrupt it or make it return)");
+                    + " ms (the driver never answered it; to test a call that blocks, start it with"
+                    + " startRead/start_read... and interrupt it or make it return)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ErrnoException(Errno.EINTR);
