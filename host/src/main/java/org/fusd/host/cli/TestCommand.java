@@ -93,7 +93,7 @@ public final class TestCommand implements Callable<Integer> {
         try {
             if (channel == ChannelKind.fuse) {
                 tempMount = mount == null ? Files.createTempDirectory("fusd-test") : null;
-                ch = FuseChannel.open(mount != null ? mount : tempMount);
+                ch = FuseChannel.open(mount != null ? mount : tempMount).closeOnExit();
                 client = ProcessClient.start();
             } else {
                 LoopbackChannel lb = new LoopbackChannel();

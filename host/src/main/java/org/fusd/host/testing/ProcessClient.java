@@ -46,6 +46,7 @@ public final class ProcessClient implements Client {
     /** Starts python3 with the client script. */
     public static ProcessClient start() throws IOException {
         Path script = Files.createTempFile("fusd-test-client", ".py");
+        script.toFile().deleteOnExit(); // also when a signal ends the run
         try (InputStream in = ProcessClient.class.getResourceAsStream("client.py")) {
             if (in == null) {
                 throw new IOException("client.py is missing from the fusd-host jar");
