@@ -58,6 +58,7 @@ public final class DriverTests {
      */
     public Summary run(Channel channel, Client client) {
         DriverRuntime runtime = new DriverRuntime(false, driverLog::add);
+        runtime.keepSpareContext(DriverRuntime.languageOf(driver)); // the next test's context starts during this one
         List<TestScript> scripts = new ArrayList<>();
         try {
             runtime.unload(runtime.load(driver)); // a driver that does not load fails here, before any test
