@@ -16,11 +16,15 @@ import org.graalvm.polyglot.Value;
  * files a test leaves open are closed when it ends.
  */
 public final class TestApi {
+    private static final long OPEN_GRACE_MS = 1000;
+
     private final Client client;
     private final String name;
     private final String target;
     private final String channel;
     private final Set<Integer> open = ConcurrentHashMap.newKeySet();
+    /** Opens the test started; one still going when the test ends may yet add a file to close. */
+    private final List<ClientCall> opening = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param target what the client opens: the device's path, or its name on loopback
@@ -63,7 +67,9 @@ public final class TestApi {
 
     @HostAccess.Export
     public GuestCall open(int flags, int uid, int gid) {
-        return new GuestCall(client.open(target, flags, uid, gid).then(fd -> open.add((Integer) fd)));
+        ClientCall call = client.open(target, flags, uid, gid).then(fd -> open.add((Integer) fd));
+        opening.add(call);
+        return new GuestCall(call);
     }
 
     @HostAccess.Export
@@ -115,8 +121,15 @@ public final class TestApi {
         return new GuestCall(client.close(file));
     }
 
-    /** Closes what the test left open; returns how many. */
+    /**
+     * Closes what the test left open; returns how many. An open still going
+     * gets a moment to end first (one the driver never answers is ended by
+     * unloading the device).
+     */
     int closeAll() {
+        for (ClientCall c : opening) {
+            c.awaitDone(OPEN_GRACE_MS);
+        }
         int n = 0;
         for (Integer fd : List.copyOf(open)) {
             open.remove(fd);
