@@ -33,6 +33,7 @@ fmt: check-jdk
 SHELL_SCRIPTS := scripts/vmtest scripts/vmtest.d/* host/bin/fusd-host .ci/run \
 	scripts/deps scripts/kernel-deps scripts/find-jdk scripts/checkpatch $(wildcard scripts/check-types)
 PYTHON_FILES := scripts/bench/run scripts/bench/*.py scripts/e2e/*.py examples/*.py \
+	host/src/main/resources/org/fusd/host/testing/client.py \
 	$(wildcard docs/labs/*/*.py)
 
 # Static checks besides Java's (Error Prone runs in javac, Spotless in verify).
@@ -41,10 +42,15 @@ lint: deps
 	shellcheck -x $(SHELL_SCRIPTS)
 	scripts/checkpatch
 
-# The typings (types/) against every example and lab driver, and against
-# the member list the host provides (types/members.txt).
-test-types: deps
+# The typings (types/) against every example, lab driver and test file, and
+# against the member list the host provides (types/members.txt); then a
+# fresh `fusd-host new` scaffold in each language.
+test-types: deps build
 	scripts/check-types
+	dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	    host/bin/fusd-host new scaffold --dir "$$dir/js" >/dev/null && \
+	    host/bin/fusd-host new scaffold --lang py --dir "$$dir/py" >/dev/null && \
+	    scripts/check-types "$$dir/js" "$$dir/py"
 
 test-host: deps
 	$(MVN) verify
@@ -63,7 +69,7 @@ test-vm: deps build
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/lib/fusd/bin $(DESTDIR)$(PREFIX)/bin
-	cp -r host/target/fusd-host.jar host/target/lib host/target/jit $(DESTDIR)$(PREFIX)/lib/fusd/
+	cp -r host/target/fusd-host.jar host/target/lib host/target/jit types $(DESTDIR)$(PREFIX)/lib/fusd/
 	install -m 755 host/bin/fusd-host scripts/find-jdk $(DESTDIR)$(PREFIX)/lib/fusd/bin/
 	ln -sf $(PREFIX)/lib/fusd/bin/fusd-host $(DESTDIR)$(PREFIX)/bin/fusd-host
 

@@ -21,7 +21,7 @@
 #     def read(file: File, size: int, offset: int) -> bytes: ...
 
 from collections.abc import Callable, Iterator, MutableMapping
-from typing import Any, ClassVar, Literal, Union
+from typing import Any, ClassVar, Generic, Literal, NoReturn, TypeVar, Union, overload
 
 __all__ = [
     "Errno", "device",
@@ -288,3 +288,93 @@ class Driver:
     flush: Flush
     release: Release
     reload: Reload
+
+
+# --- Test files (fusd-host test, docs/testing-drivers.md) ------------------
+# A test is a top-level function whose name starts with `test`; it gets a
+# Test. Types for annotations only, like the rest of this file:
+#
+#     if TYPE_CHECKING:
+#         from fusd import Test
+#
+#     def test_greeting(t: Test) -> None: ...
+#
+# Mirrors host/src/main/java/org/fusd/host/testing (PyTestScript's prelude).
+# Open flags come from the os module (os.O_RDWR, os.O_NONBLOCK).
+
+_T = TypeVar("_T")
+
+
+class Pending(Generic[_T]):
+    """A call started and not waited for: a read that blocks, an open the driver defers."""
+
+    @property
+    def done(self) -> bool:
+        """The call has returned (an answer may take a moment to arrive from a real client)."""
+    def blocked(self, ms: float = 50) -> bool:
+        """True if the call is still waiting after ms milliseconds."""
+    def interrupt(self) -> None:
+        """A signal hits the caller: a call still waiting in the driver ends with EINTR, if the driver lets it go."""
+    def wait(self) -> _T:
+        """Waits for the call (at most 10 s); raises OSError (errno set) if it failed."""
+
+
+class TestFile:
+    """One open of the device by the test: a file descriptor on a real channel."""
+
+    fd: int
+    def read(self, size: int = 65536) -> bytes:
+        """read(2) of at most size bytes; end of file is b''."""
+    def read_text(self, size: int = 65536) -> str:
+        """read(2), the bytes decoded as UTF-8."""
+    def start_read(self, size: int = 65536) -> Pending[bytes]: ...
+    def write(self, data: str | bytes | bytearray) -> int:
+        """write(2) of a str (as UTF-8) or bytes; returns the count written."""
+    def start_write(self, data: str | bytes | bytearray) -> Pending[int]: ...
+    def ioctl(self, cmd: int, arg: int | bytes | bytearray = 0) -> Any:
+        """ioctl(2): bytes in for _IOW/_IOWR, bytes back for _IOR/_IOWR, else a number (Any: it depends on cmd)."""
+    def start_ioctl(self, cmd: int, arg: int | bytes | bytearray = 0) -> Pending[Any]: ...
+    def poll(self, events: int = ..., timeout_ms: int = 0) -> int:
+        """poll(2) for events (default POLLIN | POLLOUT) up to timeout_ms; the ready events, 0 if none."""
+    def set_flags(self, flags: int) -> None:
+        """fcntl(F_SETFL): O_NONBLOCK and O_APPEND can change."""
+    def close(self) -> None:
+        """close(2). Files a test leaves open are closed after it."""
+    def __enter__(self) -> TestFile: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class Raises:
+    """t.raises(code) as a context manager: the block must raise OSError with that errno."""
+
+    error: OSError | None
+    def __enter__(self) -> Raises: ...
+    def __exit__(self, kind: object, value: object, tb: object) -> bool: ...
+
+
+class Test:
+    """The argument of every test."""
+
+    @property
+    def name(self) -> str:
+        """The device's name."""
+    @property
+    def path(self) -> str:
+        """Where the client opens it: a path on a real channel, the name on loopback."""
+    @property
+    def channel(self) -> str:
+        """"loopback" or "fuse"."""
+    @property
+    def pid(self) -> int:
+        """The pid the driver sees in file.pid."""
+    def open(self, flags: int = ..., uid: int | None = None, gid: int | None = None) -> TestFile:
+        """open(2) with flags (default os.O_RDWR), as this test's user or as uid/gid; raises OSError."""
+    def start_open(self, flags: int = ..., uid: int | None = None, gid: int | None = None) -> Pending[TestFile]: ...
+    def eq(self, actual: object, expected: object, message: str | None = None) -> None:
+        """Fails unless actual == expected (bytes equal a str by its UTF-8)."""
+    def ok(self, value: object, message: str | None = None) -> None: ...
+    def fail(self, message: str = "failed") -> NoReturn: ...
+    @overload
+    def raises(self, code: ErrnoName) -> Raises: ...
+    @overload
+    def raises(self, code: ErrnoName, fn: Callable[..., object], *args: Any) -> OSError: ...

@@ -4,19 +4,20 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * fusd-host: serves device files whose drivers are scripts. Exit codes (see
- * docs/cli.md): 0 ok, 1 runtime failure, 2 usage error, 3 a script failed to load.
+ * fusd-host: serves device files whose drivers are scripts, tests them and
+ * creates new ones. Exit codes (see docs/cli.md): 0 ok, 1 runtime failure
+ * (test: a test failed), 2 usage error, 3 a script failed to load.
  */
 @Command(
         name = "fusd-host",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Serves character devices whose drivers are JavaScript or Python scripts.",
-        subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, TestCommand.class, NewCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:ok",
-            "1:runtime failure (channel could not start, internal error)",
+            "1:runtime failure (channel could not start, internal error); test: a test failed",
             "2:usage error",
             "3:a driver script failed to load"
         })

@@ -216,6 +216,14 @@ public final class DriverRuntime implements AutoCloseable {
         return spares.ready(lang);
     }
 
+    /**
+     * A context for a script that is not a driver (a driver's test file), in
+     * the same sandbox as a driver's; the caller closes it.
+     */
+    public Context newScriptContext(Language lang, Path script) {
+        return newContext(lang, script);
+    }
+
     /** A context for the script at path (without allowIO it may read the files in the script's directory). */
     Context newContext(Language lang, Path script) {
         Context spare = spares.take(lang);

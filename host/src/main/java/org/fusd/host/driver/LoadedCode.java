@@ -24,6 +24,9 @@ abstract class LoadedCode implements AutoCloseable {
     final Path path;
     final Context context;
     private final EnumMap<Op, Value> callbacks = new EnumMap<>(Op.class);
+    /** "file:line" of each exported callback, taken when bound (reading it later would enter the context). */
+    private final EnumMap<Op, String> sources = new EnumMap<>(Op.class);
+
     private Value interrupted;
     private Value reloadHook;
     String name;
@@ -86,6 +89,29 @@ abstract class LoadedCode implements AutoCloseable {
         return callbacks.get(op);
     }
 
+    /** "file:line" where the script defines the callback for op, or null if it has none. */
+    final String source(Op op) {
+        return sources.get(op);
+    }
+
+    /** Where a function is defined: its source location, or a Python function's code object; else the script. */
+    private String sourceOf(Value fn) {
+        try {
+            SourceSection s = fn.getSourceLocation();
+            if (s != null) {
+                return s.getSource().getName() + ":" + s.getStartLine();
+            }
+            Value code = fn.getMember("__code__");
+            if (code != null && code.hasMember("co_firstlineno")) {
+                return code.getMember("co_filename").asString() + ":"
+                        + code.getMember("co_firstlineno").asInt();
+            }
+        } catch (RuntimeException e) {
+            // a function from elsewhere (a builtin): the script is all we can name
+        }
+        return path.toString();
+    }
+
     /** The optional {@code interrupted(file, op)} callback (JS promises). */
     final Value interruptedCallback() {
         return interrupted;
@@ -130,7 +156,11 @@ abstract class LoadedCode implements AutoCloseable {
             callTimeoutMs = budget.asLong();
         }
         for (Op op : Op.values()) {
-            callbacks.put(op, wrap(op, function(exports, op.callback())));
+            Value fn = function(exports, op.callback());
+            if (fn != null) {
+                sources.put(op, sourceOf(fn));
+            }
+            callbacks.put(op, wrap(op, fn));
         }
         interrupted = function(exports, "interrupted");
         reloadHook = function(exports, "reload");

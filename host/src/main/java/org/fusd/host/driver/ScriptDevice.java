@@ -298,8 +298,8 @@ public final class ScriptDevice implements Device {
         nodes.remove(node);
     }
 
-    /** How many nodes serve the device (tests). */
-    int nodeCount() {
+    /** How many nodes serve the device: 0 once it is removed and its last file released (tests). */
+    public int nodeCount() {
         return nodes.size();
     }
 
@@ -611,5 +611,11 @@ public final class ScriptDevice implements Device {
             return;
         }
         reply.error(errno);
+    }
+
+    /** "file:line" where the current code defines the callback for op, or null if it has none (tests, messages). */
+    public String sourceOf(Op op) {
+        LoadedCode lc = code();
+        return lc == null ? null : lc.source(op);
     }
 }

@@ -25,7 +25,9 @@ public final class LoopbackFile implements AutoCloseable {
 
     private final LoopbackChannel.Node node;
     private final OpenFile file;
-    private long offset;
+    /** Bytes read so far: the offset the next read reports (a read advances it when answered). */
+    private final java.util.concurrent.atomic.AtomicLong offset = new java.util.concurrent.atomic.AtomicLong();
+
     private boolean closed;
 
     LoopbackFile(LoopbackChannel.Node node, OpenFile file) {
@@ -55,15 +57,13 @@ public final class LoopbackFile implements AutoCloseable {
     }
 
     public LoopbackReply startRead(int size) {
-        LoopbackReply r = new LoopbackReply();
-        node.device.read(new Call.Read(file, size, offset), r.forRead(size));
+        LoopbackReply r = new LoopbackReply(offset::addAndGet);
+        node.device.read(new Call.Read(file, size, offset.get()), r.forRead(size));
         return r;
     }
 
     public byte[] read(int size) {
-        byte[] b = await(startRead(size)).data();
-        offset += b.length;
-        return b;
+        return await(startRead(size)).data();
     }
 
     public String readString(int size) {
@@ -72,7 +72,7 @@ public final class LoopbackFile implements AutoCloseable {
 
     public LoopbackReply startWrite(byte[] data) {
         LoopbackReply r = new LoopbackReply();
-        node.device.write(new Call.Write(file, ByteBuffer.wrap(data), offset), r.forWrite(data.length));
+        node.device.write(new Call.Write(file, ByteBuffer.wrap(data), offset.get()), r.forWrite(data.length));
         return r;
     }
 

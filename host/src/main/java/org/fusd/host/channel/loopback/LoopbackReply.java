@@ -21,7 +21,18 @@ import org.fusd.host.device.WriteReply;
  */
 public final class LoopbackReply implements ReplyEncoder {
     private final CompletableFuture<Result> future = new CompletableFuture<>();
+    /** Told the bytes a read answered before anyone waiting sees the answer (the file's offset). */
+    private final java.util.function.LongConsumer onRead;
+
     private Reply reply;
+
+    public LoopbackReply() {
+        this(n -> {});
+    }
+
+    LoopbackReply(java.util.function.LongConsumer onRead) {
+        this.onRead = onRead;
+    }
 
     /**
      * The outcome of a call: an errno, or data / a count / an ioctl result /
@@ -137,6 +148,7 @@ public final class LoopbackReply implements ReplyEncoder {
 
     @Override
     public void read(ReadReply r, ByteBuffer bytes, int n) {
+        onRead.accept(n);
         future.complete(new Result(null, copy(bytes, n), n, null));
     }
 

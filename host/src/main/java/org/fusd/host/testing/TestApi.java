@@ -1,0 +1,168 @@
+package org.fusd.host.testing;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.fusd.host.device.Errno;
+import org.fusd.host.device.Ioc;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.Value;
+
+/**
+ * What one test reaches of the host: the device under test through a
+ * {@link Client}. The test languages' preludes wrap it into the `t` object
+ * (open, File, Pending, the assertions); each test gets its own, and the
+ * files a test leaves open are closed when it ends.
+ */
+public final class TestApi {
+    private static final long OPEN_GRACE_MS = 1000;
+
+    private final Client client;
+    private final String name;
+    private final String target;
+    private final String channel;
+    private final Set<Integer> open = ConcurrentHashMap.newKeySet();
+    /** Opens the test started; one still going when the test ends may yet add a file to close. */
+    private final List<ClientCall> opening = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * @param target what the client opens: the device's path, or its name on loopback
+     */
+    TestApi(Client client, String name, String target, String channel) {
+        this.client = client;
+        this.name = name;
+        this.target = target;
+        this.channel = channel;
+    }
+
+    @HostAccess.Export
+    public String name() {
+        return name;
+    }
+
+    @HostAccess.Export
+    public String path() {
+        return target;
+    }
+
+    @HostAccess.Export
+    public String channel() {
+        return channel;
+    }
+
+    @HostAccess.Export
+    public int pid() {
+        return client.pid();
+    }
+
+    @HostAccess.Export
+    public int errnoNumber(String errnoName) {
+        Errno e = Errno.byName(errnoName);
+        if (e == null) {
+            throw new IllegalArgumentException("unknown errno name: " + errnoName);
+        }
+        return e.number();
+    }
+
+    @HostAccess.Export
+    public GuestCall open(int flags, int uid, int gid) {
+        ClientCall call = client.open(target, flags, uid, gid).then(fd -> open.add((Integer) fd));
+        opening.add(call);
+        return new GuestCall(call);
+    }
+
+    @HostAccess.Export
+    public GuestCall read(int file, int size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("read: size must be 0 or more, not " + size);
+        }
+        return new GuestCall(client.read(file, size));
+    }
+
+    @HostAccess.Export
+    public GuestCall write(int file, Value data) {
+        return new GuestCall(client.write(file, bytesOf(data, "write")));
+    }
+
+    @HostAccess.Export
+    public GuestCall ioctl(int file, long cmd, long arg, Value in) {
+        int c = (int) cmd;
+        byte[] bytes = null;
+        if (Ioc.writes(c)) {
+            if (in == null || in.isNull() || in.isNumber()) {
+                throw new IllegalArgumentException(String.format(
+                        "ioctl(0x%x): a command with _IOW/_IOWR takes the %d bytes of its struct, not a number",
+                        cmd, Ioc.size(c)));
+            }
+            bytes = bytesOf(in, "ioctl");
+            if (bytes.length > Ioc.size(c)) {
+                throw new IllegalArgumentException(String.format(
+                        "ioctl(0x%x): %d bytes given, the command's struct has %d", cmd, bytes.length, Ioc.size(c)));
+            }
+            bytes = java.util.Arrays.copyOf(bytes, Ioc.size(c));
+        }
+        return new GuestCall(client.ioctl(file, c, arg, bytes));
+    }
+
+    @HostAccess.Export
+    public GuestCall poll(int file, int events, int timeoutMs) {
+        return new GuestCall(client.poll(file, events, timeoutMs));
+    }
+
+    @HostAccess.Export
+    public GuestCall setFlags(int file, int flags) {
+        return new GuestCall(client.setFlags(file, flags));
+    }
+
+    @HostAccess.Export
+    public GuestCall close(int file) {
+        open.remove(file);
+        return new GuestCall(client.close(file));
+    }
+
+    /**
+     * Closes what the test left open; returns how many. An open still going
+     * gets a moment to end first (one the driver never answers is ended by
+     * unloading the device).
+     */
+    int closeAll() {
+        for (ClientCall c : opening) {
+            c.awaitDone(OPEN_GRACE_MS);
+        }
+        int n = 0;
+        for (Integer fd : List.copyOf(open)) {
+            open.remove(fd);
+            client.close(fd).awaitDone(ClientCall.TIMEOUT_MS);
+            n++;
+        }
+        return n;
+    }
+
+    /** A string (as UTF-8) or bytes in either language: a JS typed array or ArrayBuffer, Python bytes. */
+    static byte[] bytesOf(Value v, String what) {
+        if (v == null || v.isNull()) {
+            return new byte[0];
+        }
+        if (v.isString()) {
+            return v.asString().getBytes(StandardCharsets.UTF_8);
+        }
+        Value buf = v;
+        long off = 0;
+        long len;
+        if (v.hasBufferElements()) {
+            len = v.getBufferSize();
+        } else if (v.hasMember("buffer") && v.hasMember("byteOffset") && v.hasMember("byteLength")) {
+            buf = v.getMember("buffer");
+            off = v.getMember("byteOffset").asLong();
+            len = v.getMember("byteLength").asLong();
+        } else {
+            throw new IllegalArgumentException(what + ": expected bytes or a string, not " + v);
+        }
+        byte[] b = new byte[Math.toIntExact(len)];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = buf.readBufferByte(off + i);
+        }
+        return b;
+    }
+}

@@ -1,0 +1,191 @@
+package org.fusd.host.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.fusd.host.cli.Main;
+import org.fusd.host.sys.Libc;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What `fusd-host test` tells a student: failures with both file:lines, load errors, the fuse channel. */
+class TestCommandTest {
+    @TempDir
+    Path dir;
+
+    private static final String DRIVER = """
+            export const name = "greeter";
+            export function read(file, size) {
+                if (file.state.done) return "";
+                file.state.done = true;
+                return "hi\\n";
+            }
+            export function ioctl(file, cmd, arg) {
+                throw Errno.ENOTTY;
+            }
+            """;
+
+    private Path write(String file, String text) throws Exception {
+        Path p = dir.resolve(file);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    @Test
+    void aFailureShowsTheTestsAndTheDriversLines() throws Exception {
+        Path driver = write("greeter.js", DRIVER);
+        write("greeter.test.js", """
+                export function test_greets(t) {
+                    t.eq(t.open(O_RDONLY).readText(10), "hi\\n");
+                }
+
+                export function test_wrong(t) {
+                    const f = t.open(O_RDONLY);
+                    t.eq(f.readText(10), "hello\\n");
+                }
+                """);
+        LabsTest.Run r = LabsTest.fusdHostTest(driver.toString()); // finds greeter.test.js
+        assertEquals(Main.EXIT_FAILURE, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("  ok    test_greets"), r.out());
+        assertTrue(r.out().contains("  FAIL  test_wrong (" + dir.resolve("greeter.test.js") + ":5)"), r.out());
+        assertTrue(
+                r.out()
+                        .contains(dir.resolve("greeter.test.js")
+                                + ":7: AssertionError: expected \"hello\\n\", got \"hi\\n\""),
+                r.out());
+        assertTrue(r.out().contains("t.eq(f.readText(10), \"hello\\n\");"), "the test's source line: " + r.out());
+        assertTrue(
+                r.out().matches("(?s).*read size=10 off=0 -> 3 bytes +" + dir.resolve("greeter.js") + ":2\n.*"),
+                r.out());
+        assertTrue(r.out().endsWith("1 passed, 1 failed\n"), r.out());
+    }
+
+    @Test
+    void pythonTestsAndWhatTheDriverLogged() throws Exception {
+        Path driver = write("broken.js", """
+                export const name = "broken";
+                export function read(file, size) {
+                    return file.nosuch.x;
+                }
+                """);
+        Path tests = write("broken_test.py", """
+                def test_reads(t):
+                    f = t.open()
+                    assert f.read(10) == b"x"
+                """);
+        LabsTest.Run r = LabsTest.fusdHostTest(driver.toString(), tests.toString());
+        assertEquals(Main.EXIT_FAILURE, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains(tests + ":3: OSError: [Errno 5] "), r.out());
+        assertTrue(r.out().contains(" (EIO from read(10))"), r.out());
+        assertTrue(r.out().contains("fusd: broken: read: TypeError"), "the driver's error: " + r.out());
+        assertTrue(r.out().contains("(" + driver + ":3)"), "the driver's line: " + r.out());
+    }
+
+    @Test
+    void filesThatDoNotLoadAreNamedWithTheirLine() throws Exception {
+        Path driver = write("greeter.js", DRIVER);
+        Path bad = write("bad.test.js", "export function test_x(t) {\n  t.open(;\n}\n");
+        LabsTest.Run r = LabsTest.fusdHostTest(driver.toString(), bad.toString());
+        assertEquals(Main.EXIT_LOAD, r.status());
+        assertTrue(r.err().startsWith("fusd-host: " + bad + ":2: SyntaxError"), r.err());
+
+        Path none = write("none_test.py", "def helper(t):\n    pass\n");
+        r = LabsTest.fusdHostTest(driver.toString(), none.toString());
+        assertEquals(Main.EXIT_LOAD, r.status());
+        assertTrue(r.err().contains(none + ": no tests"), r.err());
+
+        Path badDriver = write("bad.js", "export const name = 'x';\nfoo(;\n");
+        r = LabsTest.fusdHostTest(
+                badDriver.toString(),
+                write("ok.test.js", "export function test_x(t) {}\n").toString());
+        assertEquals(Main.EXIT_LOAD, r.status());
+        assertTrue(r.err().startsWith("fusd-host: " + badDriver + ":2: SyntaxError"), r.err());
+
+        r = LabsTest.fusdHostTest(write("alone.js", DRIVER).toString());
+        assertEquals(Main.EXIT_USAGE, r.status());
+        assertTrue(r.err().contains("no test file for"), r.err());
+    }
+
+    @Test
+    void aThrowingTestFailsAtItsLine() throws Exception {
+        Path driver = write("greeter.js", DRIVER);
+        Path tests = write("t.test.js", """
+                function helper() {
+                    null.x;
+                }
+                export function test_throws(t) {
+                    helper();
+                }
+                export function test_ioctl(t) {
+                    t.raises("ENOTTY", () => t.open().ioctl(_IOR("g", 1, 4)));
+                }
+                """);
+        LabsTest.Run r = LabsTest.fusdHostTest(driver.toString(), tests.toString());
+        assertTrue(r.out().contains(tests + ":2: TypeError: Cannot read property 'x' of null"), r.out());
+        assertTrue(r.out().contains("called from " + tests + ":5: helper();"), r.out());
+        assertTrue(r.out().contains("  ok    test_ioctl"), r.out());
+        assertTrue(r.out().endsWith("1 passed, 1 failed\n"), r.out());
+    }
+
+    /** Real system calls from the client process: a blocked read, a signal, O_NONBLOCK, poll, another uid. */
+    @Test
+    void fuseChannelRunsTheSameTestsWithRealCalls() throws Exception {
+        Assumptions.assumeTrue(Libc.getuid() == 0 && Files.exists(Path.of("/dev/fuse")), "needs root and /dev/fuse");
+        Path examples = Path.of("..", "examples");
+        Path driver = Files.isDirectory(examples) ? examples.resolve("pipe.js") : Path.of("examples", "pipe.js");
+        Path tests = write("pipe.test.js", """
+                export function test_a_signal_ends_a_blocked_read(t) {
+                    const r = t.open(O_RDONLY);
+                    const p = r.startRead(100);
+                    t.ok(p.blocked());
+                    p.interrupt();
+                    t.raises("EINTR", () => p.wait());
+                }
+                export function test_a_write_wakes_a_poller(t) {
+                    const r = t.open(O_RDONLY | O_NONBLOCK), w = t.open(O_WRONLY);
+                    t.raises("EAGAIN", () => r.read(10));
+                    t.eq(r.poll(POLLIN, 0), 0);
+                    w.write("x");
+                    t.eq(r.poll(POLLIN, 2000), POLLIN);
+                    t.eq(r.readText(10), "x");
+                }
+                export function test_channel_and_path(t) {
+                    t.eq(t.channel, "fuse");
+                    t.ok(t.path.endsWith("/pipe"), t.path);
+                }
+                """);
+        Path mnt = dir.resolve("mnt");
+        LabsTest.Run r = LabsTest.fusdHostTest(
+                driver.toString(), tests.toString(), "--channel", "fuse", "--mount", mnt.toString());
+        assertTrue(r.out().endsWith("3 passed, 0 failed\n"), r.out() + r.err());
+        assertEquals(Main.EXIT_OK, r.status());
+        assertTrue(r.out().startsWith("fusd-host test: " + driver + " on fuse\n"), r.out());
+    }
+
+    @Test
+    void fuseOpensAsAnotherUid() throws Exception {
+        Assumptions.assumeTrue(Libc.getuid() == 0 && Files.exists(Path.of("/dev/fuse")), "needs root and /dev/fuse");
+        Path driver = write("who.js", """
+                export const name = "who";
+                export function read(file, size) {
+                    if (file.state.done) return "";
+                    file.state.done = true;
+                    return `${file.uid}/${file.gid}`;
+                }
+                """);
+        Path tests = write("who_test.py", """
+                import os
+
+
+                def test_uid(t):
+                    t.eq(t.open(os.O_RDONLY, uid=65534, gid=65534).read_text(), "65534/65534")
+                    t.eq(t.open(os.O_RDONLY).read_text(), "0/0")
+                """);
+        // the default mount, a new directory in /tmp: under @TempDir (0700) the other user could not reach it
+        LabsTest.Run r = LabsTest.fusdHostTest(driver.toString(), tests.toString(), "--channel", "fuse");
+        assertTrue(r.out().endsWith("1 passed, 0 failed\n"), r.out() + r.err());
+    }
+}
