@@ -32,21 +32,10 @@ final class JsCode extends LoadedCode {
               Object.assign(g, {
                 Errno,
                 device: host.device,
-                POLLIN: 0x001, POLLPRI: 0x002, POLLOUT: 0x004, POLLERR: 0x008, POLLHUP: 0x010,
-                POLLNVAL: 0x020, POLLRDNORM: 0x040, POLLWRNORM: 0x100,
                 setTimeout: (fn, t, ...args) => setTimer(fn, ms(t), false, args),
                 setInterval: (fn, t, ...args) => setTimer(fn, ms(t), true, args),
                 clearTimeout: (id) => { if (id !== undefined && id !== null) clearTimer(id); },
                 clearInterval: (id) => { if (id !== undefined && id !== null) clearTimer(id); },
-              });
-              const code = (t) => typeof t === 'string' ? t.charCodeAt(0) : t;
-              const ioc = (dir, t, nr, size) => ((dir << 30) | (size << 16) | (code(t) << 8) | nr) >>> 0;
-              Object.assign(g, {
-                _IO: (t, nr) => ioc(0, t, nr, 0),
-                _IOW: (t, nr, size) => ioc(1, t, nr, size),
-                _IOR: (t, nr, size) => ioc(2, t, nr, size),
-                _IOWR: (t, nr, size) => ioc(3, t, nr, size),
-                _IOC_SIZE: (cmd) => (cmd >>> 16) & 0x3fff,
               });
               return {
                 view: (hostBuffer) => new Uint8Array(new ArrayBuffer(hostBuffer)),
@@ -109,6 +98,7 @@ final class JsCode extends LoadedCode {
     }
 
     static JsCode load(Path path, String text, Context context, Object bridge, Consumer<LoadedCode> created) {
+        ConstantsPrelude.js(context);
         Value helpers = context.eval(
                         Source.newBuilder("js", PRELUDE, "fusd-prelude.js").buildLiteral())
                 .execute(bridge);

@@ -24,8 +24,6 @@ final class PyCode extends LoadedCode {
                 setattr(Errno, _n, Errno(_n))
             del _n
 
-            POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP = 0x001, 0x002, 0x004, 0x008, 0x010
-            POLLNVAL, POLLRDNORM, POLLWRNORM = 0x020, 0x040, 0x100
             device = _fusd_host.device
 
             def set_timeout(fn, ms, *args):
@@ -39,24 +37,6 @@ final class PyCode extends LoadedCode {
                     _fusd_host.clearTimer(timer_id)
 
             clear_interval = clear_timeout
-
-            def _IOC(d, t, nr, size):
-                return (d << 30) | (size << 16) | ((ord(t) if isinstance(t, str) else t) << 8) | nr
-
-            def _IO(t, nr):
-                return _IOC(0, t, nr, 0)
-
-            def _IOW(t, nr, size):
-                return _IOC(1, t, nr, size)
-
-            def _IOR(t, nr, size):
-                return _IOC(2, t, nr, size)
-
-            def _IOWR(t, nr, size):
-                return _IOC(3, t, nr, size)
-
-            def _IOC_SIZE(cmd):
-                return (cmd >> 16) & 0x3fff
 
             def _fusd_where(e):
                 tb = e.__traceback__
@@ -117,6 +97,7 @@ final class PyCode extends LoadedCode {
     static PyCode load(Path path, String text, Context context, Object bridge, Consumer<LoadedCode> created) {
         Value globals = context.getBindings("python");
         globals.putMember("_fusd_host", bridge);
+        ConstantsPrelude.python(context);
         context.eval(Source.newBuilder("python", PRELUDE, "fusd-prelude.py").buildLiteral());
         PyCode code = new PyCode(path, context, globals);
         created.accept(code);

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.fusd.host.driver.ConstantsPrelude;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
@@ -30,18 +31,9 @@ final class JsTestScript extends TestScript {
               class AssertionError extends Error {
                 get name() { return 'AssertionError'; }
               }
-              const code = (t) => typeof t === 'string' ? t.charCodeAt(0) : t;
-              const ioc = (dir, t, nr, size) => ((dir << 30) | (size << 16) | (code(t) << 8) | nr) >>> 0;
               Object.assign(g, {
                 Errno, AssertionError,
                 O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_TRUNC: 0o1000, O_APPEND: 0o2000, O_NONBLOCK: 0o4000,
-                POLLIN: 0x001, POLLPRI: 0x002, POLLOUT: 0x004, POLLERR: 0x008, POLLHUP: 0x010,
-                POLLNVAL: 0x020, POLLRDNORM: 0x040, POLLWRNORM: 0x100,
-                _IO: (t, nr) => ioc(0, t, nr, 0),
-                _IOW: (t, nr, size) => ioc(1, t, nr, size),
-                _IOR: (t, nr, size) => ioc(2, t, nr, size),
-                _IOWR: (t, nr, size) => ioc(3, t, nr, size),
-                _IOC_SIZE: (cmd) => (cmd >>> 16) & 0x3fff,
               });
               const bytes = (s) => {
                 const b = new Uint8Array(s.length);
@@ -157,6 +149,7 @@ final class JsTestScript extends TestScript {
 
     @Override
     void evaluate(String text) {
+        ConstantsPrelude.js(context);
         newTest = context.eval(Source.create("js", PRELUDE)).execute(context.eval("js", "(" + errnoTable() + ")"));
         Source src;
         try {

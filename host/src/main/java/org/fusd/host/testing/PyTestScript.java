@@ -3,6 +3,7 @@ package org.fusd.host.testing;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.fusd.host.driver.ConstantsPrelude;
 import org.fusd.host.driver.ScriptLoadException;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Source;
@@ -20,33 +21,6 @@ final class PyTestScript extends TestScript {
             import traceback as _fusd_traceback
 
             _FUSD_ERRNOS = ERRNO_TABLE
-
-            POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP = 0x001, 0x002, 0x004, 0x008, 0x010
-            POLLNVAL, POLLRDNORM, POLLWRNORM = 0x020, 0x040, 0x100
-
-
-            def _IOC(d, t, nr, size):
-                return (d << 30) | (size << 16) | ((ord(t) if isinstance(t, str) else t) << 8) | nr
-
-
-            def _IO(t, nr):
-                return _IOC(0, t, nr, 0)
-
-
-            def _IOW(t, nr, size):
-                return _IOC(1, t, nr, size)
-
-
-            def _IOR(t, nr, size):
-                return _IOC(2, t, nr, size)
-
-
-            def _IOWR(t, nr, size):
-                return _IOC(3, t, nr, size)
-
-
-            def _IOC_SIZE(cmd):
-                return (cmd >> 16) & 0x3fff
 
 
             def _fusd_settle(o):
@@ -252,6 +226,7 @@ final class PyTestScript extends TestScript {
     @Override
     void evaluate(String text) {
         globals = context.getBindings("python");
+        ConstantsPrelude.python(context);
         context.eval(Source.newBuilder("python", PRELUDE.replace("ERRNO_TABLE", errnoTable()), "fusd-test-prelude.py")
                 .buildLiteral());
         Value failed = globals.getMember("_fusd_load").execute(text, path.toString());
