@@ -35,6 +35,12 @@ public final class Harness implements AutoCloseable {
         return Files.exists(p) ? p : Path.of("examples", file);
     }
 
+    /** A file of the repository by its path from the top (tests run in host/). */
+    public static Path repoFile(String path) {
+        Path p = Path.of("..").resolve(path);
+        return Files.exists(p) ? p : Path.of(path);
+    }
+
     /** Loads a script and adds its device to the loopback channel. */
     public ScriptDevice serve(Path script) {
         ScriptDevice d = runtime.load(script);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -30,40 +31,17 @@ class RunawayTest {
     @TempDir
     Path dir;
 
-    /** A driver whose read spins while device.state.spin is true; write "spin"/"calm" sets it. */
-    private static final String SPIN_JS = """
-            export const name = "spin";
-            device.state.spin = true;
-            export function write(file, data) {
-              device.state.spin = String.fromCharCode(...data) === "spin";
-              return data.length;
-            }
-            export function read(file, size, offset) {
-              let i = 0;
-              while (device.state.spin) { i++; }
-              return "calm";
-            }
-            """;
-
-    private static final String SPIN_PY = """
-            name = "spin"
-            device.state.spin = True
-
-
-            def write(file, data, offset):
-                device.state.spin = bytes(data) == b"spin"
-                return len(data)
-
-
-            def read(file, size, offset):
-                i = 0
-                while device.state.spin:
-                    i += 1
-                return "calm"
-            """;
-
+    /**
+     * The e2e suites' spinning driver (scripts/e2e/drivers/spin.js, spin.py:
+     * read spins while device.state.spin is true; writing "spin"/"calm" sets
+     * it), copied into dir; its device is spinjs or spinpy.
+     */
     private ScriptDevice serveSpin(Harness h, String lang) throws Exception {
-        return lang.equals("js") ? h.serve(dir, "spin.js", SPIN_JS) : h.serve(dir, "spin.py", SPIN_PY);
+        return h.serve(dir, "spin." + lang, spinDriver(lang));
+    }
+
+    static String spinDriver(String lang) throws IOException {
+        return Files.readString(Harness.repoFile("scripts/e2e/drivers/spin." + lang));
     }
 
     /** Starts a read on another thread (an idle device runs a call on the caller's thread) and returns at once. */
@@ -84,10 +62,11 @@ class RunawayTest {
         try (Harness h = new Harness()) {
             h.runtime.setCallTimeoutMillis(300);
             ScriptDevice d = serveSpin(h, lang);
-            LoopbackFile f = h.open("spin", OpenFlags.O_RDWR);
+            LoopbackFile f = h.open("spin" + lang, OpenFlags.O_RDWR);
 
             assertEquals(Errno.ETIMEDOUT, result(startRead(d, f)).errno());
-            String line = h.awaitLog("spin: read: stopped at ", "300 ms budget", "the caller got ETIMEDOUT");
+            String line =
+                    h.awaitLog("spin" + lang + ": read: stopped at ", "300 ms budget", "the caller got ETIMEDOUT");
             assertTrue(line.contains(dir.resolve("spin." + lang) + ":"), line);
 
             f.write("calm");
@@ -101,7 +80,7 @@ class RunawayTest {
         try (Harness h = new Harness()) {
             h.runtime.setCallTimeoutMillis(0); // no budget: only the signal can end it
             ScriptDevice d = serveSpin(h, lang);
-            LoopbackFile f = h.open("spin", OpenFlags.O_RDWR);
+            LoopbackFile f = h.open("spin" + lang, OpenFlags.O_RDWR);
             LoopbackReply read = startRead(d, f);
             Thread.sleep(200);
             assertTrue(!read.isDone(), "the read spins");
@@ -109,7 +88,7 @@ class RunawayTest {
             read.interrupt();
 
             assertEquals(Errno.EINTR, result(read).errno());
-            h.awaitLog("spin: read: cancelled at ", "the caller was interrupted");
+            h.awaitLog("spin" + lang + ": read: cancelled at ", "the caller was interrupted");
             f.write("calm");
             assertEquals("calm", f.readString(100), "the script's work was cancelled: the device is free");
             assertNull(d.faulted());
@@ -120,8 +99,8 @@ class RunawayTest {
     void aDriverExportsItsOwnBudget() throws Exception {
         try (Harness h = new Harness()) {
             h.runtime.setCallTimeoutMillis(0);
-            ScriptDevice d = h.serve(dir, "own.js", "export const callTimeoutMs = 200;\n" + SPIN_JS);
-            LoopbackFile f = h.open("spin", OpenFlags.O_RDWR);
+            ScriptDevice d = h.serve(dir, "own.js", "export const callTimeoutMs = 200;\n" + spinDriver("js"));
+            LoopbackFile f = h.open("spinjs", OpenFlags.O_RDWR);
             assertEquals(Errno.ETIMEDOUT, result(startRead(d, f)).errno());
             h.awaitLog("200 ms budget");
         }
@@ -289,7 +268,7 @@ class RunawayTest {
         try (Harness h = new Harness()) {
             h.runtime.setCallTimeoutMillis(0);
             ScriptDevice d = serveSpin(h, lang);
-            LoopbackFile f = h.open("spin", OpenFlags.O_RDWR);
+            LoopbackFile f = h.open("spin" + lang, OpenFlags.O_RDWR);
             LoopbackReply read = startRead(d, f);
             Thread.sleep(100);
 

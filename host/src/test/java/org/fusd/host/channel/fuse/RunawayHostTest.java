@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.fusd.host.driver.Harness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,43 +32,6 @@ class RunawayHostTest {
 
     private Process host;
     private Path stderr;
-
-    /** Answers "ok" to every read (a stream: read it with one read(2), never to the end). */
-    private static final String OK_JS = """
-            export const name = "okdev";
-            export function read(file, size, offset) { return "ok"; }
-            """;
-
-    private static final String SPIN_JS = """
-            export const name = "spinjs";
-            device.state.spin = true;
-            export function write(file, data) {
-              device.state.spin = String.fromCharCode(...data) === "spin";
-              return data.length;
-            }
-            export function read(file, size, offset) {
-              let i = 0;
-              while (device.state.spin) { i++; }
-              return "calm";
-            }
-            """;
-
-    private static final String SPIN_PY = """
-            name = "spinpy"
-            device.state.spin = True
-
-
-            def write(file, data, offset):
-                device.state.spin = bytes(data) == b"spin"
-                return len(data)
-
-
-            def read(file, size, offset):
-                i = 0
-                while device.state.spin:
-                    i += 1
-                return "calm"
-            """;
 
     /** Reads 1 byte of okdev n times (or for seconds): prints p50/p99/max in ms; fails on a wrong answer. */
     private static final String ROUND_TRIPS = """
@@ -171,14 +135,28 @@ class RunawayHostTest {
                 .trim();
     }
 
+    /**
+     * The e2e suites' spinning driver (scripts/e2e/drivers/spin.js, spin.py:
+     * read spins while the device's state says "spin"); its device is spinjs
+     * or spinpy.
+     */
+    private static String spin(String lang) throws IOException {
+        return e2eDriver("spin." + lang);
+    }
+
+    /** A driver of scripts/e2e/drivers (okdev.js answers "ok" to every read). */
+    private static String e2eDriver(String file) throws IOException {
+        return Files.readString(Harness.repoFile("scripts/e2e/drivers/" + file));
+    }
+
     private void write(String file, String text) throws IOException {
         Files.writeString(dir.resolve(file), text);
     }
 
     private void spinHost() throws Exception {
-        write("ok.js", OK_JS);
-        write("spin.js", SPIN_JS);
-        write("spin.py", SPIN_PY);
+        write("ok.js", e2eDriver("okdev.js"));
+        write("spin.js", spin("js"));
+        write("spin.py", spin("py"));
         startHost(List.of(), List.of("--call-timeout", "1500"), "ok.js", "spin.js", "spin.py");
     }
 
@@ -235,9 +213,7 @@ class RunawayHostTest {
 
             // 4. a reload hook past the budget fails the reload; the old code serves on
             String file = "spin." + lang;
-            write(
-                    file,
-                    (lang.equals("js") ? SPIN_JS : SPIN_PY).replace("calm", "v2") + (lang.equals("js") ? """
+            write(file, spin(lang).replace("\"calm\"", "\"v2\"") + (lang.equals("js") ? """
                     export function reload() { while (true) {} }
                     """ : """
 
@@ -310,7 +286,7 @@ class RunawayHostTest {
 
     @Test
     void aTimerStormAndAFloodOfOpensDoNotStarveTheOtherDevices() throws Exception {
-        write("ok.js", OK_JS);
+        write("ok.js", e2eDriver("okdev.js"));
         write("storm.js", """
                 export const name = "storm";
                 let fired = 0;
@@ -353,7 +329,7 @@ class RunawayHostTest {
     @ParameterizedTest
     @ValueSource(strings = {"js", "py"})
     void aDriverThatEatsMemoryIsFaultedAndServesAgainAfterAnEdit(String lang) throws Exception {
-        write("ok.js", OK_JS);
+        write("ok.js", e2eDriver("okdev.js"));
         String leak = "leak." + lang;
         write(leak, lang.equals("js") ? """
                 export const name = "leakjs";
@@ -409,8 +385,8 @@ class RunawayHostTest {
 
     @Test
     void sigtermEndsTheHostWhileAScriptSpins() throws Exception {
-        write("ok.js", OK_JS);
-        write("spin.js", SPIN_JS);
+        write("ok.js", e2eDriver("okdev.js"));
+        write("spin.js", spin("js"));
         startHost(List.of(), List.of("--call-timeout", "0"), "ok.js", "spin.js");
         Process reader = Clients.python("""
                 fd = os.open(sys.argv[1], os.O_RDONLY)
