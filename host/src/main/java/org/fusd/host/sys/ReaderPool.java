@@ -4,20 +4,23 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
  * The threads that read one channel fd. Usually a single one: a device that
  * is idle runs a call right on the reader that read it, which is the fast
- * path. That call may compute for long (a script), so a check every
- * millisecond starts one more reader when every reader has been busy with
- * one request for longer than {@link #STALL_NANOS}: one slow device never
- * holds up the other devices, nor the INTERRUPT that would cancel its own
- * call. A reader started that way exits after its request when another
- * reader is already waiting, so the pool shrinks back once the stall ends.
+ * path. That call may compute for long (a script), so one more reader starts
+ * when every reader has been busy with one request for longer than
+ * {@link #STALL_NANOS}: one slow device never holds up the other devices, nor
+ * the INTERRUPT that would cancel its own call. A reader started that way
+ * exits after its request when another reader is already waiting, so the pool
+ * shrinks back once the stall ends.
+ *
+ * The check is armed only while no reader waits (at most one pending per
+ * pool, re-armed until a reader waits again): an idle host never wakes for it.
  */
 public final class ReaderPool {
     /** A request handled this long by every reader counts as a stall. */
@@ -55,7 +58,8 @@ public final class ReaderPool {
     private final AtomicInteger started = new AtomicInteger();
     private volatile boolean ended;
     private volatile boolean warned;
-    private ScheduledFuture<?> check;
+    /** A stall check is scheduled. */
+    private final AtomicBoolean armed = new AtomicBoolean();
 
     /**
      * core threads start with {@link #start()} and stay until the connection
@@ -74,7 +78,6 @@ public final class ReaderPool {
         for (int i = 0; i < core; i++) {
             spawn(true);
         }
-        check = CHECKS.scheduleWithFixedDelay(this::checkStall, 1, 1, TimeUnit.MILLISECONDS);
     }
 
     /** True while a reader thread runs. */
@@ -107,16 +110,30 @@ public final class ReaderPool {
         return true;
     }
 
+    /** A reader took a request and none is left waiting: a stall check runs in STALL_NANOS. */
+    private void armCheck(long delayNanos) {
+        if (armed.compareAndSet(false, true)) {
+            var unused = CHECKS.schedule(this::checkStall, delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
     private void checkStall() {
+        armed.set(false);
         if (waiting.get() > 0 || !isRunning()) {
             return;
         }
         long now = System.nanoTime();
+        long youngest = Long.MAX_VALUE;
         for (Worker w : workers) {
             long since = w.busySince;
-            if (since == 0 || now - since < STALL_NANOS) {
+            if (since == 0) {
                 return; // a reader is about to wait again
             }
+            youngest = Math.min(youngest, now - since);
+        }
+        if (youngest < STALL_NANOS) {
+            armCheck(STALL_NANOS - youngest); // not every reader has been busy long enough yet
+            return;
         }
         if (alive.get() >= max) {
             if (!warned) {
@@ -124,6 +141,7 @@ public final class ReaderPool {
                 System.err.println("fusd: " + name + ": all " + max
                         + " reader threads are busy with slow calls; other calls wait");
             }
+            armCheck(STALL_NANOS);
             return;
         }
         spawn(false);
@@ -148,9 +166,6 @@ public final class ReaderPool {
         if (alive.decrementAndGet() == 0 && ended) {
             alive.set(-1);
             synchronized (this) {
-                if (check != null) {
-                    check.cancel(false);
-                }
                 notifyAll();
             }
             if (onEnd != null) {
@@ -186,6 +201,9 @@ public final class ReaderPool {
                         return;
                     }
                     busySince = System.nanoTime() | 1; // never 0
+                    if (waiting.get() == 0) {
+                        armCheck(STALL_NANOS);
+                    }
                     try {
                         r.handle();
                     } finally {
