@@ -193,6 +193,8 @@ public final class FileOps {
         } catch (RuntimeException e) {
             System.err.println("fusd: device call failed: " + e);
             reply.error(Errno.EIO);
+        } catch (OutOfMemoryError e) {
+            reply.error(Errno.ENOMEM); // the caller must get an answer
         }
         if (reply.isDone()) {
             return;

@@ -203,6 +203,8 @@ public final class FuseSession {
         } catch (RuntimeException e) {
             System.err.println("fusd: FUSE " + op.name() + " handler failed: " + e);
             replyError(req.unique, Errno.EIO.number());
+        } catch (OutOfMemoryError e) {
+            replyError(req.unique, Errno.ENOMEM.number()); // the caller must get an answer
         }
     }
 

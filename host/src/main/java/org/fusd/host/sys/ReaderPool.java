@@ -144,7 +144,11 @@ public final class ReaderPool {
             armCheck(STALL_NANOS);
             return;
         }
-        spawn(false);
+        try {
+            spawn(false);
+        } catch (OutOfMemoryError e) {
+            armCheck(STALL_NANOS); // no memory for a thread now: try again soon
+        }
     }
 
     private void spawn(boolean isCore) {
@@ -155,11 +159,16 @@ public final class ReaderPool {
                 return; // the connection has ended
             }
         } while (!alive.compareAndSet(n, n + 1));
-        Worker w = new Worker(isCore);
-        int index = started.getAndIncrement();
-        Thread t = new Thread(w, index == 0 ? name : name + "-" + index);
-        t.setDaemon(true);
-        t.start();
+        try {
+            Worker w = new Worker(isCore);
+            int index = started.getAndIncrement();
+            Thread t = new Thread(w, index == 0 ? name : name + "-" + index);
+            t.setDaemon(true);
+            t.start();
+        } catch (OutOfMemoryError e) {
+            alive.decrementAndGet();
+            throw e;
+        }
     }
 
     private void leave() {
@@ -206,6 +215,10 @@ public final class ReaderPool {
                     }
                     try {
                         r.handle();
+                    } catch (OutOfMemoryError e) {
+                        // The heap filled while this request was handled (the memory guard stops the
+                        // script that filled it): the reader must live on, or the connection hangs.
+                        System.err.println("fusd: " + name + ": out of memory while handling a request");
                     } finally {
                         busySince = 0;
                     }

@@ -427,6 +427,8 @@ public final class FusdChannel implements Channel {
         } catch (RuntimeException e) {
             System.err.println("fusd: device call failed: " + e);
             r.error(Errno.EIO);
+        } catch (OutOfMemoryError e) {
+            r.error(Errno.ENOMEM); // the caller must get an answer
         }
     }
 
