@@ -4,23 +4,28 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * The threads that read one channel fd. Usually a single one: a device that
- * is idle runs a call right on the reader that read it, which is the fast
- * path. That call may compute for long (a script), so one more reader starts
- * when every reader has been busy with one request for longer than
- * {@link #STALL_NANOS}: one slow device never holds up the other devices, nor
- * the INTERRUPT that would cancel its own call. A reader started that way
- * exits after its request when another reader is already waiting, so the pool
- * shrinks back once the stall ends.
+ * The threads that read one channel fd. Readers take turns: the one holding
+ * the turn reads a request and handles it, then passes the turn on, so
+ * requests are handled one at a time and in the order they were read, as by
+ * a single reader (on fusd, for instance, a caller's INTERRUPT must reach the
+ * device before that caller's next write).
  *
- * The check is armed only while no reader waits (at most one pending per
- * pool, re-armed until a reader waits again): an idle host never wakes for it.
+ * A device that is idle runs a call right on the reader that read it, which
+ * is the fast path; that call may compute for long (a script). When the
+ * reader holding the turn has been busy with one request for longer than
+ * {@link #STALL_NANOS}, the turn is taken from it and passed to another
+ * reader, started if none waits: one slow device never holds up the other
+ * devices, nor the INTERRUPT that would cancel its own call. A reader started
+ * that way exits after a request when another reader waits, so the pool
+ * shrinks back once the stall ends. The stall check is armed only while a
+ * request is handled: an idle host never wakes for it.
  */
 public final class ReaderPool {
     /** A request handled this long by every reader counts as a stall. */
@@ -52,11 +57,16 @@ public final class ReaderPool {
     private final Set<Worker> workers = ConcurrentHashMap.newKeySet();
     /** Threads alive; the one that brings it to 0 runs onEnd. Negative once ended: no thread may start. */
     private final AtomicInteger alive = new AtomicInteger();
-    /** Threads waiting in next(). */
+    /** Threads waiting for the turn or, holding it, in next(). */
     private final AtomicInteger waiting = new AtomicInteger();
+    /** The one permit to read and handle a request. */
+    private final Semaphore turn = new Semaphore(1);
 
     private final AtomicInteger started = new AtomicInteger();
     private volatile boolean ended;
+    /** The last reader has left and onEnd has run. */
+    private boolean finished; // under this
+
     private volatile boolean warned;
     /** A stall check is scheduled. */
     private final AtomicBoolean armed = new AtomicBoolean();
@@ -90,11 +100,11 @@ public final class ReaderPool {
         return Math.max(0, alive.get());
     }
 
-    /** Waits up to millis for every reader to leave; true if they did. */
+    /** Waits up to millis for every reader to leave (and onEnd to run); true if they did. */
     public boolean await(long millis) {
         long deadline = System.nanoTime() + millis * 1_000_000L;
         synchronized (this) {
-            while (isRunning()) {
+            while (!finished) {
                 long left = (deadline - System.nanoTime()) / 1_000_000L;
                 if (left <= 0) {
                     return false;
@@ -110,44 +120,53 @@ public final class ReaderPool {
         return true;
     }
 
-    /** A reader took a request and none is left waiting: a stall check runs in STALL_NANOS. */
+    /** A stall check runs in delayNanos (at most one is pending). */
     private void armCheck(long delayNanos) {
         if (armed.compareAndSet(false, true)) {
             var unused = CHECKS.schedule(this::checkStall, delayNanos, TimeUnit.NANOSECONDS);
         }
     }
 
+    /** If the turn holder has been busy for STALL_NANOS, takes the turn from it and passes it on. */
     private void checkStall() {
         armed.set(false);
-        if (waiting.get() > 0 || !isRunning()) {
+        if (!isRunning()) {
             return;
         }
         long now = System.nanoTime();
-        long youngest = Long.MAX_VALUE;
         for (Worker w : workers) {
             long since = w.busySince;
-            if (since == 0) {
-                return; // a reader is about to wait again
+            if (!w.holdsTurn || since == 0) {
+                continue; // not the holder, or the holder is reading: nothing is stuck
             }
-            youngest = Math.min(youngest, now - since);
-        }
-        if (youngest < STALL_NANOS) {
-            armCheck(STALL_NANOS - youngest); // not every reader has been busy long enough yet
+            if (now - since < STALL_NANOS) {
+                armCheck(STALL_NANOS - (now - since));
+                return;
+            }
+            if (waiting.get() == 0 && !startReader()) {
+                armCheck(STALL_NANOS); // none to pass the turn to: try again soon
+                return;
+            }
+            w.passTurn();
             return;
         }
+    }
+
+    /** Starts one more reader for a stall; false if the pool is full or there is no memory for it. */
+    private boolean startReader() {
         if (alive.get() >= max) {
             if (!warned) {
                 warned = true;
                 System.err.println("fusd: " + name + ": all " + max
                         + " reader threads are busy with slow calls; other calls wait");
             }
-            armCheck(STALL_NANOS);
-            return;
+            return false;
         }
         try {
             spawn(false);
+            return true;
         } catch (OutOfMemoryError e) {
-            armCheck(STALL_NANOS); // no memory for a thread now: try again soon
+            return false;
         }
     }
 
@@ -174,11 +193,15 @@ public final class ReaderPool {
     private void leave() {
         if (alive.decrementAndGet() == 0 && ended) {
             alive.set(-1);
-            synchronized (this) {
-                notifyAll();
-            }
-            if (onEnd != null) {
-                onEnd.run();
+            try {
+                if (onEnd != null) {
+                    onEnd.run();
+                }
+            } finally {
+                synchronized (this) {
+                    finished = true;
+                    notifyAll();
+                }
             }
         }
     }
@@ -187,9 +210,27 @@ public final class ReaderPool {
         private final boolean isCore;
         /** System.nanoTime() when the current request arrived; 0 while waiting. */
         volatile long busySince;
+        /** This reader has the turn (a stall check may take it away). */
+        volatile boolean holdsTurn;
+
+        private final AtomicBoolean turnHeld = new AtomicBoolean();
 
         Worker(boolean isCore) {
             this.isCore = isCore;
+        }
+
+        private void takeTurn() {
+            turn.acquireUninterruptibly();
+            turnHeld.set(true);
+            holdsTurn = true;
+        }
+
+        /** Gives the turn back, once, whether this reader or a stall check does it. */
+        void passTurn() {
+            if (turnHeld.compareAndSet(true, false)) {
+                holdsTurn = false;
+                turn.release();
+            }
         }
 
         @Override
@@ -201,18 +242,18 @@ public final class ReaderPool {
                     waiting.incrementAndGet();
                     boolean more;
                     try {
+                        takeTurn();
                         more = r.next();
                     } finally {
                         waiting.decrementAndGet();
                     }
                     if (!more) {
                         ended = true; // before leave(): whichever thread leaves last sees it
+                        passTurn(); // the others see the end too
                         return;
                     }
                     busySince = System.nanoTime() | 1; // never 0
-                    if (waiting.get() == 0) {
-                        armCheck(STALL_NANOS);
-                    }
+                    armCheck(STALL_NANOS);
                     try {
                         r.handle();
                     } catch (OutOfMemoryError e) {
@@ -221,12 +262,14 @@ public final class ReaderPool {
                         System.err.println("fusd: " + name + ": out of memory while handling a request");
                     } finally {
                         busySince = 0;
+                        passTurn();
                     }
                     if (!isCore && waiting.get() > 0) {
                         return; // the stall is over: another reader waits already
                     }
                 }
             } finally {
+                passTurn();
                 workers.remove(this);
                 r.close();
                 leave();
