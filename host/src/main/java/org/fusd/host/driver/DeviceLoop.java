@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.fusd.host.sys.ReaderPool;
 
 /**
  * Who may be inside a device's script, and the device's own thread.
@@ -82,7 +83,12 @@ final class DeviceLoop implements Runnable {
             if (!tasks.isEmpty()) {
                 tasks.add(task); // queued meanwhile: keep the order, the loop runs it
             } else {
-                runSafely(task);
+                ReaderPool.mayRunLong(true); // a script: a channel reader's turn may pass on meanwhile
+                try {
+                    runSafely(task);
+                } finally {
+                    ReaderPool.mayRunLong(false);
+                }
             }
         } finally {
             owner.set(null);

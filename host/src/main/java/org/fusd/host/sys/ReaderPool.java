@@ -18,10 +18,11 @@ import java.util.function.Supplier;
  * device before that caller's next write).
  *
  * A device that is idle runs a call right on the reader that read it, which
- * is the fast path; that call may compute for long (a script). When the
- * reader holding the turn has been busy with one request for longer than
- * {@link #STALL_NANOS}, the turn is taken from it and passed to another
- * reader, started if none waits: one slow device never holds up the other
+ * is the fast path; that call may compute for long (a script), and says so
+ * with {@link #mayRunLong}. When the reader holding the turn has run such a
+ * call for longer than {@link #STALL_NANOS}, the turn is taken from it and
+ * passed to another reader, started if none waits (the order of requests to
+ * that device is then kept by the device's own queue): one slow device never holds up the other
  * devices, nor the INTERRUPT that would cancel its own call. A reader started
  * that way exits after a request when another reader waits, so the pool
  * shrinks back once the stall ends. The stall check is armed only while a
@@ -136,8 +137,14 @@ public final class ReaderPool {
         long now = System.nanoTime();
         for (Worker w : workers) {
             long since = w.busySince;
-            if (!w.holdsTurn || since == 0) {
-                continue; // not the holder, or the holder is reading: nothing is stuck
+            if (!w.holdsTurn) {
+                continue;
+            }
+            if (since == 0) {
+                if (w.handling) {
+                    armCheck(STALL_NANOS); // it handles a request but runs no long call (yet)
+                }
+                return;
             }
             if (now - since < STALL_NANOS) {
                 armCheck(STALL_NANOS - (now - since));
@@ -206,12 +213,29 @@ public final class ReaderPool {
         }
     }
 
+    private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
+
+    /**
+     * The calling thread, if it is a reader, starts (true) or ends (false) a
+     * call that may run long, such as a device's code run inline: only then
+     * may its turn be passed on. Anything else a reader does (an INTERRUPT, a
+     * reply) keeps the turn, so requests keep their order.
+     */
+    public static void mayRunLong(boolean starts) {
+        Worker w = CURRENT.get();
+        if (w != null) {
+            w.busySince = starts ? System.nanoTime() | 1 : 0;
+        }
+    }
+
     private final class Worker implements Runnable {
         private final boolean isCore;
-        /** System.nanoTime() when the current request arrived; 0 while waiting. */
+        /** System.nanoTime() when a call that may run long started on this reader; 0 if none runs. */
         volatile long busySince;
         /** This reader has the turn (a stall check may take it away). */
         volatile boolean holdsTurn;
+        /** Between a request's arrival and the end of its handling. */
+        volatile boolean handling;
 
         private final AtomicBoolean turnHeld = new AtomicBoolean();
 
@@ -236,6 +260,7 @@ public final class ReaderPool {
         @Override
         public void run() {
             Reader r = readers.get();
+            CURRENT.set(this);
             workers.add(this);
             try {
                 while (true) {
@@ -252,7 +277,7 @@ public final class ReaderPool {
                         passTurn(); // the others see the end too
                         return;
                     }
-                    busySince = System.nanoTime() | 1; // never 0
+                    handling = true;
                     armCheck(STALL_NANOS);
                     try {
                         r.handle();
@@ -261,6 +286,7 @@ public final class ReaderPool {
                         // script that filled it): the reader must live on, or the connection hangs.
                         System.err.println("fusd: " + name + ": out of memory while handling a request");
                     } finally {
+                        handling = false;
                         busySince = 0;
                         passTurn();
                     }

@@ -43,10 +43,13 @@ class ReaderPoolTest {
         @Override
         public void handle() {
             if (request.equals("slow")) {
+                ReaderPool.mayRunLong(true); // as a device's code run inline says
                 try {
                     slowMayFinish.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } finally {
+                    ReaderPool.mayRunLong(false);
                 }
             }
             handled.incrementAndGet();
