@@ -141,7 +141,6 @@ final class JsTestScript extends TestScript {
             """;
 
     private Value newTest;
-    private List<TestCase> tests;
 
     JsTestScript(Path path, Context context) {
         super(path, context);
@@ -171,12 +170,7 @@ final class JsTestScript extends TestScript {
             }
         }
         found.sort(Comparator.comparingInt(TestCase::line));
-        tests = List.copyOf(found);
-    }
-
-    @Override
-    public List<TestCase> tests() {
-        return tests;
+        setTests(found);
     }
 
     @Override

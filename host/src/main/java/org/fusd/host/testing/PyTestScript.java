@@ -217,7 +217,6 @@ final class PyTestScript extends TestScript {
             """;
 
     private Value globals;
-    private List<TestCase> tests;
 
     PyTestScript(Path path, Context context) {
         super(path, context);
@@ -243,12 +242,7 @@ final class PyTestScript extends TestScript {
             found.add(new TestCase(
                     t.getArrayElement(0).asString(), t.getArrayElement(2).asInt(), t.getArrayElement(1)));
         }
-        tests = List.copyOf(found);
-    }
-
-    @Override
-    public List<TestCase> tests() {
-        return tests;
+        setTests(found);
     }
 
     @Override

@@ -83,8 +83,17 @@ public abstract class TestScript implements AutoCloseable {
     /** Runs the file's top level (throws ScriptLoadException or PolyglotException if it fails). */
     abstract void evaluate(String text);
 
+    private List<TestCase> tests = List.of();
+
     /** The tests, in the order of the file. */
-    public abstract List<TestCase> tests();
+    public final List<TestCase> tests() {
+        return tests;
+    }
+
+    /** What evaluate() found. */
+    final void setTests(List<TestCase> found) {
+        tests = List.copyOf(found);
+    }
 
     /** Runs one test with the host object api; null if it passed. */
     public abstract Failure run(TestCase test, TestApi api);
