@@ -46,6 +46,17 @@ class MainTest {
     }
 
     @Test
+    void aNegativeBudgetOrStateLimitIsAUsageError() throws Exception {
+        Path ok = Files.writeString(dir.resolve("ok.js"), "export const name = \"ok\";\n");
+        for (String option : new String[] {"--call-timeout", "--state-limit"}) {
+            String err = stderrOf(() -> assertEquals(
+                    Main.EXIT_USAGE,
+                    run(new StringWriter(), "run", "--channel", "loopback", option, "-5", ok.toString())));
+            assertTrue(err.contains("--call-timeout and --state-limit must be >= 0"), err);
+        }
+    }
+
+    @Test
     void helpAndVersionAre0() {
         assertEquals(Main.EXIT_OK, run(new StringWriter(), "--help"));
         assertEquals(Main.EXIT_OK, run(new StringWriter(), "--version"));
