@@ -32,7 +32,7 @@ fmt: check-jdk
 
 SHELL_SCRIPTS := scripts/vmtest scripts/vmtest.d/* host/bin/fusd-host .ci/run \
 	scripts/deps scripts/kernel-deps scripts/find-jdk scripts/checkpatch $(wildcard scripts/check-types)
-PYTHON_FILES := scripts/bench/run scripts/bench/*.py scripts/e2e/*.py examples/*.py \
+PYTHON_FILES := scripts/bench/run scripts/bench/*.py scripts/bench/fusdbench/*.py scripts/e2e/*.py examples/*.py \
 	host/src/main/resources/org/fusd/host/testing/client.py \
 	$(wildcard docs/labs/*/*.py)
 
