@@ -94,11 +94,18 @@ public final class RunCommand implements Callable<Integer> {
                     "How much state (device.state and every file.state) one device may hold, in MiB (default: ${DEFAULT-VALUE}; 0: no cap). A store past it fails in the script.")
     long stateLimitMib = DriverRuntime.DEFAULT_STATE_LIMIT_MIB;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The control socket (status, takeover); null if it could not be opened. */
+    private org.fusd.host.control.ControlServer control;
+
     /** How long SIGTERM/SIGINT may take before the process ends regardless. */
     static final long SHUTDOWN_MILLIS = 2000;
 
     @Override
     public Integer call() {
+        long startMillis = System.currentTimeMillis();
         for (Path p : scripts) {
             if (!Files.isRegularFile(p)) {
                 System.err.println("fusd-host: " + p + ": no such script");
@@ -138,6 +145,16 @@ public final class RunCommand implements Callable<Integer> {
         }
         HotReload reload = new HotReload(runtime, ch, System.out::println, System.err::println);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(reload, ch, runtime), "fusd-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(this::closeControl, "fusd-control-close"));
+        // Before the ready lines: whoever waits for them may ask for status at once.
+        HostControl hostControl =
+                new HostControl(startMillis, spec.commandLine().getParseResult().originalArgs(), ch, devices);
+        try {
+            control = org.fusd.host.control.ControlServer.start(hostControl);
+        } catch (IOException e) {
+            System.err.println("fusd-host: no control socket (" + e.getMessage()
+                    + "); status and takeover cannot reach this host");
+        }
         try {
             for (ScriptDevice d : devices) {
                 Device served = trace ? new TraceDevice(d, System.err) : d;
@@ -188,6 +205,13 @@ public final class RunCommand implements Callable<Integer> {
         ch.close();
         runtime.close();
         last.interrupt();
+    }
+
+    private synchronized void closeControl() {
+        if (control != null) {
+            control.close();
+            control = null;
+        }
     }
 
     /** The exception's message; for file system errors, which give only the path, the path and what is wrong. */

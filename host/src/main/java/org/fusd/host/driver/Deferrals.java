@@ -20,6 +20,8 @@ final class Deferrals {
     private final ScriptDevice device;
     private final DeviceLoop loop;
     private final Set<Invocation> pending = new LinkedHashSet<>();
+    /** pending's size, for other threads (status). */
+    private volatile int size;
 
     Deferrals(ScriptDevice device, DeviceLoop loop) {
         this.device = device;
@@ -76,12 +78,21 @@ final class Deferrals {
     void answered(Invocation c) {
         if (c.deferred) {
             pending.remove(c);
+            size = pending.size();
         }
+    }
+
+    int size() {
+        return size;
     }
 
     /** What a reload hands to the new code; the calls to rerun leave this set. */
     HandOver handOver(StateObject deviceState, Collection<ScriptFile> files) {
-        return HandOver.take(deviceState, files, pending);
+        try {
+            return HandOver.take(deviceState, files, pending);
+        } finally {
+            size = pending.size();
+        }
     }
 
     /** The device closes: every pending call gets errno, and its Deferred or promise is dead. */
@@ -96,6 +107,7 @@ final class Deferrals {
             c.reply.error(errno);
         }
         pending.clear();
+        size = 0;
     }
 
     private void track(Invocation c) {
@@ -103,5 +115,6 @@ final class Deferrals {
             pending.removeIf(p -> p.reply.isDone());
         }
         pending.add(c);
+        size = pending.size();
     }
 }

@@ -2,7 +2,6 @@ package org.fusd.host.driver;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
@@ -40,7 +39,8 @@ public final class ScriptDevice implements Device {
     // Bytes in state become guest values of the code running now: the one being loaded, if any.
     private final StateSpace stateSpace;
     private final StateObject deviceState;
-    private final Map<Long, ScriptFile> files = new LinkedHashMap<>(); // loop thread only
+    // Written on the loop thread only; concurrent so that status can list the open files from any thread.
+    private final Map<Long, ScriptFile> files = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.List<DeviceNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ScriptApi api; // the live code's; loop thread only
     private volatile LoadedCode code;
@@ -593,6 +593,21 @@ public final class ScriptDevice implements Device {
             code.close();
             System.gc(); // now: what the closed context held goes, and the memory guard sees the heap as it is
         });
+    }
+
+    /** The files open now, as the channel opened them (any thread; for status). */
+    public java.util.List<OpenFile> openFiles() {
+        return files.values().stream().map(f -> f.file).toList();
+    }
+
+    /** Calls waiting for a deferred answer (a Deferred or a promise), any thread; approximate. */
+    public int pendingCalls() {
+        return deferrals.size();
+    }
+
+    /** The script this device runs. */
+    public Path script() {
+        return path;
     }
 
     /** Why the device is faulted, or null (tests, diagnostics). */
