@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             RunCommand.class,
             StatusCommand.class,
+            TakeoverCommand.class,
             TestCommand.class,
             NewCommand.class,
             CommandLine.HelpCommand.class

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -100,6 +102,14 @@ public final class RunCommand implements Callable<Integer> {
     /** The control socket (status, takeover); null if it could not be opened. */
     private org.fusd.host.control.ControlServer control;
 
+    @Option(
+            names = "--take-over",
+            paramLabel = "PID",
+            hidden = true,
+            description =
+                    "Take the channel, devices, open files and pending calls over from the host PID (fusd-host takeover runs this).")
+    Long takeOver;
+
     /** How long SIGTERM/SIGINT may take before the process ends regardless. */
     static final long SHUTDOWN_MILLIS = 2000;
 
@@ -113,7 +123,9 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         // The channel opens (JNA, mount) while the scripts load: startup is the longer of the two, not their sum.
-        CompletableFuture<Channel> opening = CompletableFuture.supplyAsync(this::openChannelUnchecked);
+        CompletableFuture<Channel> opening = takeOver != null
+                ? CompletableFuture.failedFuture(new IllegalStateException("taking over"))
+                : CompletableFuture.supplyAsync(this::openChannelUnchecked);
         if (callTimeoutMs < 0 || stateLimitMib < 0 || stateLimitMib > (Long.MAX_VALUE >> 20)) {
             System.err.println("fusd-host: --call-timeout and --state-limit must be >= 0");
             return Main.EXIT_USAGE;
@@ -134,37 +146,96 @@ public final class RunCommand implements Callable<Integer> {
             runtime.close();
             throw e;
         }
+        Map<ScriptDevice, Device> served = new LinkedHashMap<>();
+        for (ScriptDevice d : devices) {
+            served.put(d, trace ? new TraceDevice(d, System.err) : d);
+        }
+        Succession succession = null;
         Channel ch;
-        try {
-            ch = opening.join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
-            System.err.println("fusd-host: cannot start the " + channel + " channel: " + describe(cause));
-            runtime.close();
-            return Main.EXIT_FAILURE;
+        if (takeOver != null) {
+            try {
+                succession = Succession.begin(takeOver);
+            } catch (IOException e) {
+                System.err.println("fusd-host: cannot take over from " + takeOver + ": " + e.getMessage());
+                runtime.close();
+                return Main.EXIT_FAILURE;
+            }
+            try {
+                Map<String, ScriptDevice> byScript = new LinkedHashMap<>();
+                Map<String, Device> servedByScript = new LinkedHashMap<>();
+                for (ScriptDevice d : devices) {
+                    byScript.put(d.script().toString(), d);
+                    servedByScript.put(d.script().toString(), served.get(d));
+                }
+                ch = succession.adopt(byScript, servedByScript);
+            } catch (IOException | RuntimeException e) {
+                succession.fail(e.toString());
+                System.err.println("fusd-host: cannot take over from " + takeOver + ": " + e.getMessage());
+                runtime.close();
+                return Main.EXIT_FAILURE;
+            }
+        } else {
+            try {
+                ch = opening.join();
+            } catch (CompletionException e) {
+                Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+                System.err.println("fusd-host: cannot start the " + channel + " channel: " + describe(cause));
+                runtime.close();
+                return Main.EXIT_FAILURE;
+            }
         }
         HotReload reload = new HotReload(runtime, ch, System.out::println, System.err::println);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(reload, ch, runtime), "fusd-shutdown"));
         Runtime.getRuntime().addShutdownHook(new Thread(this::closeControl, "fusd-control-close"));
+        if (succession != null) {
+            try {
+                if (!succession.serve()) {
+                    System.err.println("fusd-host: host " + takeOver + " did not hand over; it serves on");
+                    Runtime.getRuntime().halt(Main.EXIT_FAILURE); // no hook: the mount is the old host's
+                }
+            } catch (IOException e) {
+                System.err.println("fusd-host: takeover from " + takeOver + " failed: " + e.getMessage());
+                Runtime.getRuntime().halt(Main.EXIT_FAILURE);
+            }
+            for (ScriptDevice d : devices) {
+                reload.add(scripts.get(devices.indexOf(d)), d, served.get(d));
+            }
+        }
         // Before the ready lines: whoever waits for them may ask for status at once.
-        HostControl hostControl =
-                new HostControl(startMillis, spec.commandLine().getParseResult().originalArgs(), ch, devices);
+        List<String> runArgs =
+                new java.util.ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        if (!runArgs.isEmpty() && runArgs.get(0).equals("run")) {
+            runArgs.remove(0); // the whole command line: the subcommand's name first
+        }
+        int at = runArgs.indexOf("--take-over");
+        if (at >= 0) {
+            runArgs.subList(at, Math.min(runArgs.size(), at + 2)).clear();
+        }
+        runArgs.removeIf(a -> a.startsWith("--take-over="));
+        HostControl hostControl = new HostControl(startMillis, runArgs, ch, devices);
+        if (succession != null) {
+            hostControl.setHistory("took over from " + succession.oldPid());
+        }
+        if (ch instanceof FuseChannel fuse) {
+            hostControl.onTakeover(new TakeoverServer(fuse, served, this::closeControl));
+        }
         try {
             control = org.fusd.host.control.ControlServer.start(hostControl);
         } catch (IOException e) {
             System.err.println("fusd-host: no control socket (" + e.getMessage()
                     + "); status and takeover cannot reach this host");
         }
-        try {
-            for (ScriptDevice d : devices) {
-                Device served = trace ? new TraceDevice(d, System.err) : d;
-                ch.add(served);
-                reload.add(scripts.get(devices.indexOf(d)), d, served);
-                System.out.println("fusd: serving " + d.name() + " at " + ch.pathOf(d.name()));
+        if (succession == null) {
+            try {
+                for (ScriptDevice d : devices) {
+                    ch.add(served.get(d));
+                    reload.add(scripts.get(devices.indexOf(d)), d, served.get(d));
+                    System.out.println("fusd: serving " + d.name() + " at " + ch.pathOf(d.name()));
+                }
+            } catch (IOException | RuntimeException e) {
+                System.err.println("fusd-host: cannot serve: " + e.getMessage());
+                return Main.EXIT_FAILURE; // the shutdown hook unmounts
             }
-        } catch (IOException | RuntimeException e) {
-            System.err.println("fusd-host: cannot serve: " + e.getMessage());
-            return Main.EXIT_FAILURE; // the shutdown hook unmounts
         }
         if (ch instanceof LoopbackChannel) {
             System.out.println("fusd: loopback channel: devices are reachable in-process only");

@@ -41,6 +41,21 @@ final class Deferrals {
         return d;
     }
 
+    /** A call a previous host deferred, kept in state: answered by whoever holds the Deferred. */
+    Deferred adopt(Invocation c, ScriptFile sf) {
+        c.deferred = true;
+        Deferred d = new Deferred(device, c, sf);
+        c.deferredBy = d;
+        track(c);
+        c.reply.onInterrupt(() -> loop.submit(d::interrupted));
+        return d;
+    }
+
+    /** The calls waiting for an answer now (loop thread). */
+    java.util.List<Invocation> pendingNow() {
+        return pending.stream().filter(c -> !c.reply.isDone()).toList();
+    }
+
     /** The callback returned a promise: its settling answers the call. */
     void promise(Invocation c, ScriptFile sf, Value promise) {
         c.deferred = true;

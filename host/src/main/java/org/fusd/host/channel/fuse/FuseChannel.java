@@ -3,17 +3,24 @@ package org.fusd.host.channel.fuse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.fusd.host.channel.Channel;
+import org.fusd.host.device.Caller;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.OpenFile;
 import org.fusd.host.fuse.DeviceSlot;
+import org.fusd.host.fuse.FileHandle;
 import org.fusd.host.fuse.FileOps;
 import org.fusd.host.fuse.FuseInit;
 import org.fusd.host.fuse.FuseProtocol;
 import org.fusd.host.fuse.FuseSession;
 import org.fusd.host.fuse.OpTable;
 import org.fusd.host.sys.Libc;
+import org.fusd.host.takeover.HostImage;
+import org.fusd.host.takeover.ResumedCall;
 
 /**
  * The `fuse` channel: devices appear as regular files in a FUSE mount
@@ -40,6 +47,7 @@ public final class FuseChannel implements Channel {
     private final Path dir;
     private final RootDir root;
     private final FuseSession session;
+    private FileOps files;
     private final AtomicBoolean closed = new AtomicBoolean();
     private Thread shutdownHook;
 
@@ -87,11 +95,127 @@ public final class FuseChannel implements Channel {
         FuseSession session = new FuseSession(fd, table, "fusd-fuse");
         new FuseInit().addTo(table);
         session.addCommonRows(table, root::forget);
-        new FileOps(root::slot, OPEN_FLAGS).addTo(table);
+        FileOps files = new FileOps(root::slot, OPEN_FLAGS);
+        files.addTo(table);
         root.addTo(table);
         FuseChannel channel = new FuseChannel(dir, root, session);
+        channel.files = files;
         session.start(Math.max(1, readers), null);
         return channel;
+    }
+
+    // ---- takeover ----
+
+    /** What a successor is given for each device: its files by id and the calls to answer by request id. */
+    public record Adoption(Map<Long, OpenFile> files, Map<Long, ResumedCall> calls) {}
+
+    /**
+     * Serves the connection a previous host handed over (fd: its /dev/fuse fd,
+     * received by SCM_RIGHTS), mounted at dir: the devices keep their nodeids,
+     * the open files their fh and poll handle, and the calls waiting for an
+     * answer are rebuilt (returned per device, by script). No INIT: the kernel
+     * and the previous host did that. Nothing is read until {@link #startReading}.
+     */
+    public static FuseChannel adopt(int fd, HostImage image, Map<String, Device> byScript, Map<String, Adoption> out)
+            throws IOException {
+        Path dir = Path.of(image.mountDir());
+        RootDir root = new RootDir(Libc.getuid(), Libc.getgid());
+        root.continueFrom(image.nextNodeid());
+        OpTable table = new OpTable();
+        FuseSession session = new FuseSession(fd, table, "fusd-fuse");
+        new FuseInit().addTo(table);
+        session.addCommonRows(table, root::forget);
+        FileOps files = new FileOps(root::slot, OPEN_FLAGS);
+        files.addTo(table);
+        root.addTo(table);
+        FuseChannel channel = new FuseChannel(dir, root, session);
+        channel.files = files;
+        for (HostImage.DeviceImage d : image.devices()) {
+            Device device = byScript.get(d.script());
+            if (device == null) {
+                throw new IOException(d.script() + " (device " + d.name() + ") is not among the successor's scripts");
+            }
+            DeviceSlot slot = new DeviceSlot(device, d.nodeid(), session, () -> {});
+            device.attach(slot);
+            if (!root.add(device.name(), slot)) {
+                throw new IOException("two devices named '" + device.name() + "'");
+            }
+            Map<Long, OpenFile> opened = new HashMap<>();
+            for (HostImage.FileImage f : d.files()) {
+                OpenFile file = new OpenFile(f.id(), new Caller(f.pid(), f.uid(), f.gid()), f.flags());
+                opened.put(f.id(), file);
+                if (f.fh() != 0) {
+                    files.restore(f.fh(), f.kh(), file, slot);
+                }
+            }
+            Map<Long, ResumedCall> calls = new HashMap<>();
+            for (HostImage.CallImage c : d.calls()) {
+                OpenFile file = opened.get(c.fileId());
+                if (file != null) {
+                    calls.put(c.unique(), files.resume(session, c, file, slot));
+                }
+            }
+            out.put(d.script(), new Adoption(opened, calls));
+        }
+        return channel;
+    }
+
+    /** Reads requests, after {@link #adopt} (the devices have restored their state). */
+    public void startReading() {
+        session.start(1, null);
+    }
+
+    /** The /dev/fuse fd, to hand to a successor. */
+    public int fd() {
+        return session.fd();
+    }
+
+    /**
+     * Stops reading requests for a takeover; false if a reader was still busy
+     * after millis (then {@link #resumeReading}).
+     */
+    public boolean pauseReading(long millis) {
+        return session.pauseReading(millis);
+    }
+
+    public void resumeReading() {
+        session.resumeReading(1);
+    }
+
+    /** Fills in what only the channel knows of a device's image: its nodeid, and each open file's fh and kh. */
+    public HostImage.DeviceImage complete(HostImage.DeviceImage d, Device device) {
+        DeviceSlot slot = root.slotNamed(device.name());
+        Map<Long, HostImage.FileImage> byId = new java.util.LinkedHashMap<>();
+        for (HostImage.FileImage f : d.files()) {
+            byId.put(f.id(), f);
+        }
+        java.util.List<HostImage.FileImage> out = new java.util.ArrayList<>();
+        for (FileHandle h : files.handles()) {
+            if (h.slot().device() != device) {
+                continue;
+            }
+            OpenFile file = h.file();
+            HostImage.FileImage f = byId.remove(file.id());
+            Caller c = file.opener();
+            out.add(new HostImage.FileImage(
+                    h.fh(), h.kh(), file.id(), c.pid(), c.uid(), c.gid(), file.flags(), f == null ? null : f.state()));
+        }
+        out.addAll(byId.values()); // opens still pending: no fh yet
+        return new HostImage.DeviceImage(
+                d.script(),
+                d.name(),
+                slot == null ? 0 : slot.nodeid(),
+                d.version(),
+                d.faulted(),
+                d.faultErrno(),
+                out,
+                d.calls(),
+                d.state());
+    }
+
+    /** The nodeid the next device gets. */
+    public long nextNodeid() {
+        return root.peekNodeid();
     }
 
     /** Unmounts when the JVM exits (SIGINT, SIGTERM, System.exit). Returns this. */
