@@ -25,6 +25,7 @@ final class HostControl implements ControlServer.Handler {
     private final List<ScriptDevice> devices;
     private volatile String history;
     private volatile ControlServer.Handler takeover;
+    private volatile boolean serving;
 
     HostControl(long startMillis, List<String> runArgs, Channel channel, List<ScriptDevice> devices) {
         this.startMillis = startMillis;
@@ -41,6 +42,11 @@ final class HostControl implements ControlServer.Handler {
 
     void onTakeover(ControlServer.Handler h) {
         takeover = h;
+    }
+
+    /** Every device is on the channel: a takeover is possible from now on (if the channel allows it). */
+    void serving() {
+        serving = true;
     }
 
     @Override
@@ -62,7 +68,9 @@ final class HostControl implements ControlServer.Handler {
             }
             case "takeover" -> {
                 ControlServer.Handler h = takeover;
-                if (h == null) {
+                if (h == null && !serving) {
+                    r.error("not serving yet; try again");
+                } else if (h == null) {
                     r.error("the " + channel.kind() + " channel cannot be taken over by this host");
                 } else {
                     h.handle(r);

@@ -25,6 +25,7 @@ import org.fusd.host.driver.DriverRuntime;
 import org.fusd.host.driver.ScriptDevice;
 import org.fusd.host.driver.ScriptLoadException;
 import org.fusd.host.reload.HotReload;
+import org.fusd.host.takeover.HandsOver;
 import org.fusd.host.trace.TraceDevice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -110,6 +111,25 @@ public final class RunCommand implements Callable<Integer> {
                     "Take the channel, devices, open files and pending calls over from the host PID (fusd-host takeover runs this).")
     Long takeOver;
 
+    @Option(
+            names = "--from-child",
+            hidden = true,
+            description =
+                    "With --take-over: PID is the fast-start host the launcher started for us; wait until it serves, and if it cannot hand over, let it serve and stand for it.")
+    boolean fromChild;
+
+    @Option(
+            names = "--no-handover",
+            description =
+                    "One process: no fast start (host/bin/fusd-host otherwise serves first from an interpreter host with an AOT cache, which hands over to a JIT host; see docs/takeover.md).")
+    boolean noHandover;
+
+    @Option(
+            names = "--exit-when-serving",
+            hidden = true,
+            description = "Exit once every device serves (AOT cache training).")
+    boolean exitWhenServing;
+
     /** How long SIGTERM/SIGINT may take before the process ends regardless. */
     static final long SHUTDOWN_MILLIS = 2000;
 
@@ -154,11 +174,17 @@ public final class RunCommand implements Callable<Integer> {
         Channel ch;
         if (takeOver != null) {
             try {
-                succession = Succession.begin(takeOver);
+                succession = fromChild ? FastStart.takeOverFromChild(takeOver) : Succession.begin(takeOver);
+            } catch (FastStart.ChildEnded e) {
+                runtime.close();
+                return e.status;
+            } catch (FastStart.ChildServesOn e) {
+                runtime.close();
+                return FastStart.standFor(takeOver, e.getMessage());
             } catch (IOException e) {
                 System.err.println("fusd-host: cannot take over from " + takeOver + ": " + e.getMessage());
                 runtime.close();
-                return Main.EXIT_FAILURE;
+                return fromChild ? FastStart.standFor(takeOver, e.getMessage()) : Main.EXIT_FAILURE;
             }
             try {
                 Map<String, ScriptDevice> byScript = new LinkedHashMap<>();
@@ -200,6 +226,9 @@ public final class RunCommand implements Callable<Integer> {
             for (ScriptDevice d : devices) {
                 reload.add(scripts.get(devices.indexOf(d)), d, served.get(d));
             }
+            if (fromChild) {
+                FastStart.reap(takeOver);
+            }
         }
         // Before the ready lines: whoever waits for them may ask for status at once.
         List<String> runArgs =
@@ -211,13 +240,10 @@ public final class RunCommand implements Callable<Integer> {
         if (at >= 0) {
             runArgs.subList(at, Math.min(runArgs.size(), at + 2)).clear();
         }
-        runArgs.removeIf(a -> a.startsWith("--take-over="));
+        runArgs.removeIf(a -> a.startsWith("--take-over=") || a.equals("--from-child"));
         HostControl hostControl = new HostControl(startMillis, runArgs, ch, devices);
         if (succession != null) {
             hostControl.setHistory("took over from " + succession.oldPid());
-        }
-        if (ch instanceof FuseChannel fuse) {
-            hostControl.onTakeover(new TakeoverServer(fuse, served, this::closeControl));
         }
         try {
             control = org.fusd.host.control.ControlServer.start(hostControl);
@@ -236,6 +262,13 @@ public final class RunCommand implements Callable<Integer> {
                 System.err.println("fusd-host: cannot serve: " + e.getMessage());
                 return Main.EXIT_FAILURE; // the shutdown hook unmounts
             }
+        }
+        if (ch instanceof HandsOver channelHandsOver) {
+            hostControl.onTakeover(new TakeoverServer(channelHandsOver, served, this::closeControl));
+        }
+        hostControl.serving();
+        if (exitWhenServing) {
+            return Main.EXIT_OK;
         }
         if (ch instanceof LoopbackChannel) {
             System.out.println("fusd: loopback channel: devices are reachable in-process only");

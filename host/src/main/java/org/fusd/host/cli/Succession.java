@@ -6,12 +6,16 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.fusd.host.channel.Channel;
+import org.fusd.host.channel.cuse.CuseChannel;
 import org.fusd.host.channel.fuse.FuseChannel;
 import org.fusd.host.control.ControlServer;
 import org.fusd.host.device.Device;
 import org.fusd.host.driver.ScriptDevice;
 import org.fusd.host.sys.Libc;
 import org.fusd.host.sys.UnixSocket;
+import org.fusd.host.takeover.Adoption;
+import org.fusd.host.takeover.HandsOver;
 import org.fusd.host.takeover.HostImage;
 
 /**
@@ -26,7 +30,7 @@ final class Succession implements AutoCloseable {
     private final UnixSocket conn;
     private final HostImage image;
     private final List<Integer> fds;
-    private FuseChannel channel;
+    private HandsOver channel;
     private final Map<ScriptDevice, List<Runnable>> rerun = new HashMap<>();
     private int openFiles;
     private int calls;
@@ -46,11 +50,11 @@ final class Succession implements AutoCloseable {
             if (f == null) {
                 throw new IOException("host " + pid + " closed the connection");
             }
-            if (f.fds().size() != 3) {
+            if (f.fds().size() < 3) {
                 for (int fd : f.fds()) {
                     Libc.close(fd);
                 }
-                throw new IOException("host " + pid + " passed " + f.fds().size() + " fds, not 3");
+                throw new IOException("host " + pid + " passed " + f.fds().size() + " fds, not 3 or more");
             }
             return new Succession(pid, conn, HostImage.decode(f.bytes()), f.fds());
         } catch (IOException | RuntimeException e) {
@@ -64,20 +68,23 @@ final class Succession implements AutoCloseable {
     }
 
     /** Restores the channel and the devices (served: by script path as the old host was given them). */
-    FuseChannel adopt(Map<String, ScriptDevice> devices, Map<String, Device> served) throws IOException {
-        if (!image.channel().equals("fuse")) {
-            throw new IOException("the " + image.channel() + " channel cannot be taken over yet");
-        }
-        Map<String, FuseChannel.Adoption> adoptions = new HashMap<>();
-        channel = FuseChannel.adopt(fds.get(0), image, served, adoptions);
+    Channel adopt(Map<String, ScriptDevice> devices, Map<String, Device> served) throws IOException {
+        Map<String, Adoption> adoptions = new HashMap<>();
+        List<Integer> channelFds = fds.subList(0, fds.size() - 2);
+        Channel ch = switch (image.channel()) {
+            case "fuse" -> FuseChannel.adopt(channelFds.get(0), image, served, adoptions);
+            case "cuse" -> CuseChannel.adopt(channelFds, image, served, adoptions);
+            default -> throw new IOException("the " + image.channel() + " channel cannot be taken over yet");
+        };
+        channel = (HandsOver) ch;
         for (HostImage.DeviceImage d : image.devices()) {
             ScriptDevice device = devices.get(d.script());
-            FuseChannel.Adoption a = adoptions.get(d.script());
+            Adoption a = adoptions.get(d.script());
             rerun.put(device, device.restore(d, a.files(), a.calls()));
             openFiles += d.files().size();
             calls += d.calls().size();
         }
-        return channel;
+        return ch;
     }
 
     /**
@@ -94,13 +101,13 @@ final class Succession implements AutoCloseable {
         System.out.flush();
         System.err.flush();
         try {
-            Libc.Ext.INSTANCE.dup2(fds.get(1), 1);
-            Libc.Ext.INSTANCE.dup2(fds.get(2), 2);
+            Libc.Ext.INSTANCE.dup2(fds.get(fds.size() - 2), 1);
+            Libc.Ext.INSTANCE.dup2(fds.get(fds.size() - 1), 2);
         } catch (LastErrorException e) {
             System.err.println("fusd: cannot take over the host's output: " + e.getMessage());
         }
-        Libc.close(fds.get(1));
-        Libc.close(fds.get(2));
+        Libc.close(fds.get(fds.size() - 2));
+        Libc.close(fds.get(fds.size() - 1));
         channel.startReading();
         Instant now = Instant.now();
         long gapNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - image.pausedAtNanos();

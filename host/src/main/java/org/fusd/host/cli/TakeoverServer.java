@@ -9,11 +9,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.fusd.host.channel.fuse.FuseChannel;
 import org.fusd.host.control.ControlServer;
 import org.fusd.host.device.Device;
 import org.fusd.host.driver.ScriptDevice;
 import org.fusd.host.sys.UnixSocket;
+import org.fusd.host.takeover.HandsOver;
 import org.fusd.host.takeover.HostImage;
 
 /**
@@ -29,11 +29,11 @@ final class TakeoverServer implements ControlServer.Handler {
     /** How long the successor may take from the image to "ready". */
     static final long READY_MILLIS = Long.getLong("fusd.takeover.readyMillis", 60_000);
 
-    private final FuseChannel channel;
+    private final HandsOver channel;
     private final Map<ScriptDevice, Device> served;
     private final Runnable beforeExit;
 
-    TakeoverServer(FuseChannel channel, Map<ScriptDevice, Device> served, Runnable beforeExit) {
+    TakeoverServer(HandsOver channel, Map<ScriptDevice, Device> served, Runnable beforeExit) {
         this.channel = channel;
         this.served = served;
         this.beforeExit = beforeExit;
@@ -68,8 +68,8 @@ final class TakeoverServer implements ControlServer.Handler {
         HostImage image = new HostImage(
                 ProcessHandle.current().pid(),
                 pausedNanos,
-                "fuse",
-                channel.mountDir().toString(),
+                channel.kind(),
+                channel.mountPoint(),
                 channel.nextNodeid(),
                 images);
         String why;
@@ -79,7 +79,11 @@ final class TakeoverServer implements ControlServer.Handler {
             r.ok();
             System.out.flush();
             System.err.flush();
-            r.conn().send(image.encode(), channel.fd(), 1, 2);
+            int[] channelFds = channel.fds();
+            int[] fds = java.util.Arrays.copyOf(channelFds, channelFds.length + 2);
+            fds[channelFds.length] = 1; // the host's stdout and stderr: its output goes on where it went
+            fds[channelFds.length + 1] = 2;
+            r.conn().send(image.encode(), fds);
             UnixSocket.Frame answer = r.conn().receive();
             why = answer == null ? "it ended before it was ready" : answer.text();
             if (why.equals("ready")) {

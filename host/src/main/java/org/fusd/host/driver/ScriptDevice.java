@@ -704,6 +704,10 @@ public final class ScriptDevice implements Device {
             case Call.Read r -> new HostImage.CallImage(id, "READ", file, r.size(), r.offset(), null, 0, 0, kept);
             case Call.Write w ->
                 new HostImage.CallImage(id, "WRITE", file, 0, w.offset(), bytesOf(w.data()), 0, 0, kept);
+            case Call.Ioctl i
+            when i.memory() != null && i.memory().canRetry() ->
+                throw new IllegalStateException("a deferred ioctl on a CUSE device (caller memory) cannot be handed"
+                        + " over yet; try again once it is answered");
             case Call.Ioctl i ->
                 new HostImage.CallImage(id, "IOCTL", file, i.outSize(), 0, bytesOf(i.in()), i.cmd(), i.arg(), kept);
             default -> new HostImage.CallImage(id, c.op().name(), file, 0, 0, null, 0, 0, kept);

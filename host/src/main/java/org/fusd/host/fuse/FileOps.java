@@ -13,6 +13,7 @@ import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
 import org.fusd.host.device.WriteReply;
+import org.fusd.host.takeover.Adoption;
 import org.fusd.host.takeover.HostImage;
 import org.fusd.host.takeover.ResumedCall;
 
@@ -69,6 +70,55 @@ public final class FileOps {
     /** Every open file of this connection (a takeover hands them over). */
     public java.util.List<FileHandle> handles() {
         return handles.all();
+    }
+
+    /**
+     * Adds to a device's image what this connection knows: each open file's
+     * fh and poll handle (files whose open is pending have none), and the
+     * given nodeid.
+     */
+    public HostImage.DeviceImage complete(HostImage.DeviceImage d, Device device, long nodeid) {
+        java.util.Map<Long, HostImage.FileImage> byId = new java.util.LinkedHashMap<>();
+        for (HostImage.FileImage f : d.files()) {
+            byId.put(f.id(), f);
+        }
+        java.util.List<HostImage.FileImage> out = new java.util.ArrayList<>();
+        for (FileHandle h : handles.all()) {
+            if (h.slot().device() != device) {
+                continue;
+            }
+            OpenFile file = h.file();
+            HostImage.FileImage f = byId.remove(file.id());
+            org.fusd.host.device.Caller c = file.opener();
+            out.add(new HostImage.FileImage(
+                    h.fh, h.kh, file.id(), c.pid(), c.uid(), c.gid(), file.flags(), f == null ? null : f.state()));
+        }
+        out.addAll(byId.values()); // opens still pending: no fh yet
+        return new HostImage.DeviceImage(
+                d.script(), d.name(), nodeid, d.version(), d.faulted(), d.faultErrno(), out, d.calls(), d.state());
+    }
+
+    /**
+     * Rebuilds a device's open files and pending calls from a previous
+     * host's image on this connection (a successor, before it reads).
+     */
+    public Adoption adopt(HostImage.DeviceImage d, DeviceSlot slot, FuseSession session) {
+        java.util.Map<Long, OpenFile> opened = new java.util.HashMap<>();
+        for (HostImage.FileImage f : d.files()) {
+            OpenFile file = new OpenFile(f.id(), new org.fusd.host.device.Caller(f.pid(), f.uid(), f.gid()), f.flags());
+            opened.put(f.id(), file);
+            if (f.fh() != 0) {
+                restore(f.fh(), f.kh(), file, slot);
+            }
+        }
+        java.util.Map<Long, ResumedCall> calls = new java.util.HashMap<>();
+        for (HostImage.CallImage c : d.calls()) {
+            OpenFile file = opened.get(c.fileId());
+            if (file != null) {
+                calls.put(c.unique(), resume(session, c, file, slot));
+            }
+        }
+        return new Adoption(opened, calls);
     }
 
     /** Gives an open file handed over by a previous host its fh and poll handle again. */

@@ -1,9 +1,9 @@
 package org.fusd.host.control;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,31 +14,47 @@ import java.util.concurrent.TimeUnit;
 /**
  * fusd-host commands in their own JVMs, with this JVM's class path and a
  * private runtime dir (so hosts that other tests or people run are not
- * seen). Output lines (stdout and stderr merged) are collected for {@link
- * #awaitLine}; a hung process is killed after 5 minutes.
+ * seen). Output (stdout and stderr) goes to a file, followed by a thread
+ * that collects lines for {@link #awaitLine}: a file, not a pipe, because a
+ * successor host goes on writing to the old host's output after the old host
+ * has exited, and Java stops reading a process's pipe when it exits.
  */
 final class HostProcess implements AutoCloseable {
     final Process process;
+    private final Path log;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final List<String> seen = new ArrayList<>();
 
-    private HostProcess(Process process) {
+    private HostProcess(Process process, Path log) {
         this.process = process;
-        Thread t = new Thread(() -> {
-            try (BufferedReader r =
-                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String l;
-                while ((l = r.readLine()) != null) {
+        this.log = log;
+        Thread t = new Thread(this::follow);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Reads the log as it grows, line by line, for as long as this JVM runs. */
+    private void follow() {
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+            StringBuilder partial = new StringBuilder();
+            byte[] buf = new byte[8192];
+            while (true) {
+                int n = f.read(buf);
+                if (n <= 0) {
+                    Thread.sleep(10);
+                    continue;
+                }
+                partial.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                int nl;
+                while ((nl = partial.indexOf("\n")) >= 0) {
+                    String l = partial.substring(0, nl);
+                    partial.delete(0, nl + 1);
                     System.err.println("[" + process.pid() + "] " + l);
                     lines.add(l);
                 }
-            } catch (IOException ignored) {
-                // the process ended
             }
-            lines.add("\u0000EOF");
-        });
-        t.setDaemon(true);
-        t.start();
+        } catch (IOException | InterruptedException ignored) {
+            // the test is over
+        }
     }
 
     static List<String> command(Path runtimeDir, String... args) {
@@ -56,35 +72,28 @@ final class HostProcess implements AutoCloseable {
     }
 
     static HostProcess start(Path runtimeDir, String... args) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command(runtimeDir, args)).redirectErrorStream(true);
-        pb.environment()
-                .put(
-                        "FUSD_SUCCESSOR_JAVA",
-                        String.join("\u001f", command(runtimeDir).subList(0, 7)));
-        return new HostProcess(pb.start());
+        Files.createDirectories(runtimeDir);
+        Path log = Files.createTempFile(runtimeDir.getParent(), "host-", ".log");
+        Process p = new ProcessBuilder(command(runtimeDir, args))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        return new HostProcess(p, log);
     }
 
-    /** The next line starting with prefix; null if the output ended or 120 s passed first. */
+    /** The next line starting with prefix; null if 120 s passed first. */
     String awaitLine(String prefix) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
             String l = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (l == null || l.equals("\u0000EOF")) {
-                if (l != null) {
-                    lines.add(l);
-                }
+            if (l == null) {
                 return null;
             }
-            seen.add(l);
             if (l.startsWith(prefix)) {
                 return l;
             }
         }
-    }
-
-    /** Every line read so far by awaitLine. */
-    List<String> seen() {
-        return seen;
     }
 
     /** Waits for the process to end; its exit status. */
@@ -99,12 +108,7 @@ final class HostProcess implements AutoCloseable {
     static String run(Path runtimeDir, String... args) throws Exception {
         HostProcess p = start(runtimeDir, args);
         p.await();
-        StringBuilder b = new StringBuilder();
-        String l;
-        while ((l = p.lines.poll()) != null && !l.equals("\u0000EOF")) {
-            b.append(l).append('\n');
-        }
-        return b.toString();
+        return Files.readString(p.log);
     }
 
     @Override

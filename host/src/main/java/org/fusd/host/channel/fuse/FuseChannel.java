@@ -3,24 +3,21 @@ package org.fusd.host.channel.fuse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.fusd.host.channel.Channel;
-import org.fusd.host.device.Caller;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.Errno;
-import org.fusd.host.device.OpenFile;
 import org.fusd.host.fuse.DeviceSlot;
-import org.fusd.host.fuse.FileHandle;
 import org.fusd.host.fuse.FileOps;
 import org.fusd.host.fuse.FuseInit;
 import org.fusd.host.fuse.FuseProtocol;
 import org.fusd.host.fuse.FuseSession;
 import org.fusd.host.fuse.OpTable;
 import org.fusd.host.sys.Libc;
+import org.fusd.host.takeover.Adoption;
+import org.fusd.host.takeover.HandsOver;
 import org.fusd.host.takeover.HostImage;
-import org.fusd.host.takeover.ResumedCall;
 
 /**
  * The `fuse` channel: devices appear as regular files in a FUSE mount
@@ -31,7 +28,7 @@ import org.fusd.host.takeover.ResumedCall;
  *
  * Usage: {@code FuseChannel ch = FuseChannel.open(dir).closeOnExit(); ch.add(device);}
  */
-public final class FuseChannel implements Channel {
+public final class FuseChannel implements Channel, HandsOver {
     /**
      * Every call reaches the device (direct io), offsets mean nothing
      * (nonseekable, stream: no f_pos lock, so a write does not wait behind a
@@ -106,9 +103,6 @@ public final class FuseChannel implements Channel {
 
     // ---- takeover ----
 
-    /** What a successor is given for each device: its files by id and the calls to answer by request id. */
-    public record Adoption(Map<Long, OpenFile> files, Map<Long, ResumedCall> calls) {}
-
     /**
      * Serves the connection a previous host handed over (fd: its /dev/fuse fd,
      * received by SCM_RIGHTS), mounted at dir: the devices keep their nodeids,
@@ -140,80 +134,51 @@ public final class FuseChannel implements Channel {
             if (!root.add(device.name(), slot)) {
                 throw new IOException("two devices named '" + device.name() + "'");
             }
-            Map<Long, OpenFile> opened = new HashMap<>();
-            for (HostImage.FileImage f : d.files()) {
-                OpenFile file = new OpenFile(f.id(), new Caller(f.pid(), f.uid(), f.gid()), f.flags());
-                opened.put(f.id(), file);
-                if (f.fh() != 0) {
-                    files.restore(f.fh(), f.kh(), file, slot);
-                }
-            }
-            Map<Long, ResumedCall> calls = new HashMap<>();
-            for (HostImage.CallImage c : d.calls()) {
-                OpenFile file = opened.get(c.fileId());
-                if (file != null) {
-                    calls.put(c.unique(), files.resume(session, c, file, slot));
-                }
-            }
-            out.put(d.script(), new Adoption(opened, calls));
+            out.put(d.script(), files.adopt(d, slot, session));
         }
         return channel;
     }
 
     /** Reads requests, after {@link #adopt} (the devices have restored their state). */
+    @Override
     public void startReading() {
         session.start(1, null);
     }
 
     /** The /dev/fuse fd, to hand to a successor. */
-    public int fd() {
-        return session.fd();
+    @Override
+    public int[] fds() {
+        return new int[] {session.fd()};
+    }
+
+    @Override
+    public String mountPoint() {
+        return dir.toString();
     }
 
     /**
      * Stops reading requests for a takeover; false if a reader was still busy
      * after millis (then {@link #resumeReading}).
      */
+    @Override
     public boolean pauseReading(long millis) {
         return session.pauseReading(millis);
     }
 
+    @Override
     public void resumeReading() {
         session.resumeReading(1);
     }
 
     /** Fills in what only the channel knows of a device's image: its nodeid, and each open file's fh and kh. */
+    @Override
     public HostImage.DeviceImage complete(HostImage.DeviceImage d, Device device) {
         DeviceSlot slot = root.slotNamed(device.name());
-        Map<Long, HostImage.FileImage> byId = new java.util.LinkedHashMap<>();
-        for (HostImage.FileImage f : d.files()) {
-            byId.put(f.id(), f);
-        }
-        java.util.List<HostImage.FileImage> out = new java.util.ArrayList<>();
-        for (FileHandle h : files.handles()) {
-            if (h.slot().device() != device) {
-                continue;
-            }
-            OpenFile file = h.file();
-            HostImage.FileImage f = byId.remove(file.id());
-            Caller c = file.opener();
-            out.add(new HostImage.FileImage(
-                    h.fh(), h.kh(), file.id(), c.pid(), c.uid(), c.gid(), file.flags(), f == null ? null : f.state()));
-        }
-        out.addAll(byId.values()); // opens still pending: no fh yet
-        return new HostImage.DeviceImage(
-                d.script(),
-                d.name(),
-                slot == null ? 0 : slot.nodeid(),
-                d.version(),
-                d.faulted(),
-                d.faultErrno(),
-                out,
-                d.calls(),
-                d.state());
+        return files.complete(d, device, slot == null ? 0 : slot.nodeid());
     }
 
     /** The nodeid the next device gets. */
+    @Override
     public long nextNodeid() {
         return root.peekNodeid();
     }
