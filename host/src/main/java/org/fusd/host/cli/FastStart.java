@@ -61,6 +61,29 @@ final class FastStart {
         });
     }
 
+    /**
+     * Waits, doing nothing, until the child has its control socket (it is
+     * about to serve): on a machine with few cores the JIT host loading its
+     * scripts meanwhile would slow the child's start, which is the point of
+     * fast start. Throws ChildEnded if the child ended first.
+     */
+    static void awaitChild(long child) throws ChildEnded {
+        long deadline = System.nanoTime() + CHILD_MILLIS * 1_000_000L;
+        java.nio.file.Path socket = org.fusd.host.control.RuntimeDir.socketOf(child);
+        while (!java.nio.file.Files.exists(socket) && System.nanoTime() < deadline) {
+            int status = exited(child);
+            if (status >= 0) {
+                throw new ChildEnded(status);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** Takes over from the child once it serves; retries while it starts. */
     static Succession takeOverFromChild(long child) throws IOException {
         long deadline = System.nanoTime() + CHILD_MILLIS * 1_000_000L;

@@ -150,6 +150,13 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("fusd-host: --call-timeout and --state-limit must be >= 0");
             return Main.EXIT_USAGE;
         }
+        if (takeOver != null && fromChild) {
+            try {
+                FastStart.awaitChild(takeOver);
+            } catch (FastStart.ChildEnded e) {
+                return e.status; // it said why on stderr
+            }
+        }
         DriverRuntime runtime = new DriverRuntime(allowIO, System.err::println);
         runtime.setCallTimeoutMillis(callTimeoutMs);
         runtime.setStateLimitBytes(stateLimitMib << 20);
