@@ -74,6 +74,12 @@ declare namespace fusd {
         readonly name: string;
         /** The exported mode (default 0o666); null while the top level runs for the first time. */
         readonly mode: number;
+        /**
+         * size bytes (1 to 256 MiB) of zeroed memory the host lends: a read that returns
+         * it, or a Uint8Array view of it, is sent without a copy. For data a driver keeps
+         * and reads often; filling it from JS costs more than filling a plain ArrayBuffer.
+         */
+        buffer(size: number): ArrayBuffer;
     }
 
     /** A reply given later: file.defer() makes one for the current call. */
@@ -229,7 +235,7 @@ declare class Errno extends Error {
     static readonly ECANCELED: Errno;
 }
 
-/** This driver's device: its state, name, mode and notify(). */
+/** This driver's device: its state, name, mode, notify() and buffer(). */
 declare const device: fusd.Device;
 
 declare const POLLIN: number;

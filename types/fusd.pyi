@@ -107,6 +107,10 @@ class Device:
     @property
     def mode(self) -> int:
         """The exported mode (default 0o666); None while the top level runs for the first time."""
+    def buffer(self, size: int) -> bytearray:
+        """size zero bytes (1 to 256 MiB). JS gets host memory that reads return
+        without a copy; GraalPy 25.0 cannot view host memory, so Python gets a
+        plain bytearray, copied like any bytes a read returns."""
 
 
 # Values Deferred.reply accepts (converted as the callback's return value would be).
