@@ -40,6 +40,21 @@ final class FastStart {
 
     private FastStart() {}
 
+    /** Set once this host serves in the child's place: from then on the child is gone. */
+    private static volatile boolean tookOver;
+
+    /** Until the takeover, stopping this process (SIGTERM, SIGINT) stops the child too. */
+    static void stopChildOnExit(long child) {
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            if (!tookOver) {
+                                ProcessHandle.of(child).ifPresent(ProcessHandle::destroy);
+                            }
+                        },
+                        "fusd-stop-child"));
+    }
+
     /** The child's exit status if it has ended (it is reaped then), else -1. A child that is not ours: 1. */
     static int exited(long child) {
         int[] status = new int[1];
@@ -56,6 +71,7 @@ final class FastStart {
 
     /** After the takeover: the child halts; reap it so that it does not linger as a zombie. */
     static void reap(long child) {
+        tookOver = true;
         Thread.ofPlatform().daemon().name("fusd-reap-child").start(() -> {
             Libc.Ext.INSTANCE.waitpid((int) child, new int[1], 0);
         });
@@ -120,8 +136,6 @@ final class FastStart {
             return Main.EXIT_FAILURE;
         }
         System.err.println("fusd: fast start: host " + child + " serves on without the JIT (" + why + ")");
-        ProcessHandle p = handle.get();
-        Runtime.getRuntime().addShutdownHook(new Thread(p::destroy, "fusd-stop-child"));
         int[] status = new int[1];
         Libc.Ext.INSTANCE.waitpid((int) child, status, 0);
         return decode(status[0]);

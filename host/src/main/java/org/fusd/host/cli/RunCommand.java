@@ -151,6 +151,7 @@ public final class RunCommand implements Callable<Integer> {
             return Main.EXIT_USAGE;
         }
         if (takeOver != null && fromChild) {
+            FastStart.stopChildOnExit(takeOver);
             try {
                 FastStart.awaitChild(takeOver);
             } catch (FastStart.ChildEnded e) {
@@ -223,12 +224,10 @@ public final class RunCommand implements Callable<Integer> {
         if (succession != null) {
             try {
                 if (!succession.serve()) {
-                    System.err.println("fusd-host: host " + takeOver + " did not hand over; it serves on");
-                    Runtime.getRuntime().halt(Main.EXIT_FAILURE); // no hook: the mount is the old host's
+                    notTakenOver("host " + takeOver + " did not hand over; it serves on");
                 }
             } catch (IOException e) {
-                System.err.println("fusd-host: takeover from " + takeOver + " failed: " + e.getMessage());
-                Runtime.getRuntime().halt(Main.EXIT_FAILURE);
+                notTakenOver("takeover from " + takeOver + " failed: " + e.getMessage());
             }
             for (ScriptDevice d : devices) {
                 reload.add(scripts.get(devices.indexOf(d)), d, served.get(d));
@@ -316,6 +315,15 @@ public final class RunCommand implements Callable<Integer> {
         ch.close();
         runtime.close();
         last.interrupt();
+    }
+
+    /**
+     * The old host serves on: this process ends without its hooks (they would
+     * unmount the old host's mount), or, for fast start, stands for its child.
+     */
+    private void notTakenOver(String why) {
+        System.err.println("fusd-host: " + why);
+        Runtime.getRuntime().halt(fromChild ? FastStart.standFor(takeOver, why) : Main.EXIT_FAILURE);
     }
 
     private synchronized void closeControl() {
