@@ -143,7 +143,7 @@ final class StateCodec {
         List<Object> seen = new ArrayList<>();
         seen.add(target);
         readObjectBody(in, target, space, deferreds, seen);
-        space.add(target.estimatedSize());
+        space.add(raw.length); // the encoded size: an estimate that, unlike estimatedSize(), stops at cycles
     }
 
     private static void readObjectBody(
