@@ -80,6 +80,18 @@ final class HostControl implements ControlServer.Handler {
         }
     }
 
+    /** How long status waits for a device thread to list its pending calls. */
+    private static final long LIST_MILLIS = 200;
+
+    private static List<HostReport.PendingReport> pendingOf(ScriptDevice d) {
+        List<ScriptDevice.PendingCall> calls = d.pendingNow(LIST_MILLIS);
+        return calls == null
+                ? null
+                : calls.stream()
+                        .map(c -> new HostReport.PendingReport(c.op(), c.fileId(), c.waitedMillis()))
+                        .toList();
+    }
+
     HostReport report() {
         List<HostReport.DeviceReport> ds = new ArrayList<>();
         for (ScriptDevice d : devices) {
@@ -95,7 +107,8 @@ final class HostControl implements ControlServer.Handler {
                     d.version(),
                     d.faulted(),
                     opens,
-                    d.pendingCalls()));
+                    d.pendingCalls(),
+                    pendingOf(d)));
         }
         String where = channel instanceof FuseChannel f ? f.mountDir().toString() : null;
         return new HostReport(ProcessHandle.current().pid(), startMillis, channel.kind(), where, ds, history);

@@ -20,7 +20,11 @@ public record HostReport(
             int version,
             String faulted,
             List<OpenReport> opens,
-            int pending) {}
+            int pending,
+            List<PendingReport> calls) {}
+
+    /** One call waiting for a deferred answer; calls is null when the device thread was too busy to say. */
+    public record PendingReport(String op, long fileId, long waitedMillis) {}
 
     /** One open file: its id (file.id), the opener and the open flags. */
     public record OpenReport(long id, int pid, int uid, int flags) {}
@@ -63,6 +67,19 @@ public record HostReport(
                         .append(Integer.toOctalString(o.flags()))
                         .append('\n');
             }
+            if (d.calls() == null) {
+                b.append("      (its thread is busy: no list of pending calls)\n");
+            } else {
+                for (PendingReport c : d.calls()) {
+                    b.append("      pending ")
+                            .append(c.op())
+                            .append(" on file ")
+                            .append(c.fileId())
+                            .append(", waiting ")
+                            .append(c.waitedMillis())
+                            .append(" ms\n");
+                }
+            }
         }
         return b.toString();
     }
@@ -91,7 +108,25 @@ public record HostReport(
                     .append(d.version())
                     .append(",\"faulted\":")
                     .append(str(d.faulted()));
-            b.append(",\"pending\":").append(d.pending()).append(",\"opens\":[");
+            b.append(",\"pending\":").append(d.pending()).append(",\"calls\":");
+            if (d.calls() == null) {
+                b.append("null");
+            } else {
+                b.append('[');
+                for (int k = 0; k < d.calls().size(); k++) {
+                    PendingReport c = d.calls().get(k);
+                    b.append(k == 0 ? "" : ",")
+                            .append("{\"op\":")
+                            .append(str(c.op()))
+                            .append(",\"file\":")
+                            .append(c.fileId())
+                            .append(",\"waitedMillis\":")
+                            .append(c.waitedMillis())
+                            .append('}');
+                }
+                b.append(']');
+            }
+            b.append(",\"opens\":[");
             for (int k = 0; k < d.opens().size(); k++) {
                 OpenReport o = d.opens().get(k);
                 b.append(k == 0 ? "" : ",")

@@ -126,6 +126,7 @@ final class Deferrals {
     }
 
     private void track(Invocation c) {
+        c.deferredAt = System.nanoTime();
         if (pending.size() >= SWEEP_AT) {
             pending.removeIf(p -> p.reply.isDone());
         }

@@ -811,6 +811,32 @@ public final class ScriptDevice implements Device {
         return deferrals.size();
     }
 
+    /** A call waiting for a deferred answer, for status: op, file id, and how long it has waited. */
+    public record PendingCall(String op, long fileId, long waitedMillis) {}
+
+    /**
+     * The calls waiting for a deferred answer, asked on the device thread;
+     * null if it did not answer within millis (a script runs long).
+     */
+    public java.util.List<PendingCall> pendingNow(long millis) {
+        java.util.concurrent.CompletableFuture<java.util.List<PendingCall>> f =
+                new java.util.concurrent.CompletableFuture<>();
+        loop.submit(() -> {
+            long now = System.nanoTime();
+            f.complete(deferrals.pendingNow().stream()
+                    .map(c -> new PendingCall(c.op().callback(), c.file().id(), (now - c.deferredAt) / 1_000_000L))
+                    .toList());
+        });
+        try {
+            return f.get(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     /** The script this device runs. */
     public Path script() {
         return path;

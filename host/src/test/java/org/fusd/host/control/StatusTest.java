@@ -46,11 +46,13 @@ class StatusTest {
                 assertTrue(text.startsWith("host " + host.process.pid() + ": fuse channel at " + mnt), text);
                 assertTrue(text.contains("blk v1 (" + script + ") at " + mnt.resolve("blk") + ": serving"), text);
                 assertTrue(text.contains("open files: 1, pending calls: 1"), text);
+                assertTrue(text.matches("(?s).*\n      pending read on file 1, waiting [0-9]+ ms\n.*"), text);
                 assertTrue(text.matches("(?s).*file 1: pid [0-9]+ uid 0 flags 0100000.*"), text);
                 String json = HostProcess.run(runtime, "status", "--json");
                 assertTrue(json.startsWith("{\"pid\":" + host.process.pid() + ","), json);
                 assertTrue(json.contains("\"name\":\"blk\""), json);
                 assertTrue(json.contains("\"pending\":1"), json);
+                assertTrue(json.contains("\"calls\":[{\"op\":\"read\",\"file\":1,\"waitedMillis\":"), json);
             }
             host.close();
             assertFalse(Files.exists(runtime.resolve(host.process.pid() + ".sock")), "socket left behind");
