@@ -15,6 +15,7 @@ check-jdk:
 
 build: check-jdk
 	$(MVN) -DskipTests package
+	@host/bin/fusd-host aot-cache >/dev/null || echo "no AOT cache: fusd-host run starts without fast start (docs/takeover.md)"
 
 run: build
 	host/bin/fusd-host run $(DRIVER)

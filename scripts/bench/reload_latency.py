@@ -89,7 +89,7 @@ def main():
         with open(scripts[ln], "w") as f:
             f.write(texts[ln] % 1)
     cmd = os.environ.get("FUSD_HOST_CMD", "").split() or [os.path.join(ROOT, "host", "bin", "fusd-host")]
-    cmd = cmd + ["run", "--channel", "fuse", "--mount", mnt] + [scripts[ln] for ln in langs]
+    cmd = cmd + ["run", "--no-handover", "--channel", "fuse", "--mount", mnt] + [scripts[ln] for ln in langs]
     log("reload_latency: starting", " ".join(cmd))
     host = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []

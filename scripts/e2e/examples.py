@@ -118,7 +118,7 @@ class Host:
 
     def __init__(self, scripts, channel, dev_dir):
         self.err = tempfile.TemporaryFile()
-        cmd = [HOST, "run", *scripts, "--channel", channel, *CHANNELS[channel]["args"](dev_dir)]
+        cmd = [HOST, "run", "--no-handover", *scripts, "--channel", channel, *CHANNELS[channel]["args"](dev_dir)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.err,
                                      stdin=subprocess.DEVNULL, cwd=REPO)
         self.paths = {}

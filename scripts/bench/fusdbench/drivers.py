@@ -45,8 +45,9 @@ def script_path(lang_ext):
 
 
 def host_argv(scripts, mount):
-    """fusd-host serving scripts on the fuse channel at mount."""
-    return [*jvm.host_command(), "run", *scripts, "--channel", "fuse", "--mount", mount]
+    """fusd-host serving scripts on the fuse channel at mount, as one process: a fast start's
+    takeover would land in the middle of the measures (scripts/bench/faststart.py measures it)."""
+    return [*jvm.host_command(), "run", "--no-handover", *scripts, "--channel", "fuse", "--mount", mount]
 
 
 def py_module_missing(module):

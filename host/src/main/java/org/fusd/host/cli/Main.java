@@ -13,7 +13,14 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Serves character devices whose drivers are JavaScript or Python scripts.",
-        subcommands = {RunCommand.class, TestCommand.class, NewCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {
+            RunCommand.class,
+            StatusCommand.class,
+            TakeoverCommand.class,
+            TestCommand.class,
+            NewCommand.class,
+            CommandLine.HelpCommand.class
+        },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:ok",

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -23,6 +25,7 @@ import org.fusd.host.driver.DriverRuntime;
 import org.fusd.host.driver.ScriptDevice;
 import org.fusd.host.driver.ScriptLoadException;
 import org.fusd.host.reload.HotReload;
+import org.fusd.host.takeover.HandsOver;
 import org.fusd.host.trace.TraceDevice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -94,11 +97,45 @@ public final class RunCommand implements Callable<Integer> {
                     "How much state (device.state and every file.state) one device may hold, in MiB (default: ${DEFAULT-VALUE}; 0: no cap). A store past it fails in the script.")
     long stateLimitMib = DriverRuntime.DEFAULT_STATE_LIMIT_MIB;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The control socket (status, takeover); null if it could not be opened. */
+    private org.fusd.host.control.ControlServer control;
+
+    @Option(
+            names = "--take-over",
+            paramLabel = "PID",
+            hidden = true,
+            description =
+                    "Take the channel, devices, open files and pending calls over from the host PID (fusd-host takeover runs this).")
+    Long takeOver;
+
+    @Option(
+            names = "--from-child",
+            hidden = true,
+            description =
+                    "With --take-over: PID is the fast-start host the launcher started for us; wait until it serves, and if it cannot hand over, let it serve and stand for it.")
+    boolean fromChild;
+
+    @Option(
+            names = "--no-handover",
+            description =
+                    "One process: no fast start (host/bin/fusd-host otherwise serves first from an interpreter host with an AOT cache, which hands over to a JIT host; see docs/takeover.md).")
+    boolean noHandover;
+
+    @Option(
+            names = "--exit-when-serving",
+            hidden = true,
+            description = "Exit once every device serves (AOT cache training).")
+    boolean exitWhenServing;
+
     /** How long SIGTERM/SIGINT may take before the process ends regardless. */
     static final long SHUTDOWN_MILLIS = 2000;
 
     @Override
     public Integer call() {
+        long startMillis = System.currentTimeMillis();
         for (Path p : scripts) {
             if (!Files.isRegularFile(p)) {
                 System.err.println("fusd-host: " + p + ": no such script");
@@ -106,10 +143,20 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         // The channel opens (JNA, mount) while the scripts load: startup is the longer of the two, not their sum.
-        CompletableFuture<Channel> opening = CompletableFuture.supplyAsync(this::openChannelUnchecked);
+        CompletableFuture<Channel> opening = takeOver != null
+                ? CompletableFuture.failedFuture(new IllegalStateException("taking over"))
+                : CompletableFuture.supplyAsync(this::openChannelUnchecked);
         if (callTimeoutMs < 0 || stateLimitMib < 0 || stateLimitMib > (Long.MAX_VALUE >> 20)) {
             System.err.println("fusd-host: --call-timeout and --state-limit must be >= 0");
             return Main.EXIT_USAGE;
+        }
+        if (takeOver != null && fromChild) {
+            FastStart.stopChildOnExit(takeOver);
+            try {
+                FastStart.awaitChild(takeOver);
+            } catch (FastStart.ChildEnded e) {
+                return e.status; // it said why on stderr
+            }
         }
         DriverRuntime runtime = new DriverRuntime(allowIO, System.err::println);
         runtime.setCallTimeoutMillis(callTimeoutMs);
@@ -127,27 +174,107 @@ public final class RunCommand implements Callable<Integer> {
             runtime.close();
             throw e;
         }
+        Map<ScriptDevice, Device> served = new LinkedHashMap<>();
+        for (ScriptDevice d : devices) {
+            served.put(d, trace ? new TraceDevice(d, System.err) : d);
+        }
+        Succession succession = null;
         Channel ch;
-        try {
-            ch = opening.join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
-            System.err.println("fusd-host: cannot start the " + channel + " channel: " + describe(cause));
-            runtime.close();
-            return Main.EXIT_FAILURE;
+        if (takeOver != null) {
+            try {
+                succession = fromChild ? FastStart.takeOverFromChild(takeOver) : Succession.begin(takeOver);
+            } catch (FastStart.ChildEnded e) {
+                runtime.close();
+                return e.status;
+            } catch (FastStart.ChildServesOn e) {
+                runtime.close();
+                return FastStart.standFor(takeOver, e.getMessage());
+            } catch (IOException e) {
+                System.err.println("fusd-host: cannot take over from " + takeOver + ": " + e.getMessage());
+                runtime.close();
+                return fromChild ? FastStart.standFor(takeOver, e.getMessage()) : Main.EXIT_FAILURE;
+            }
+            try {
+                Map<String, ScriptDevice> byScript = new LinkedHashMap<>();
+                Map<String, Device> servedByScript = new LinkedHashMap<>();
+                for (ScriptDevice d : devices) {
+                    byScript.put(d.script().toString(), d);
+                    servedByScript.put(d.script().toString(), served.get(d));
+                }
+                ch = succession.adopt(byScript, servedByScript);
+            } catch (IOException | RuntimeException e) {
+                succession.fail(e.toString());
+                System.err.println("fusd-host: cannot take over from " + takeOver + ": " + e.getMessage());
+                runtime.close();
+                return Main.EXIT_FAILURE;
+            }
+        } else {
+            try {
+                ch = opening.join();
+            } catch (CompletionException e) {
+                Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+                System.err.println("fusd-host: cannot start the " + channel + " channel: " + describe(cause));
+                runtime.close();
+                return Main.EXIT_FAILURE;
+            }
         }
         HotReload reload = new HotReload(runtime, ch, System.out::println, System.err::println);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(reload, ch, runtime), "fusd-shutdown"));
-        try {
-            for (ScriptDevice d : devices) {
-                Device served = trace ? new TraceDevice(d, System.err) : d;
-                ch.add(served);
-                reload.add(scripts.get(devices.indexOf(d)), d, served);
-                System.out.println("fusd: serving " + d.name() + " at " + ch.pathOf(d.name()));
+        Runtime.getRuntime().addShutdownHook(new Thread(this::closeControl, "fusd-control-close"));
+        if (succession != null) {
+            try {
+                if (!succession.serve()) {
+                    notTakenOver("host " + takeOver + " did not hand over; it serves on");
+                }
+            } catch (IOException e) {
+                notTakenOver("takeover from " + takeOver + " failed: " + e.getMessage());
             }
-        } catch (IOException | RuntimeException e) {
-            System.err.println("fusd-host: cannot serve: " + e.getMessage());
-            return Main.EXIT_FAILURE; // the shutdown hook unmounts
+            for (ScriptDevice d : devices) {
+                reload.add(scripts.get(devices.indexOf(d)), d, served.get(d));
+            }
+            if (fromChild) {
+                FastStart.reap(takeOver);
+            }
+        }
+        // Before the ready lines: whoever waits for them may ask for status at once.
+        List<String> runArgs =
+                new java.util.ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        if (!runArgs.isEmpty() && runArgs.get(0).equals("run")) {
+            runArgs.remove(0); // the whole command line: the subcommand's name first
+        }
+        int at = runArgs.indexOf("--take-over");
+        if (at >= 0) {
+            runArgs.subList(at, Math.min(runArgs.size(), at + 2)).clear();
+        }
+        runArgs.removeIf(a -> a.startsWith("--take-over=") || a.equals("--from-child"));
+        HostControl hostControl = new HostControl(startMillis, runArgs, ch, devices);
+        if (succession != null) {
+            hostControl.setHistory("took over from " + succession.oldPid());
+        }
+        try {
+            control = org.fusd.host.control.ControlServer.start(hostControl);
+        } catch (IOException e) {
+            System.err.println("fusd-host: no control socket (" + e.getMessage()
+                    + "); status and takeover cannot reach this host");
+        }
+        if (succession == null) {
+            try {
+                for (ScriptDevice d : devices) {
+                    ch.add(served.get(d));
+                    reload.add(scripts.get(devices.indexOf(d)), d, served.get(d));
+                    System.out.println("fusd: serving " + d.name() + " at " + ch.pathOf(d.name()));
+                }
+            } catch (IOException | RuntimeException e) {
+                System.err.println("fusd-host: cannot serve: " + e.getMessage());
+                return Main.EXIT_FAILURE; // the shutdown hook unmounts
+            }
+        }
+        if (ch instanceof HandsOver channelHandsOver) {
+            hostControl.onTakeover(new TakeoverServer(channelHandsOver, served, this::closeControl));
+        }
+        hostControl.serving();
+        if (exitWhenServing) {
+            return Main.EXIT_OK;
         }
         if (ch instanceof LoopbackChannel) {
             System.out.println("fusd: loopback channel: devices are reachable in-process only");
@@ -188,6 +315,22 @@ public final class RunCommand implements Callable<Integer> {
         ch.close();
         runtime.close();
         last.interrupt();
+    }
+
+    /**
+     * The old host serves on: this process ends without its hooks (they would
+     * unmount the old host's mount), or, for fast start, stands for its child.
+     */
+    private void notTakenOver(String why) {
+        System.err.println("fusd-host: " + why);
+        Runtime.getRuntime().halt(fromChild ? FastStart.standFor(takeOver, why) : Main.EXIT_FAILURE);
+    }
+
+    private synchronized void closeControl() {
+        if (control != null) {
+            control.close();
+            control = null;
+        }
     }
 
     /** The exception's message; for file system errors, which give only the path, the path and what is wrong. */

@@ -10,15 +10,22 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class OpenFile {
     private static final AtomicLong NEXT_ID = new AtomicLong(1);
 
-    private final long id = NEXT_ID.getAndIncrement();
+    private final long id;
     private final Caller opener;
     private volatile int flags;
     private volatile Object state;
     private volatile Object channelData;
 
     public OpenFile(Caller opener, int flags) {
+        this(NEXT_ID.getAndIncrement(), opener, flags);
+    }
+
+    /** An open handed over by a previous host, keeping its id (later ids come after it). */
+    public OpenFile(long id, Caller opener, int flags) {
+        this.id = id;
         this.opener = opener;
         this.flags = flags;
+        NEXT_ID.accumulateAndGet(id + 1, Math::max);
     }
 
     public long id() {

@@ -20,6 +20,8 @@ final class Deferrals {
     private final ScriptDevice device;
     private final DeviceLoop loop;
     private final Set<Invocation> pending = new LinkedHashSet<>();
+    /** pending's size, for other threads (status). */
+    private volatile int size;
 
     Deferrals(ScriptDevice device, DeviceLoop loop) {
         this.device = device;
@@ -37,6 +39,21 @@ final class Deferrals {
             loop.submit(d::interrupted);
         });
         return d;
+    }
+
+    /** A call a previous host deferred, kept in state: answered by whoever holds the Deferred. */
+    Deferred adopt(Invocation c, ScriptFile sf) {
+        c.deferred = true;
+        Deferred d = new Deferred(device, c, sf);
+        c.deferredBy = d;
+        track(c);
+        c.reply.onInterrupt(() -> loop.submit(d::interrupted));
+        return d;
+    }
+
+    /** The calls waiting for an answer now (loop thread). */
+    java.util.List<Invocation> pendingNow() {
+        return pending.stream().filter(c -> !c.reply.isDone()).toList();
     }
 
     /** The callback returned a promise: its settling answers the call. */
@@ -76,12 +93,21 @@ final class Deferrals {
     void answered(Invocation c) {
         if (c.deferred) {
             pending.remove(c);
+            size = pending.size();
         }
+    }
+
+    int size() {
+        return size;
     }
 
     /** What a reload hands to the new code; the calls to rerun leave this set. */
     HandOver handOver(StateObject deviceState, Collection<ScriptFile> files) {
-        return HandOver.take(deviceState, files, pending);
+        try {
+            return HandOver.take(deviceState, files, pending);
+        } finally {
+            size = pending.size();
+        }
     }
 
     /** The device closes: every pending call gets errno, and its Deferred or promise is dead. */
@@ -96,12 +122,15 @@ final class Deferrals {
             c.reply.error(errno);
         }
         pending.clear();
+        size = 0;
     }
 
     private void track(Invocation c) {
+        c.deferredAt = System.nanoTime();
         if (pending.size() >= SWEEP_AT) {
             pending.removeIf(p -> p.reply.isDone());
         }
         pending.add(c);
+        size = pending.size();
     }
 }

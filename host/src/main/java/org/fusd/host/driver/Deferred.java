@@ -42,6 +42,17 @@ public final class Deferred {
         this.size = call.size();
     }
 
+    /** A Deferred whose call was answered before a takeover: it stays in state, done. */
+    Deferred(String op, ScriptFile file, int size, boolean cancelled) {
+        this.device = null;
+        this.call = null;
+        this.file = file;
+        this.op = op;
+        this.size = size;
+        this.done = true;
+        this.cancelled = cancelled;
+    }
+
     @HostAccess.Export
     public void reply(Value value) {
         if (done) {

@@ -60,6 +60,17 @@ record HandOver(
         return new HandOver(deviceState, fileStates, List.copyOf(kept), List.copyOf(rerun));
     }
 
+    /** The Deferreds reachable from device and file state: the ones a successor's code can answer. */
+    static Set<Object> deferredsInState(StateObject deviceState, Collection<ScriptFile> files) {
+        Set<Object> inState = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        collectDeferreds(deviceState, inState, seen);
+        for (ScriptFile f : files) {
+            collectDeferreds(f.state, inState, seen);
+        }
+        return inState;
+    }
+
     private static void collectDeferreds(Object v, Set<Object> out, Set<Object> seen) {
         if (v instanceof Deferred) {
             out.add(v);

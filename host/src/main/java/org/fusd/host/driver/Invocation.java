@@ -26,6 +26,8 @@ final class Invocation implements Runnable {
     Deferred deferredBy;
     /** While pending: the promise's settled flag. */
     boolean[] settled;
+    /** System.nanoTime() when the script deferred it (status shows the age). */
+    long deferredAt;
 
     Invocation(ScriptDevice device, Call call, Reply reply) {
         this.device = device;

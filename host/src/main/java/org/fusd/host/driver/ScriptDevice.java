@@ -2,7 +2,6 @@ package org.fusd.host.driver;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
@@ -17,6 +16,8 @@ import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
 import org.fusd.host.device.WriteReply;
+import org.fusd.host.takeover.HostImage;
+import org.fusd.host.takeover.ResumedCall;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
 
@@ -40,7 +41,8 @@ public final class ScriptDevice implements Device {
     // Bytes in state become guest values of the code running now: the one being loaded, if any.
     private final StateSpace stateSpace;
     private final StateObject deviceState;
-    private final Map<Long, ScriptFile> files = new LinkedHashMap<>(); // loop thread only
+    // Written on the loop thread only; concurrent so that status can list the open files from any thread.
+    private final Map<Long, ScriptFile> files = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.List<DeviceNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ScriptApi api; // the live code's; loop thread only
     private volatile LoadedCode code;
@@ -597,6 +599,247 @@ public final class ScriptDevice implements Device {
             code.close();
             System.gc(); // now: what the closed context held goes, and the memory guard sees the heap as it is
         });
+    }
+
+    // ---- takeover: handing the device to a successor host, and taking it from a previous one ----
+
+    /**
+     * What a takeover takes of this device, taken on its thread, which then
+     * stays held (no callback, timer or reply runs) until {@link #decide}:
+     * committed (the successor serves; this process is about to end) or not
+     * (this host serves on as if nothing happened).
+     */
+    public static final class Frozen {
+        /** The files with their state and the pending calls; fh, kh and nodeid are the channel's. */
+        public final HostImage.DeviceImage image;
+
+        private final java.util.concurrent.CountDownLatch decided = new java.util.concurrent.CountDownLatch(1);
+        private volatile boolean committed;
+
+        Frozen(HostImage.DeviceImage image) {
+            this.image = image;
+        }
+
+        public void decide(boolean commit) {
+            committed = commit;
+            decided.countDown();
+        }
+    }
+
+    /**
+     * Stops this device between two calls and describes it for a successor
+     * (channel: the fh and kh of each file id, which only the channel knows).
+     * Null if the device thread did not get there within millis (a script
+     * runs long); the device is then not held.
+     */
+    public Frozen freeze(long millis) {
+        java.util.concurrent.CompletableFuture<Frozen> ready = new java.util.concurrent.CompletableFuture<>();
+        loop.submit(() -> {
+            Frozen f;
+            try {
+                f = new Frozen(image());
+            } catch (RuntimeException e) {
+                ready.completeExceptionally(e);
+                return;
+            }
+            if (!ready.complete(f)) {
+                return; // the taker gave up waiting
+            }
+            try {
+                f.decided.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            while (f.committed) {
+                java.util.concurrent.locks.LockSupport
+                        .park(); // the successor serves now: never touch the channel again
+            }
+        });
+        try {
+            return ready.get(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            ready.cancel(false);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(
+                    "cannot describe " + name() + " for a takeover: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private HostImage.DeviceImage image() {
+        java.util.Set<Object> inState = HandOver.deferredsInState(deviceState, files.values());
+        java.util.List<HostImage.CallImage> calls = new java.util.ArrayList<>();
+        for (Invocation c : deferrals.pendingNow()) {
+            boolean kept = c.deferredBy != null && inState.contains(c.deferredBy);
+            calls.add(callImage(c, kept));
+        }
+        java.util.List<HostImage.FileImage> fileImages = new java.util.ArrayList<>();
+        for (ScriptFile f : files.values()) {
+            OpenFile of = f.file;
+            fileImages.add(new HostImage.FileImage(
+                    0,
+                    0,
+                    of.id(),
+                    of.opener().pid(),
+                    of.opener().uid(),
+                    of.opener().gid(),
+                    of.flags(),
+                    StateCodec.encode(f.state)));
+        }
+        return new HostImage.DeviceImage(
+                path.toString(),
+                name(),
+                0,
+                version,
+                faulted,
+                faultErrno.number(),
+                fileImages,
+                calls,
+                StateCodec.encode(deviceState));
+    }
+
+    private static HostImage.CallImage callImage(Invocation c, boolean kept) {
+        long id = c.reply.id();
+        long file = c.file().id();
+        return switch (c.call) {
+            case Call.Read r -> new HostImage.CallImage(id, "READ", file, r.size(), r.offset(), null, 0, 0, kept);
+            case Call.Write w ->
+                new HostImage.CallImage(id, "WRITE", file, 0, w.offset(), bytesOf(w.data()), 0, 0, kept);
+            case Call.Ioctl i
+            when i.memory() != null && i.memory().canRetry() ->
+                throw new IllegalStateException("a deferred ioctl on a CUSE device (caller memory) cannot be handed"
+                        + " over yet; try again once it is answered");
+            case Call.Ioctl i ->
+                new HostImage.CallImage(id, "IOCTL", file, i.outSize(), 0, bytesOf(i.in()), i.cmd(), i.arg(), kept);
+            default -> new HostImage.CallImage(id, c.op().name(), file, 0, 0, null, 0, 0, kept);
+        };
+    }
+
+    private static byte[] bytesOf(ByteBuffer b) {
+        if (b == null) {
+            return new byte[0];
+        }
+        ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+
+    /**
+     * Takes this freshly loaded device over from a previous host's image:
+     * version, fault, open files with their state, device state, and the
+     * pending calls (rebuilt by the channel). Calls whose Deferred is in state
+     * wait for it; the others are returned, to be run on the new code once the
+     * channel reads again ({@link #rerun}). Throws if the image does not fit.
+     */
+    public java.util.List<Runnable> restore(
+            HostImage.DeviceImage img, Map<Long, OpenFile> openFiles, Map<Long, ResumedCall> resumed) {
+        return loop.callAndWait(() -> {
+            version = img.version();
+            if (img.faulted() != null) {
+                faultErrno = Errno.byNumber(img.faultErrno());
+                faulted = img.faulted();
+            }
+            for (HostImage.FileImage fi : img.files()) {
+                OpenFile of = openFiles.get(fi.id());
+                if (of == null) {
+                    throw new IllegalStateException("file " + fi.id() + " was not handed over by the channel");
+                }
+                ScriptFile sf = new ScriptFile(this, of, new StateObject(stateSpace));
+                of.setState(sf);
+                files.put(of.id(), sf);
+            }
+            Map<Long, Deferred> kept = new java.util.HashMap<>();
+            java.util.List<Runnable> rerun = new java.util.ArrayList<>();
+            for (HostImage.CallImage ci : img.calls()) {
+                ResumedCall rc = resumed.get(ci.unique());
+                if (rc == null) {
+                    continue; // answered meanwhile (interrupted): nothing waits for it
+                }
+                Invocation c = new Invocation(this, rc.call(), rc.reply());
+                if (ci.kept()) {
+                    kept.put(ci.unique(), deferrals.adopt(c, fileOf(c)));
+                } else {
+                    rerun.add(c);
+                }
+            }
+            StateCodec.Deferreds refs = new StateCodec.Deferreds() {
+                @Override
+                public Deferred of(long unique) {
+                    return kept.get(unique);
+                }
+
+                @Override
+                public Deferred finished(String op, long fileId, int size, boolean cancelled) {
+                    return new Deferred(op, files.get(fileId), size, cancelled);
+                }
+            };
+            try {
+                StateCodec.decodeInto(deviceState, img.state(), stateSpace, refs);
+                for (HostImage.FileImage fi : img.files()) {
+                    if (fi.state() == null) {
+                        continue; // opened while the device was faulted: no state
+                    }
+                    StateCodec.decodeInto(files.get(fi.id()).state, fi.state(), stateSpace, refs);
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(
+                        name() + ": the handed-over state does not decode: " + e.getMessage(), e);
+            }
+            return rerun;
+        });
+    }
+
+    /** Runs handed-over calls on this device's code, and lets pollers ask again (after the channel reads). */
+    public void rerun(java.util.List<Runnable> calls) {
+        for (Runnable c : calls) {
+            loop.execute(c);
+        }
+        notifyPollers();
+    }
+
+    /** The files open now, as the channel opened them (any thread; for status). */
+    public java.util.List<OpenFile> openFiles() {
+        return files.values().stream().map(f -> f.file).toList();
+    }
+
+    /** Calls waiting for a deferred answer (a Deferred or a promise), any thread; approximate. */
+    public int pendingCalls() {
+        return deferrals.size();
+    }
+
+    /** A call waiting for a deferred answer, for status: op, file id, and how long it has waited. */
+    public record PendingCall(String op, long fileId, long waitedMillis) {}
+
+    /**
+     * The calls waiting for a deferred answer, asked on the device thread;
+     * null if it did not answer within millis (a script runs long).
+     */
+    public java.util.List<PendingCall> pendingNow(long millis) {
+        java.util.concurrent.CompletableFuture<java.util.List<PendingCall>> f =
+                new java.util.concurrent.CompletableFuture<>();
+        loop.submit(() -> {
+            long now = System.nanoTime();
+            f.complete(deferrals.pendingNow().stream()
+                    .map(c -> new PendingCall(c.op().callback(), c.file().id(), (now - c.deferredAt) / 1_000_000L))
+                    .toList());
+        });
+        try {
+            return f.get(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The script this device runs. */
+    public Path script() {
+        return path;
     }
 
     /** Why the device is faulted, or null (tests, diagnostics). */

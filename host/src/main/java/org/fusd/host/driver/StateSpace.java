@@ -53,6 +53,11 @@ final class StateSpace {
         used = Math.max(0, used + grown);
     }
 
+    /** State handed over by a previous host: counted, never refused (it was within the old host's cap). */
+    void add(long bytes) {
+        used += bytes;
+    }
+
     /** A value left state (removed, or its file was closed). */
     void release(Object old) {
         used = Math.max(0, used - sizeOf(old));

@@ -16,6 +16,14 @@ public final class FileHandle {
         this.slot = slot;
     }
 
+    public long fh() {
+        return fh;
+    }
+
+    public long kh() {
+        return kh;
+    }
+
     public OpenFile file() {
         return file;
     }

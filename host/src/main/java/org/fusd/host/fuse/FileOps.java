@@ -13,6 +13,9 @@ import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
 import org.fusd.host.device.WriteReply;
+import org.fusd.host.takeover.Adoption;
+import org.fusd.host.takeover.HostImage;
+import org.fusd.host.takeover.ResumedCall;
 
 /**
  * The per-file requests of a FUSE connection (OPEN, READ, WRITE, IOCTL, POLL,
@@ -60,6 +63,120 @@ public final class FileOps {
     /** The open file behind an fh, or null. */
     public FileHandle handle(long fh) {
         return handles.get(fh);
+    }
+
+    // ---- takeover ----
+
+    /** Every open file of this connection (a takeover hands them over). */
+    public java.util.List<FileHandle> handles() {
+        return handles.all();
+    }
+
+    /**
+     * Adds to a device's image what this connection knows: each open file's
+     * fh and poll handle (files whose open is pending have none), and the
+     * given nodeid.
+     */
+    public HostImage.DeviceImage complete(HostImage.DeviceImage d, Device device, long nodeid) {
+        java.util.Map<Long, HostImage.FileImage> byId = new java.util.LinkedHashMap<>();
+        for (HostImage.FileImage f : d.files()) {
+            byId.put(f.id(), f);
+        }
+        java.util.List<HostImage.FileImage> out = new java.util.ArrayList<>();
+        for (FileHandle h : handles.all()) {
+            if (h.slot().device() != device) {
+                continue;
+            }
+            OpenFile file = h.file();
+            HostImage.FileImage f = byId.remove(file.id());
+            org.fusd.host.device.Caller c = file.opener();
+            out.add(new HostImage.FileImage(
+                    h.fh, h.kh, file.id(), c.pid(), c.uid(), c.gid(), file.flags(), f == null ? null : f.state()));
+        }
+        out.addAll(byId.values()); // opens still pending: no fh yet
+        return new HostImage.DeviceImage(
+                d.script(), d.name(), nodeid, d.version(), d.faulted(), d.faultErrno(), out, d.calls(), d.state());
+    }
+
+    /**
+     * Rebuilds a device's open files and pending calls from a previous
+     * host's image on this connection (a successor, before it reads).
+     */
+    public Adoption adopt(HostImage.DeviceImage d, DeviceSlot slot, FuseSession session) {
+        java.util.Map<Long, OpenFile> opened = new java.util.HashMap<>();
+        for (HostImage.FileImage f : d.files()) {
+            OpenFile file = new OpenFile(f.id(), new org.fusd.host.device.Caller(f.pid(), f.uid(), f.gid()), f.flags());
+            opened.put(f.id(), file);
+            if (f.fh() != 0) {
+                restore(f.fh(), f.kh(), file, slot);
+            }
+        }
+        java.util.Map<Long, ResumedCall> calls = new java.util.HashMap<>();
+        for (HostImage.CallImage c : d.calls()) {
+            OpenFile file = opened.get(c.fileId());
+            if (file != null) {
+                calls.put(c.unique(), resume(session, c, file, slot));
+            }
+        }
+        return new Adoption(opened, calls);
+    }
+
+    /** Gives an open file handed over by a previous host its fh and poll handle again. */
+    public void restore(long fh, long kh, OpenFile file, DeviceSlot slot) {
+        FileHandle h = handles.put(fh, file, slot);
+        h.kh = kh;
+        file.setChannelData(h);
+        slot.opened(h);
+    }
+
+    /**
+     * Rebuilds a call a previous host had read and not answered, on this
+     * session: the same request id, op and arguments, registered so that an
+     * INTERRUPT finds it.
+     */
+    public ResumedCall resume(FuseSession session, HostImage.CallImage c, OpenFile file, DeviceSlot slot) {
+        FuseEncoder enc = session.encoder();
+        ResumedCall rc = switch (c.op()) {
+            case "OPEN" -> {
+                OpenReply reply = new OpenReply(
+                        enc.forOpen(new FuseEncoder.OpenCompletion() {
+                            @Override
+                            public long opened() {
+                                FileHandle h = handles.add(file, slot);
+                                file.setChannelData(h);
+                                slot.opened(h);
+                                return h.fh;
+                            }
+
+                            @Override
+                            public int openFlags() {
+                                return openFlags;
+                            }
+                        }),
+                        c.unique());
+                yield new ResumedCall(new Call.Open(file), reply);
+            }
+            case "READ" ->
+                new ResumedCall(new Call.Read(file, c.size(), c.offset()), new ReadReply(enc, c.unique(), c.size()));
+            case "WRITE" -> {
+                ByteBuffer data =
+                        ByteBuffer.allocateDirect(c.data().length).put(c.data()).flip();
+                yield new ResumedCall(
+                        new Call.Write(file, data, c.offset()), new WriteReply(enc, c.unique(), data.remaining()));
+            }
+            case "IOCTL" -> {
+                FuseIoctlMemory mem = FuseIoctlMemory.restricted(c.cmd(), c.arg(), c.data(), c.size());
+                yield new ResumedCall(
+                        new Call.Ioctl(file, c.cmd(), c.arg(), mem.structIn(), mem.structOut(), mem),
+                        new IoctlReply(enc.forIoctl(mem), c.unique(), mem.outSize()));
+            }
+            case "POLL" -> new ResumedCall(new Call.Poll(file), new PollReply(enc, c.unique()));
+            case "FLUSH" -> new ResumedCall(new Call.Flush(file), new DoneReply(enc, c.unique()));
+            case "RELEASE" -> new ResumedCall(new Call.Release(file), new DoneReply(enc, c.unique()));
+            default -> throw new IllegalArgumentException("a pending " + c.op() + " cannot be handed over");
+        };
+        session.register(rc.reply());
+        return rc;
     }
 
     private void open(FuseRequest req) {

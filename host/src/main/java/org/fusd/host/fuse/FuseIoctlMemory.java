@@ -68,6 +68,15 @@ public final class FuseIoctlMemory implements IoctlMemory {
         return new FuseIoctlMemory(false, null, null, cmd, arg, in, out, data(req, inSize));
     }
 
+    /** A restricted call handed over by a previous host: the struct's bytes in, outSize out. */
+    static FuseIoctlMemory restricted(int cmd, long arg, byte[] inBytes, int outSize) {
+        long[] in = inBytes.length > 0 ? new long[] {arg, inBytes.length} : NONE;
+        long[] out = outSize > 0 ? new long[] {arg, outSize} : NONE;
+        ByteBuffer data =
+                ByteBuffer.allocateDirect(inBytes.length).put(inBytes).flip().order(ByteOrder.LITTLE_ENDIAN);
+        return new FuseIoctlMemory(false, null, null, cmd, arg, in, out, data);
+    }
+
     /**
      * An unrestricted request: the call to deliver to the device, or null if
      * this method answered the request itself (a first RETRY for the encoded

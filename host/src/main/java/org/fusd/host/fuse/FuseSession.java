@@ -12,6 +12,7 @@ import org.fusd.host.sys.BufferPool;
 import org.fusd.host.sys.Libc;
 import org.fusd.host.sys.OutBuffer;
 import org.fusd.host.sys.ReaderPool;
+import org.fusd.host.sys.ThreadKick;
 
 /**
  * One FUSE connection over a device fd (/dev/fuse or /dev/cuse): reader
@@ -45,6 +46,10 @@ public final class FuseSession {
     private boolean fdClosed; // under fdLock
     private volatile Runnable onEnd;
     private volatile ReaderPool readers;
+    /** Reading stops for a takeover: readers leave without reading, and the fd stays open. */
+    private volatile boolean paused;
+
+    private final java.util.Set<Reader> liveReaders = ConcurrentHashMap.newKeySet();
 
     public FuseSession(int fd, OpTable table, String threadName) {
         this.fd = fd;
@@ -123,14 +128,64 @@ public final class FuseSession {
         }
     }
 
+    /**
+     * Stops reading requests, for a takeover: every reader leaves once the
+     * request it handles (if any) is handled, and one blocked in read(2) is
+     * woken without reading ({@link ThreadKick}). The fd stays open. True
+     * once no reader is left; false if one is still busy after millis (then
+     * call {@link #resumeReading}).
+     */
+    public boolean pauseReading(long millis) {
+        paused = true;
+        ReaderPool r = readers;
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        while (r != null && !r.await(2)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            for (Reader reader : liveReaders) {
+                if (reader.inRead) {
+                    ThreadKick.kick(reader.thread);
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Reads again after {@link #pauseReading} (the takeover did not happen). */
+    public synchronized void resumeReading(int readerCount) {
+        ReaderPool r = readers;
+        if (r != null) {
+            r.await(5000);
+        }
+        paused = false;
+        readers = new ReaderPool(threadName, readerCount, MAX_READERS, Reader::new, this::ended);
+        readers.start();
+    }
+
     /** One reader thread's request and its buffer. */
     private final class Reader implements ReaderPool.Reader {
         private final FuseRequest req = new FuseRequest(FuseSession.this, takeBuffer());
+        /** This reader's thread, and whether it is in read(2) now: what a pause wakes. */
+        volatile long thread;
+
+        volatile boolean inRead;
+
+        Reader() {
+            liveReaders.add(this);
+        }
 
         @Override
         public boolean next() {
+            if (thread == 0) {
+                thread = ThreadKick.self();
+            }
             while (true) {
                 int n;
+                if (paused) {
+                    return false;
+                }
+                inRead = true;
                 try {
                     n = (int) Libc.read(fd, req.buffer.address, FuseProtocol.REQUEST_BUFFER);
                 } catch (LastErrorException e) {
@@ -141,6 +196,8 @@ public final class FuseSession {
                         continue;
                     }
                     return false; // ENODEV: unmounted; anything else: the connection is gone
+                } finally {
+                    inRead = false;
                 }
                 if (n == 0) {
                     return false; // end of file: the peer is gone
@@ -159,12 +216,16 @@ public final class FuseSession {
 
         @Override
         public void close() {
+            liveReaders.remove(this);
             giveBack(req.buffer);
         }
     }
 
     /** The last reader left: the connection is over. */
     private void ended() {
+        if (paused) {
+            return; // a takeover: the connection goes on, in this host or the next
+        }
         fdLock.writeLock().lock();
         try {
             fdClosed = true;

@@ -34,6 +34,40 @@ final class HandleTable {
         return h;
     }
 
+    /** Puts a handle at the fh a previous host gave out (a takeover); the table must not hold it yet. */
+    synchronized FileHandle put(long fh, OpenFile file, DeviceSlot slot) {
+        if (fh <= 0 || fh > Integer.MAX_VALUE - 1 || get(fh) != null) {
+            throw new IllegalArgumentException("fh " + fh + " cannot be restored");
+        }
+        while (slots.length() <= fh) {
+            AtomicReferenceArray<FileHandle> bigger = new AtomicReferenceArray<>(slots.length() * 2);
+            for (int i = 0; i < slots.length(); i++) {
+                bigger.set(i, slots.get(i));
+            }
+            slots = bigger;
+        }
+        for (int i = next; i < fh; i++) {
+            free.push(i);
+        }
+        next = Math.max(next, (int) fh + 1);
+        free.remove((int) fh);
+        FileHandle h = new FileHandle(fh, file, slot);
+        slots.set((int) fh, h);
+        return h;
+    }
+
+    /** Every handle given out and not released. */
+    synchronized java.util.List<FileHandle> all() {
+        java.util.List<FileHandle> out = new java.util.ArrayList<>();
+        for (int i = 1; i < next && i < slots.length(); i++) {
+            FileHandle h = slots.get(i);
+            if (h != null) {
+                out.add(h);
+            }
+        }
+        return out;
+    }
+
     FileHandle get(long fh) {
         AtomicReferenceArray<FileHandle> s = slots;
         if (fh <= 0 || fh >= s.length()) {

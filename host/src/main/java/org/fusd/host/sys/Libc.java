@@ -78,6 +78,13 @@ public final class Libc {
 
     public static native int umount2(String target, int flags) throws LastErrorException;
 
+    public static native int getpid();
+
+    public static native long pthread_self();
+
+    /** Returns the error number (0 on success), like every pthread call. */
+    public static native int pthread_kill(long thread, int sig);
+
     /** The address of a direct buffer's first byte (ignoring its position). */
     public static long address(Buffer direct) {
         return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
@@ -107,5 +114,27 @@ public final class Libc {
         int stat(String path, Pointer buf) throws LastErrorException;
 
         int mknod(String path, int mode, long dev) throws LastErrorException;
+
+        int socket(int domain, int type, int protocol) throws LastErrorException;
+
+        int bind(int fd, Pointer addr, int len) throws LastErrorException;
+
+        int listen(int fd, int backlog) throws LastErrorException;
+
+        int accept4(int fd, Pointer addr, Pointer len, int flags) throws LastErrorException;
+
+        int connect(int fd, Pointer addr, int len) throws LastErrorException;
+
+        long sendmsg(int fd, Pointer msg, int flags) throws LastErrorException;
+
+        int shutdown(int fd, int how) throws LastErrorException;
+
+        int dup(int fd) throws LastErrorException;
+
+        int dup2(int fd, int to) throws LastErrorException;
+
+        int sigaction(int sig, Pointer act, Pointer old) throws LastErrorException;
+
+        int __libc_current_sigrtmin();
     }
 }

@@ -18,6 +18,9 @@ import org.fusd.host.fuse.FuseProtocol;
 import org.fusd.host.fuse.FuseSession;
 import org.fusd.host.fuse.OpTable;
 import org.fusd.host.sys.Libc;
+import org.fusd.host.takeover.Adoption;
+import org.fusd.host.takeover.HandsOver;
+import org.fusd.host.takeover.HostImage;
 
 /**
  * The `cuse` channel: each device is a real character device /dev/NAME made
@@ -37,7 +40,7 @@ import org.fusd.host.sys.Libc;
  *
  * Needs root (or write access to /dev/cuse and /dev). No mmap: CUSE has none.
  */
-public final class CuseChannel implements Channel {
+public final class CuseChannel implements Channel, HandsOver {
     public static final Path CUSE = Path.of("/dev/cuse");
     private static final Path SYS_CLASS = Path.of("/sys/class/cuse");
     private static final int OPEN_FLAGS =
@@ -51,7 +54,10 @@ public final class CuseChannel implements Channel {
     private final int gid = Libc.getgid();
 
     /** One device: its connection and what FileOps resolves every request to. */
-    private record Served(String name, FuseSession session, DeviceSlot slot) {}
+    private record Served(String name, FuseSession session, DeviceSlot slot, FileOps files) {}
+
+    /** During a takeover: the connection fds in the order the devices' images refer to them. */
+    private final java.util.List<Integer> handing = new java.util.ArrayList<>();
 
     private CuseChannel(Path devDir) {
         this.devDir = devDir;
@@ -92,7 +98,7 @@ public final class CuseChannel implements Channel {
         if (closed.get()) {
             throw new IOException("the cuse channel is closed");
         }
-        if (devices.putIfAbsent(name, new Served(name, null, null)) != null) {
+        if (devices.putIfAbsent(name, new Served(name, null, null, null)) != null) {
             throw new IOException("a device named '" + name + "' is already served at " + pathOf(name));
         }
         try {
@@ -120,9 +126,10 @@ public final class CuseChannel implements Channel {
         DeviceSlot slot = new DeviceSlot(device, 0, session, () -> removeNode(name));
         new CuseInit(name, device.major(), device.minor()).addTo(table);
         session.addCommonRows(table, (nodeid, nlookup) -> {});
-        new FileOps(nodeid -> slot, OPEN_FLAGS).addTo(table);
+        FileOps files = new FileOps(nodeid -> slot, OPEN_FLAGS);
+        files.addTo(table);
         device.attach(slot);
-        Served s = new Served(name, session, slot);
+        Served s = new Served(name, session, slot, files);
         session.start(1, () -> ended(s));
         try {
             makeNode(device, session);
@@ -131,6 +138,99 @@ public final class CuseChannel implements Channel {
             throw e;
         }
         return s;
+    }
+
+    // ---- takeover: one /dev/cuse connection per device, each handed over as it is ----
+
+    @Override
+    public synchronized boolean pauseReading(long millis) {
+        handing.clear();
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        for (Served s : devices.values()) {
+            if (s.session() != null
+                    && !s.session().pauseReading(Math.max(1, (deadline - System.nanoTime()) / 1_000_000L))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public synchronized void resumeReading() {
+        for (Served s : devices.values()) {
+            if (s.session() != null) {
+                s.session().resumeReading(1);
+            }
+        }
+    }
+
+    /** The image's nodeid is the index of the device's connection among {@link #fds()}. */
+    @Override
+    public synchronized HostImage.DeviceImage complete(HostImage.DeviceImage d, Device device) {
+        Served s = devices.get(device.name());
+        if (s == null || s.session() == null) {
+            throw new IllegalStateException(device.name() + " has no CUSE connection");
+        }
+        handing.add(s.session().fd());
+        return s.files().complete(d, device, handing.size() - 1);
+    }
+
+    @Override
+    public synchronized int[] fds() {
+        return handing.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Override
+    public String mountPoint() {
+        return null;
+    }
+
+    @Override
+    public long nextNodeid() {
+        return 0;
+    }
+
+    /**
+     * Serves the CUSE connections a previous host handed over (fds: one per
+     * device, as its image says); the device nodes stay as they are. Nothing is
+     * read until {@link #startReading}.
+     */
+    public static CuseChannel adopt(
+            java.util.List<Integer> fds,
+            HostImage image,
+            java.util.Map<String, Device> byScript,
+            java.util.Map<String, Adoption> out)
+            throws IOException {
+        CuseChannel ch = new CuseChannel(Path.of("/dev"));
+        for (HostImage.DeviceImage d : image.devices()) {
+            Device device = byScript.get(d.script());
+            if (device == null) {
+                throw new IOException(d.script() + " (device " + d.name() + ") is not among the successor's scripts");
+            }
+            if (d.nodeid() < 0 || d.nodeid() >= fds.size()) {
+                throw new IOException(d.name() + ": no connection was passed for it");
+            }
+            String name = device.name();
+            OpTable table = new OpTable();
+            FuseSession session = new FuseSession(fds.get((int) d.nodeid()), table, "fusd-cuse-" + name);
+            DeviceSlot slot = new DeviceSlot(device, 0, session, () -> ch.removeNode(name));
+            session.addCommonRows(table, (nodeid, nlookup) -> {});
+            FileOps files = new FileOps(nodeid -> slot, OPEN_FLAGS);
+            files.addTo(table);
+            device.attach(slot);
+            if (ch.devices.putIfAbsent(name, new Served(name, session, slot, files)) != null) {
+                throw new IOException("two devices named '" + name + "'");
+            }
+            out.put(d.script(), files.adopt(d, slot, session));
+        }
+        return ch;
+    }
+
+    @Override
+    public void startReading() {
+        for (Served s : devices.values()) {
+            s.session().start(1, () -> ended(s));
+        }
     }
 
     /** Waits for the kernel to register the device and its node to appear; sets mode and owner. */

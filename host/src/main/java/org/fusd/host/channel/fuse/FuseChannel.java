@@ -3,6 +3,7 @@ package org.fusd.host.channel.fuse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.fusd.host.channel.Channel;
 import org.fusd.host.device.Device;
@@ -14,6 +15,9 @@ import org.fusd.host.fuse.FuseProtocol;
 import org.fusd.host.fuse.FuseSession;
 import org.fusd.host.fuse.OpTable;
 import org.fusd.host.sys.Libc;
+import org.fusd.host.takeover.Adoption;
+import org.fusd.host.takeover.HandsOver;
+import org.fusd.host.takeover.HostImage;
 
 /**
  * The `fuse` channel: devices appear as regular files in a FUSE mount
@@ -24,7 +28,7 @@ import org.fusd.host.sys.Libc;
  *
  * Usage: {@code FuseChannel ch = FuseChannel.open(dir).closeOnExit(); ch.add(device);}
  */
-public final class FuseChannel implements Channel {
+public final class FuseChannel implements Channel, HandsOver {
     /**
      * Every call reaches the device (direct io), offsets mean nothing
      * (nonseekable, stream: no f_pos lock, so a write does not wait behind a
@@ -40,6 +44,7 @@ public final class FuseChannel implements Channel {
     private final Path dir;
     private final RootDir root;
     private final FuseSession session;
+    private FileOps files;
     private final AtomicBoolean closed = new AtomicBoolean();
     private Thread shutdownHook;
 
@@ -87,11 +92,95 @@ public final class FuseChannel implements Channel {
         FuseSession session = new FuseSession(fd, table, "fusd-fuse");
         new FuseInit().addTo(table);
         session.addCommonRows(table, root::forget);
-        new FileOps(root::slot, OPEN_FLAGS).addTo(table);
+        FileOps files = new FileOps(root::slot, OPEN_FLAGS);
+        files.addTo(table);
         root.addTo(table);
         FuseChannel channel = new FuseChannel(dir, root, session);
+        channel.files = files;
         session.start(Math.max(1, readers), null);
         return channel;
+    }
+
+    // ---- takeover ----
+
+    /**
+     * Serves the connection a previous host handed over (fd: its /dev/fuse fd,
+     * received by SCM_RIGHTS), mounted at dir: the devices keep their nodeids,
+     * the open files their fh and poll handle, and the calls waiting for an
+     * answer are rebuilt (returned per device, by script). No INIT: the kernel
+     * and the previous host did that. Nothing is read until {@link #startReading}.
+     */
+    public static FuseChannel adopt(int fd, HostImage image, Map<String, Device> byScript, Map<String, Adoption> out)
+            throws IOException {
+        Path dir = Path.of(image.mountDir());
+        RootDir root = new RootDir(Libc.getuid(), Libc.getgid());
+        root.continueFrom(image.nextNodeid());
+        OpTable table = new OpTable();
+        FuseSession session = new FuseSession(fd, table, "fusd-fuse");
+        new FuseInit().addTo(table);
+        session.addCommonRows(table, root::forget);
+        FileOps files = new FileOps(root::slot, OPEN_FLAGS);
+        files.addTo(table);
+        root.addTo(table);
+        FuseChannel channel = new FuseChannel(dir, root, session);
+        channel.files = files;
+        for (HostImage.DeviceImage d : image.devices()) {
+            Device device = byScript.get(d.script());
+            if (device == null) {
+                throw new IOException(d.script() + " (device " + d.name() + ") is not among the successor's scripts");
+            }
+            DeviceSlot slot = new DeviceSlot(device, d.nodeid(), session, () -> {});
+            device.attach(slot);
+            if (!root.add(device.name(), slot)) {
+                throw new IOException("two devices named '" + device.name() + "'");
+            }
+            out.put(d.script(), files.adopt(d, slot, session));
+        }
+        return channel;
+    }
+
+    /** Reads requests, after {@link #adopt} (the devices have restored their state). */
+    @Override
+    public void startReading() {
+        session.start(1, null);
+    }
+
+    /** The /dev/fuse fd, to hand to a successor. */
+    @Override
+    public int[] fds() {
+        return new int[] {session.fd()};
+    }
+
+    @Override
+    public String mountPoint() {
+        return dir.toString();
+    }
+
+    /**
+     * Stops reading requests for a takeover; false if a reader was still busy
+     * after millis (then {@link #resumeReading}).
+     */
+    @Override
+    public boolean pauseReading(long millis) {
+        return session.pauseReading(millis);
+    }
+
+    @Override
+    public void resumeReading() {
+        session.resumeReading(1);
+    }
+
+    /** Fills in what only the channel knows of a device's image: its nodeid, and each open file's fh and kh. */
+    @Override
+    public HostImage.DeviceImage complete(HostImage.DeviceImage d, Device device) {
+        DeviceSlot slot = root.slotNamed(device.name());
+        return files.complete(d, device, slot == null ? 0 : slot.nodeid());
+    }
+
+    /** The nodeid the next device gets. */
+    @Override
+    public long nextNodeid() {
+        return root.peekNodeid();
     }
 
     /** Unmounts when the JVM exits (SIGINT, SIGTERM, System.exit). Returns this. */

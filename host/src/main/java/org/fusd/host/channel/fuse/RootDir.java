@@ -61,8 +61,22 @@ final class RootDir {
         this.gid = gid;
     }
 
+    /** The next nodeid to give out (a takeover continues the previous host's numbering). */
+    long peekNodeid() {
+        return nextNode.get();
+    }
+
+    void continueFrom(long next) {
+        nextNode.accumulateAndGet(next, Math::max);
+    }
+
     long newNodeid() {
         return nextNode.getAndIncrement();
+    }
+
+    /** The slot serving name now, or null. */
+    DeviceSlot slotNamed(String name) {
+        return byName.get(name);
     }
 
     boolean has(String name) {

@@ -1,0 +1,116 @@
+package org.fusd.host.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.fusd.host.channel.Channel;
+import org.fusd.host.channel.fuse.FuseChannel;
+import org.fusd.host.control.ControlServer;
+import org.fusd.host.control.HostReport;
+import org.fusd.host.device.OpenFile;
+import org.fusd.host.driver.ScriptDevice;
+
+/**
+ * What a serving `fusd-host run` answers on its control socket: {@code
+ * status} (text, or JSON with {@code --json}), {@code describe} (its working
+ * directory and command line, for a successor) and {@code takeover} (given to
+ * the {@link Takeovers} handler).
+ */
+final class HostControl implements ControlServer.Handler {
+    private final long startMillis;
+    private final Path cwd;
+    private final List<String> runArgs;
+    private final Channel channel;
+    private final List<ScriptDevice> devices;
+    private volatile String history;
+    private volatile ControlServer.Handler takeover;
+    private volatile boolean serving;
+
+    HostControl(long startMillis, List<String> runArgs, Channel channel, List<ScriptDevice> devices) {
+        this.startMillis = startMillis;
+        this.cwd = Path.of("").toAbsolutePath();
+        this.runArgs = List.copyOf(runArgs);
+        this.channel = channel;
+        this.devices = List.copyOf(devices);
+    }
+
+    /** A line of history status shows, e.g. "took over from 1234 (gap 12 ms)". */
+    void setHistory(String h) {
+        history = h;
+    }
+
+    void onTakeover(ControlServer.Handler h) {
+        takeover = h;
+    }
+
+    /** Every device is on the channel: a takeover is possible from now on (if the channel allows it). */
+    void serving() {
+        serving = true;
+    }
+
+    @Override
+    public void handle(ControlServer.Request r) throws IOException {
+        switch (r.command()) {
+            case "status" -> {
+                r.ok();
+                HostReport report = report();
+                r.conn()
+                        .sendText(
+                                r.args().contains("--json") ? report.json() : report.text(System.currentTimeMillis()));
+            }
+            case "describe" -> {
+                r.ok();
+                List<String> lines = new ArrayList<>();
+                lines.add(cwd.toString());
+                lines.addAll(runArgs);
+                r.conn().sendText(String.join("\n", lines));
+            }
+            case "takeover" -> {
+                ControlServer.Handler h = takeover;
+                if (h == null && !serving) {
+                    r.error("not serving yet; try again");
+                } else if (h == null) {
+                    r.error("the " + channel.kind() + " channel cannot be taken over by this host");
+                } else {
+                    h.handle(r);
+                }
+            }
+            default -> r.error("unknown command '" + r.command() + "' (status, describe, takeover)");
+        }
+    }
+
+    /** How long status waits for a device thread to list its pending calls. */
+    private static final long LIST_MILLIS = 200;
+
+    private static List<HostReport.PendingReport> pendingOf(ScriptDevice d) {
+        List<ScriptDevice.PendingCall> calls = d.pendingNow(LIST_MILLIS);
+        return calls == null
+                ? null
+                : calls.stream()
+                        .map(c -> new HostReport.PendingReport(c.op(), c.fileId(), c.waitedMillis()))
+                        .toList();
+    }
+
+    HostReport report() {
+        List<HostReport.DeviceReport> ds = new ArrayList<>();
+        for (ScriptDevice d : devices) {
+            List<HostReport.OpenReport> opens = new ArrayList<>();
+            for (OpenFile f : d.openFiles()) {
+                opens.add(new HostReport.OpenReport(
+                        f.id(), f.opener().pid(), f.opener().uid(), f.flags()));
+            }
+            ds.add(new HostReport.DeviceReport(
+                    d.name(),
+                    channel.pathOf(d.name()),
+                    d.script().toString(),
+                    d.version(),
+                    d.faulted(),
+                    opens,
+                    d.pendingCalls(),
+                    pendingOf(d)));
+        }
+        String where = channel instanceof FuseChannel f ? f.mountDir().toString() : null;
+        return new HostReport(ProcessHandle.current().pid(), startMillis, channel.kind(), where, ds, history);
+    }
+}
