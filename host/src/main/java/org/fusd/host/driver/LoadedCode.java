@@ -9,6 +9,7 @@ import java.util.EnumMap;
 import java.util.function.Consumer;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.Op;
+import org.fusd.host.io.Grants;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.SourceSection;
@@ -38,6 +39,9 @@ abstract class LoadedCode implements AutoCloseable {
 
     /** The script's own budget per call in ms (export {@code callTimeoutMs}; 0: none); -1: the host's. */
     long callTimeoutMs = -1;
+
+    /** What the script says it needs (export {@code grants}); the host refuses to serve it without them. */
+    Grants.Declared grants = Grants.Declared.NONE;
 
     LoadedCode(Path path, Context context) {
         this.path = path;
@@ -154,6 +158,10 @@ abstract class LoadedCode implements AutoCloseable {
                                 + budget);
             }
             callTimeoutMs = budget.asLong();
+        }
+        Value declared = exports.apply("grants");
+        if (declared != null && !declared.isNull()) {
+            grants = DeclaredGrants.parse(declared, path);
         }
         for (Op op : Op.values()) {
             Value fn = function(exports, op.callback());

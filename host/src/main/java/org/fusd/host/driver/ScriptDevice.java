@@ -187,7 +187,7 @@ public final class ScriptDevice implements Device {
     private Loaded load() {
         ScriptApi api = new ScriptApi(this, loop);
         try {
-            return new Loaded(
+            Loaded l = new Loaded(
                     LoadedCode.load(runtime, path, api, c -> {
                         loading = c;
                         run.begin(
@@ -195,6 +195,13 @@ public final class ScriptDevice implements Device {
                                 null); // the top level, not the context's start, is under the budget
                     }),
                     api);
+            java.util.List<String> missing = runtime.grants().missing(l.code().grants);
+            if (!missing.isEmpty()) {
+                discard(l);
+                throw new ScriptLoadException(path + ": the driver needs grants this host was not given: run fusd-host"
+                        + " with " + String.join(" ", missing) + " (or --allow-io)");
+            }
+            return l;
         } catch (ScriptLoadException e) {
             api.cancelTimers();
             RunningScript.Stop stop = run.stopped();
