@@ -65,19 +65,24 @@ final class GrantFileSystem implements FileSystem {
     }
 
     private Path read(Path p) {
-        return check(Grants.Kind.READ, p, root);
+        return check(Grants.Kind.READ, p, root, true);
+    }
+
+    /** A look that is no access yet (stat, access): a language searching its module path makes many. */
+    private Path peek(Path p) {
+        return check(Grants.Kind.READ, p, root, false);
     }
 
     private Path write(Path p) {
-        return check(Grants.Kind.WRITE, p, null);
+        return check(Grants.Kind.WRITE, p, null, true);
     }
 
-    private Path check(Grants.Kind kind, Path p, Path ownDir) {
+    private Path check(Grants.Kind kind, Path p, Path ownDir, boolean tell) {
         try {
             grants.checkPath(kind, delegate.toAbsolutePath(p), ownDir);
             return p;
         } catch (GrantException e) {
-            if (told.size() < MAX_TOLD && told.add(e.getMessage())) {
+            if (tell && told.size() < MAX_TOLD && told.add(e.getMessage())) {
                 report.accept(e.getMessage());
             }
             throw e;
@@ -105,7 +110,10 @@ final class GrantFileSystem implements FileSystem {
 
     @Override
     public void checkAccess(Path path, Set<? extends AccessMode> modes, LinkOption... linkOptions) throws IOException {
-        delegate.checkAccess(modes.contains(AccessMode.WRITE) ? write(path) : read(path), modes, linkOptions);
+        delegate.checkAccess(
+                modes.contains(AccessMode.WRITE) ? check(Grants.Kind.WRITE, path, null, false) : peek(path),
+                modes,
+                linkOptions);
     }
 
     @Override
@@ -145,12 +153,12 @@ final class GrantFileSystem implements FileSystem {
 
     @Override
     public Path toRealPath(Path path, LinkOption... linkOptions) throws IOException {
-        return delegate.toRealPath(read(path), linkOptions);
+        return delegate.toRealPath(peek(path), linkOptions);
     }
 
     @Override
     public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options) throws IOException {
-        return delegate.readAttributes(read(path), attributes, options);
+        return delegate.readAttributes(peek(path), attributes, options);
     }
 
     @Override
@@ -180,6 +188,6 @@ final class GrantFileSystem implements FileSystem {
 
     @Override
     public Path readSymbolicLink(Path link) throws IOException {
-        return delegate.readSymbolicLink(read(link));
+        return delegate.readSymbolicLink(peek(link));
     }
 }

@@ -284,6 +284,30 @@ abstract class LoadedCode implements AutoCloseable {
         return start;
     }
 
+    /** A failed I/O operation as the script sees it: an Errno with the message. Loop thread only. */
+    abstract Object ioError(org.fusd.host.io.IoError error);
+
+    /**
+     * A new promise and the {@code (error, value)} function that settles it
+     * (JS), for an I/O call without a callback; null: callbacks only (Python).
+     */
+    Value[] promise() {
+        return null;
+    }
+
+    /** An I/O result as the script sees it: bytes become the language's bytes, a Map an object. */
+    final Object toGuest(Object v) {
+        if (v instanceof byte[] b) {
+            return guestBytes(b);
+        }
+        if (v instanceof java.util.Map<?, ?> m) {
+            java.util.Map<String, Object> out = new java.util.HashMap<>();
+            m.forEach((k, x) -> out.put(String.valueOf(k), toGuest(x)));
+            return org.graalvm.polyglot.proxy.ProxyObject.fromMap(out);
+        }
+        return v;
+    }
+
     /** True if v is a pending computation whose settlement is the reply (a JS Promise). */
     boolean isPromise(Value v) {
         return false;

@@ -102,7 +102,8 @@ public final class ScriptDevice implements Device {
      * state and poll waiters carry over; the old code's timers stop. A call
      * the old code deferred is kept if its Deferred is reachable from host
      * state (the new code answers it), else it is handed to the new code as if
-     * it had just arrived. The new code's {@code reload(previousVersion,
+     * it had just arrived. The old code's I/O handles are closed (nothing of
+     * the host I/O API crosses a reload). The new code's {@code reload(previousVersion,
      * device)} export, if any, runs once before any call. A new {@code name}
      * renames the device (the caller moves it on its channel). On failure
      * (ScriptLoadException with file:line) the old code keeps serving.
@@ -127,7 +128,7 @@ public final class ScriptDevice implements Device {
                     throw new ScriptLoadException(path + ": device name \"" + newName + "\" " + problem);
                 }
             }
-            api.cancelTimers();
+            api.release();
             LoadedCode old = code;
             int previous = version;
             code = fresh.code();
@@ -172,7 +173,7 @@ public final class ScriptDevice implements Device {
     }
 
     private static void discard(Loaded fresh) {
-        fresh.api().cancelTimers();
+        fresh.api().release();
         fresh.code().close();
     }
 
@@ -185,10 +186,11 @@ public final class ScriptDevice implements Device {
     private record Loaded(LoadedCode code, ScriptApi api) {}
 
     private Loaded load() {
-        ScriptApi api = new ScriptApi(this, loop);
+        ScriptApi api = new ScriptApi(this, loop, runtime.grants());
         try {
             Loaded l = new Loaded(
                     LoadedCode.load(runtime, path, api, c -> {
+                        api.bind(c);
                         loading = c;
                         run.begin(
                                 RunningScript.LOAD,
@@ -203,7 +205,7 @@ public final class ScriptDevice implements Device {
             }
             return l;
         } catch (ScriptLoadException e) {
-            api.cancelTimers();
+            api.release();
             RunningScript.Stop stop = run.stopped();
             if (stop == RunningScript.Stop.BUDGET) {
                 throw new ScriptLoadException(e.getMessage() + " (the top level ran past its " + stops.budgetMillis()
@@ -211,7 +213,7 @@ public final class ScriptDevice implements Device {
             }
             throw e;
         } catch (RuntimeException e) {
-            api.cancelTimers();
+            api.release();
             throw e;
         } finally {
             if (run.running()) {
@@ -262,6 +264,7 @@ public final class ScriptDevice implements Device {
             }
             files.clear();
             loop.cancelAllTimers();
+            api.release();
             code.close();
         });
         loop.stop();
@@ -600,7 +603,7 @@ public final class ScriptDevice implements Device {
                 return; // reloaded meanwhile
             }
             deferrals.failAll(errno);
-            api.cancelTimers();
+            api.release();
             code.close();
             System.gc(); // now: what the closed context held goes, and the memory guard sees the heap as it is
         });

@@ -133,8 +133,12 @@ public final class Grants {
         }
         Path abs = p.toAbsolutePath().normalize();
         Path real = real(abs);
-        if (covered(kind, abs, ownDir) && covered(kind, real, ownDir)) {
+        boolean asWritten = covered(kind, abs, ownDir);
+        if (asWritten && covered(kind, real, ownDir)) {
             return;
+        }
+        if (asWritten) {
+            abs = real; // a link leads out: what to grant is where it leads
         }
         String where = kind == Kind.READ && ownDir != null
                 ? "a driver reads only files in its own directory (" + ownDir + ") and what is granted"

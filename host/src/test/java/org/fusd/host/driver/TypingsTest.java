@@ -91,6 +91,11 @@ class TypingsTest {
             Object lend(ByteBuffer memory) {
                 return null;
             }
+
+            @Override
+            Object ioError(org.fusd.host.io.IoError error) {
+                return null;
+            }
         };
         recorder.bind(name -> {
             asked.add(name);
