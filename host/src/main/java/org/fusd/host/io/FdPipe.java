@@ -139,6 +139,10 @@ final class FdPipe implements Pipe {
                             e);
                 }
                 if (n == 0) {
+                    if (Boolean.getBoolean("fusd.io.debug")) {
+                        System.err.println(
+                                "FDPIPE 0 revents=" + readPoll.getShort(6) + " wake=" + readPoll.getShort(14));
+                    }
                     return -1;
                 }
                 readBuf.clear().limit((int) n);

@@ -9,11 +9,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
-import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
 /** A file opened by {@code io.open}: read, write, seek, close; its operations run in order. */
-public final class FileHandle implements Closeable {
+public final class FileHandle extends ApiObject implements Closeable {
     /** The most one read gives. */
     static final int MAX_READ = 1 << 20;
 
@@ -26,6 +25,13 @@ public final class FileHandle implements Closeable {
         this.session = session;
         this.ch = ch;
         this.append = append;
+        member("read", this::read);
+        member("write", this::write);
+        member("seek", this::seek);
+        member("close", a -> {
+            close();
+            return null;
+        });
     }
 
     static FileHandle open(IoSession session, Path p, String flags) throws IOException {
@@ -55,7 +61,6 @@ public final class FileHandle implements Closeable {
     }
 
     /** read(size) → bytes: up to size bytes from the position; empty at the end. */
-    @HostAccess.Export
     public Object read(Value... all) {
         IoSession.Args a = new IoSession.Args("file.read", all);
         int n = (int) Math.min(MAX_READ, Math.max(0, a.number(0, MAX_READ)));
@@ -67,7 +72,6 @@ public final class FileHandle implements Closeable {
     }
 
     /** write(data) → the number of bytes written (all of them). */
-    @HostAccess.Export
     public Object write(Value... all) {
         IoSession.Args a = new IoSession.Args("file.write", all);
         byte[] data = bytes(session, a, 0);
@@ -84,7 +88,6 @@ public final class FileHandle implements Closeable {
     }
 
     /** seek(position) → the new position (from the start; -1: the end). */
-    @HostAccess.Export
     public Object seek(Value... all) {
         IoSession.Args a = new IoSession.Args("file.seek", all);
         long pos = a.number(0, Long.MIN_VALUE);
@@ -95,7 +98,6 @@ public final class FileHandle implements Closeable {
     }
 
     /** Closes the file now; operations still queued fail with EBADF. */
-    @HostAccess.Export
     @Override
     public void close() {
         session.forget(this);

@@ -42,7 +42,7 @@ public record IoError(Errno errno, String message) {
             case com.sun.jna.LastErrorException x -> errno(x.getErrorCode(), m);
             case IOException x -> new IoError(Errno.EIO, m);
             case IllegalArgumentException x -> new IoError(Errno.EINVAL, m);
-            default -> new IoError(Errno.EIO, m);
+            default -> new IoError(Errno.EIO, "internal error: " + e);
         };
     }
 

@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
 /**
@@ -30,7 +29,7 @@ import org.graalvm.polyglot.Value;
  * reload. Each access is checked against the host's {@link Grants}; a refusal
  * is an EACCES error naming the flag to add.
  */
-public final class IoSession implements AutoCloseable {
+public final class IoSession extends ApiObject implements AutoCloseable {
     /** Blocking file and socket work; virtual threads, so a thousand pending reads cost little. */
     static final ExecutorService WORKERS = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -48,6 +47,15 @@ public final class IoSession implements AutoCloseable {
         this.grants = grants;
         this.dir = dir.toAbsolutePath().normalize();
         this.guest = guest;
+        member("open", this::open);
+        member("readFile", this::readFile);
+        member("connect", this::connect);
+        member("listen", this::listen);
+        member("connectUnix", this::connectUnix);
+        member("listenUnix", this::listenUnix);
+        member("udp", this::udp);
+        member("openDevice", this::openDevice);
+        member("readLine", this::readLine);
     }
 
     /** Some work that may block, and what it gives the script. */
@@ -222,7 +230,6 @@ public final class IoSession implements AutoCloseable {
     // ---- the API ----
 
     /** open(path, flags = "r") → file: flags "r", "w", "a", "r+", "w+", "a+" (fopen's). */
-    @HostAccess.Export
     public Object open(Value... all) {
         Args a = new Args("io.open", all);
         Path p = resolve(a.string(0, null));
@@ -231,7 +238,6 @@ public final class IoSession implements AutoCloseable {
     }
 
     /** readFile(path) → bytes: the whole file. */
-    @HostAccess.Export
     public Object readFile(Value... all) {
         Args a = new Args("io.readFile", all);
         Path p = resolve(a.string(0, null));
@@ -242,7 +248,6 @@ public final class IoSession implements AutoCloseable {
     }
 
     /** connect(host, port) → stream: a TCP connection. */
-    @HostAccess.Export
     public Object connect(Value... all) {
         Args a = new Args("io.connect", all);
         String host = a.string(0, null);
@@ -256,7 +261,6 @@ public final class IoSession implements AutoCloseable {
     }
 
     /** listen(host, port) → server: accept() gives streams. Port 0 picks a free one (server.port). */
-    @HostAccess.Export
     public Object listen(Value... all) {
         Args a = new Args("io.listen", all);
         String host = a.string(0, null);
@@ -270,7 +274,6 @@ public final class IoSession implements AutoCloseable {
     }
 
     /** connectUnix(path) → stream: a unix stream socket (needs --allow-write on the path). */
-    @HostAccess.Export
     public Object connectUnix(Value... all) {
         Args a = new Args("io.connectUnix", all);
         Path p = resolve(a.string(0, null));
@@ -283,7 +286,6 @@ public final class IoSession implements AutoCloseable {
     }
 
     /** listenUnix(path) → server: a unix stream socket made at path (needs --allow-write). */
-    @HostAccess.Export
     public Object listenUnix(Value... all) {
         Args a = new Args("io.listenUnix", all);
         Path p = resolve(a.string(0, null));
@@ -296,7 +298,6 @@ public final class IoSession implements AutoCloseable {
     }
 
     /** udp(host = "0.0.0.0", port = 0) → socket: bound there (a port other than 0 needs a grant). */
-    @HostAccess.Export
     public Object udp(Value... all) {
         Args a = new Args("io.udp", all);
         String host = a.string(0, "0.0.0.0");
@@ -316,7 +317,6 @@ public final class IoSession implements AutoCloseable {
      * port (needs --allow-device). options: speed (baud), raw (true: no
      * echo, no line editing, 8 bits).
      */
-    @HostAccess.Export
     public Object openDevice(Value... all) {
         Args a = new Args("io.openDevice", all);
         Path p = resolve(a.string(0, null));
@@ -334,7 +334,6 @@ public final class IoSession implements AutoCloseable {
     }
 
     /** readLine() → string, or null at the end of input: the next line typed on the host's terminal (stdin). */
-    @HostAccess.Export
     public Object readLine(Value... all) {
         Args a = new Args("io.readLine", all);
         return await(a, cb -> {

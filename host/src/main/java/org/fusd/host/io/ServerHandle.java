@@ -4,11 +4,10 @@ import java.io.Closeable;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
 /** A listening TCP or unix socket: accept() gives each connection as a stream. */
-public final class ServerHandle implements Closeable {
+public final class ServerHandle extends ApiObject implements Closeable {
     private final IoSession session;
     private final ServerSocketChannel ch;
     private final Serial acceptor = new Serial();
@@ -16,10 +15,15 @@ public final class ServerHandle implements Closeable {
     ServerHandle(IoSession session, ServerSocketChannel ch) {
         this.session = session;
         this.ch = ch;
+        member("accept", this::accept);
+        member("port", a -> port());
+        member("close", a -> {
+            close();
+            return null;
+        });
     }
 
     /** accept() → stream: the next connection. */
-    @HostAccess.Export
     public Object accept(Value... all) {
         IoSession.Args a = new IoSession.Args("server.accept", all);
         return session.start(a, acceptor, () -> {
@@ -29,7 +33,6 @@ public final class ServerHandle implements Closeable {
     }
 
     /** The port it listens on (the one picked, for port 0); -1 for a unix socket. */
-    @HostAccess.Export
     public int port() {
         try {
             return ch.getLocalAddress() instanceof InetSocketAddress i ? i.getPort() : -1;
@@ -38,7 +41,6 @@ public final class ServerHandle implements Closeable {
         }
     }
 
-    @HostAccess.Export
     @Override
     public void close() {
         session.forget(this);

@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
 /**
@@ -16,7 +15,7 @@ import org.graalvm.polyglot.Value;
  * {@code writable} is false while more than {@link #CAPACITY} bytes wait, so a
  * driver can answer EAGAIN to a non-blocking writer.
  */
-public final class StreamHandle implements Closeable {
+public final class StreamHandle extends ApiObject implements Closeable {
     /** Bytes read ahead at most, and bytes queued for writing before writable turns false. */
     public static final int CAPACITY = 64 * 1024;
 
@@ -38,6 +37,20 @@ public final class StreamHandle implements Closeable {
         this.session = session;
         this.pipe = pipe;
         this.what = what;
+        member("read", this::read);
+        member("write", this::write);
+        member("available", a -> available());
+        member("readable", a -> readable());
+        member("writable", a -> writable());
+        member("ended", a -> ended());
+        member("close", a -> {
+            close();
+            return null;
+        });
+        member("ondata", a -> {
+            ondata(a.length > 0 ? a[0] : null);
+            return null;
+        });
     }
 
     static StreamHandle start(IoSession session, Pipe pipe, String what) {
@@ -116,7 +129,6 @@ public final class StreamHandle implements Closeable {
     }
 
     /** read(size = 65536) → bytes: what has arrived, up to size, once something has; empty at the end. */
-    @HostAccess.Export
     public Object read(Value... all) {
         IoSession.Args a = new IoSession.Args(what + ": read", all);
         int max = (int) Math.min(CAPACITY, Math.max(1, a.number(0, CAPACITY)));
@@ -133,7 +145,6 @@ public final class StreamHandle implements Closeable {
     }
 
     /** write(data) → bytes written, once all are out; an error (EIO) if the other end is gone. */
-    @HostAccess.Export
     public Object write(Value... all) {
         IoSession.Args a = new IoSession.Args(what + ": write", all);
         byte[] data = FileHandle.bytes(session, a, 0);
@@ -152,25 +163,21 @@ public final class StreamHandle implements Closeable {
     }
 
     /** Bytes read ahead, not yet taken by read(). */
-    @HostAccess.Export
     public synchronized int available() {
         return inbox.position();
     }
 
     /** True if a read would answer at once: bytes are there, or the end, or an error. */
-    @HostAccess.Export
     public synchronized boolean readable() {
         return inbox.position() > 0 || eof || failure != null || closed;
     }
 
     /** True while fewer than 64 KiB wait to be written and the stream is open. */
-    @HostAccess.Export
     public boolean writable() {
         return !closed && queued.get() < CAPACITY;
     }
 
     /** True once the other end has finished sending and every byte was read. */
-    @HostAccess.Export
     public synchronized boolean ended() {
         return eof && inbox.position() == 0;
     }
@@ -179,13 +186,11 @@ public final class StreamHandle implements Closeable {
      * ondata(fn): fn() is called on the device thread each time bytes arrive
      * and at the end (then a poll can tell its waiters: device.notify()); null stops it.
      */
-    @HostAccess.Export
     public void ondata(Value fn) {
         ondata = fn == null || fn.isNull() ? null : fn;
     }
 
     /** Closes the stream now; reads waiting fail with EBADF. */
-    @HostAccess.Export
     @Override
     public void close() {
         closed = true;

@@ -5,11 +5,10 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.Arrays;
-import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
 /** A UDP socket: send(data, host, port), recv() → {data, host, port}. */
-public final class UdpHandle implements Closeable {
+public final class UdpHandle extends ApiObject implements Closeable {
     private final IoSession session;
     private final DatagramChannel ch;
     private final Serial sender = new Serial();
@@ -20,10 +19,16 @@ public final class UdpHandle implements Closeable {
         this.session = session;
         this.ch = ch;
         this.grants = grants;
+        member("send", this::send);
+        member("recv", this::recv);
+        member("port", a -> port());
+        member("close", a -> {
+            close();
+            return null;
+        });
     }
 
     /** send(data, host, port) → bytes sent (each address needs --allow-net). */
-    @HostAccess.Export
     public Object send(Value... all) {
         IoSession.Args a = new IoSession.Args("udp.send", all);
         byte[] data = FileHandle.bytes(session, a, 0);
@@ -36,7 +41,6 @@ public final class UdpHandle implements Closeable {
     }
 
     /** recv() → {data, host, port}: the next datagram. */
-    @HostAccess.Export
     public Object recv(Value... all) {
         IoSession.Args a = new IoSession.Args("udp.recv", all);
         return session.start(a, receiver, () -> {
@@ -47,7 +51,6 @@ public final class UdpHandle implements Closeable {
     }
 
     /** The local port. */
-    @HostAccess.Export
     public int port() {
         try {
             return ((InetSocketAddress) ch.getLocalAddress()).getPort();
@@ -56,7 +59,6 @@ public final class UdpHandle implements Closeable {
         }
     }
 
-    @HostAccess.Export
     @Override
     public void close() {
         session.forget(this);
