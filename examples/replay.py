@@ -12,15 +12,16 @@ mode = 0o444
 CAPTURE = "replay-capture.txt"
 RATE = 10  # lines per second
 
-lines = None  # the capture, once read
+lines = []  # the capture's lines
+ready = False  # True once the capture was read
 waiting_for_capture = []  # (file, Deferred) of reads before it was
 
 
 def loaded(err, data):
-    global lines
+    global lines, ready
+    ready = True
     if err is not None:
         print("replay: cannot read %s: %s" % (CAPTURE, err))
-        lines = []
     else:
         lines = data.splitlines(keepends=True)
     for f, d in waiting_for_capture:
@@ -61,12 +62,12 @@ def answer(file, d):
 
 
 def read(file, size, offset):
-    if lines is not None and (file.state["next"] >= len(lines) or due(file) <= 0):
+    if ready and (file.state["next"] >= len(lines) or due(file) <= 0):
         return take(file)
     if file.nonblock:
         raise Errno.EAGAIN
     d = file.defer()
-    if lines is None:
+    if not ready:
         waiting_for_capture.append((file, d))
     else:
         answer(file, d)
@@ -74,7 +75,7 @@ def read(file, size, offset):
 
 
 def poll(file):
-    if lines is None:
+    if not ready:
         return 0
     if file.state["next"] >= len(lines) or due(file) <= 0:
         return POLLIN | POLLRDNORM

@@ -185,6 +185,8 @@ declare namespace fusd {
         openDevice(path: string, options?: DeviceOptions): Promise<Stream>;
         /** The next line typed on the host's terminal, without its newline; null at the end of input. */
         readLine(): Promise<string | null>;
+        /** The same, answered to done(error, line) instead of a Promise (so is every call here). */
+        readLine(done: (error: Errno | null, line: string | null) => void): void;
     }
     /** A file opened by hostio.open; operations run in order. */
     interface IoFile {
