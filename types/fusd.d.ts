@@ -155,6 +155,80 @@ declare namespace fusd {
     /** Runs once after a hot reload, before any call reaches the new code. */
     type Reload = (previousVersion: number, device: Device) => void;
 
+    /** Bytes the I/O API accepts: bytes, or a string (sent as UTF-8). */
+    type IoData = Uint8Array | ArrayBuffer | string;
+    /** A datagram received. */
+    interface Datagram {
+        data: Uint8Array;
+        host: string;
+        port: number;
+    }
+    /** Options of hostio.openDevice. */
+    interface DeviceOptions {
+        /** Serial speed in baud (115200). */
+        speed?: number;
+        /** Raw mode: no echo, no line editing, 8 bits. */
+        raw?: boolean;
+    }
+
+    /** The host I/O API: each call returns a Promise settled on the device thread, between calls. */
+    interface HostIo {
+        /** flags as fopen's: "r" (default), "w", "a", "r+", "w+", "a+". Relative paths: the script's directory. */
+        open(path: string, flags?: string): Promise<IoFile>;
+        readFile(path: string): Promise<Uint8Array>;
+        connect(host: string, port: number): Promise<Stream>;
+        /** Port 0 picks a free port (server.port()). */
+        listen(host: string, port: number): Promise<Server>;
+        connectUnix(path: string): Promise<Stream>;
+        listenUnix(path: string): Promise<Server>;
+        udp(host?: string, port?: number): Promise<Udp>;
+        openDevice(path: string, options?: DeviceOptions): Promise<Stream>;
+        /** The next line typed on the host's terminal, without its newline; null at the end of input. */
+        readLine(): Promise<string | null>;
+        /** The same, answered to done(error, line) instead of a Promise (so is every call here). */
+        readLine(done: (error: Errno | null, line: string | null) => void): void;
+    }
+    /** A file opened by hostio.open; operations run in order. */
+    interface IoFile {
+        /** Up to size bytes from the position; empty at the end. */
+        read(size?: number): Promise<Uint8Array>;
+        write(data: IoData): Promise<number>;
+        /** -1: the end. Resolves with the new position. */
+        seek(position: number): Promise<number>;
+        close(): void;
+    }
+    /** A connection, device or serial port. */
+    interface Stream {
+        /** What has arrived, up to size (default 65536), once something has; empty at the end. */
+        read(size?: number): Promise<Uint8Array>;
+        /** Resolves once all bytes are out; rejects with EIO if the other end is gone. */
+        write(data: IoData): Promise<number>;
+        /** Bytes read ahead, not yet taken. */
+        available(): number;
+        /** A read would answer at once (bytes, the end, or an error). */
+        readable(): boolean;
+        /** Fewer than 64 KiB wait to be written. */
+        writable(): boolean;
+        /** The other end finished and every byte was read. */
+        ended(): boolean;
+        close(): void;
+        /** fn() runs on the device thread when bytes arrive and at the end; null stops it. */
+        ondata(fn: (() => void) | null): void;
+    }
+    interface Server {
+        accept(): Promise<Stream>;
+        /** The port listened on; -1 for a unix socket. */
+        port(): number;
+        close(): void;
+    }
+    interface Udp {
+        /** Each address needs --allow-net. */
+        send(data: IoData, host: string, port: number): Promise<number>;
+        recv(): Promise<Datagram>;
+        port(): number;
+        close(): void;
+    }
+
     /** The exports of a driver module: only `name` is required. */
     interface Driver {
         /** The device name: /dev/NAME, or DIR/NAME on the fuse channel. */
@@ -166,6 +240,8 @@ declare namespace fusd {
         minor?: number;
         /** This driver's budget per callback, timer and hook in ms (0: none); default: the host's --call-timeout. */
         callTimeoutMs?: number;
+        /** The grants the driver needs; the host refuses to serve it unless its command line gives them. */
+        grants?: { read?: string[]; write?: string[]; net?: string[]; device?: string[] };
         open?: Open;
         read?: Read;
         write?: Write;
@@ -237,6 +313,9 @@ declare class Errno extends Error {
 
 /** This driver's device: its state, name, mode, notify() and buffer(). */
 declare const device: fusd.Device;
+
+/** Files, sockets, devices and the terminal, within the host's grants (docs/driver-api.md). */
+declare const hostio: fusd.HostIo;
 
 declare const POLLIN: number;
 declare const POLLPRI: number;

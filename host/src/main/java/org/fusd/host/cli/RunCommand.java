@@ -24,10 +24,12 @@ import org.fusd.host.device.Device;
 import org.fusd.host.driver.DriverRuntime;
 import org.fusd.host.driver.ScriptDevice;
 import org.fusd.host.driver.ScriptLoadException;
+import org.fusd.host.io.Grants;
 import org.fusd.host.reload.HotReload;
 import org.fusd.host.takeover.HandsOver;
 import org.fusd.host.trace.TraceDevice;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -72,8 +74,8 @@ public final class RunCommand implements Callable<Integer> {
                     "Mount directory for the fuse channel (default: /run/fusd as root, $XDG_RUNTIME_DIR/fusd otherwise).")
     Path mount;
 
-    @Option(names = "--allow-io", description = "Let scripts use the file system and network.")
-    boolean allowIO;
+    @Mixin
+    GrantOptions grantOptions = new GrantOptions();
 
     @Option(names = "--trace", description = "Print one line per device call on stderr.")
     boolean trace;
@@ -150,6 +152,14 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("fusd-host: --call-timeout and --state-limit must be >= 0");
             return Main.EXIT_USAGE;
         }
+        Grants grants;
+        try {
+            grants = grantOptions.grants();
+        } catch (IllegalArgumentException e) {
+            System.err.println("fusd-host: " + e.getMessage());
+            closeWhenOpen(opening);
+            return Main.EXIT_USAGE;
+        }
         if (takeOver != null && fromChild) {
             FastStart.stopChildOnExit(takeOver);
             try {
@@ -158,7 +168,7 @@ public final class RunCommand implements Callable<Integer> {
                 return e.status; // it said why on stderr
             }
         }
-        DriverRuntime runtime = new DriverRuntime(allowIO, System.err::println);
+        DriverRuntime runtime = new DriverRuntime(grants, System.err::println);
         runtime.setCallTimeoutMillis(callTimeoutMs);
         runtime.setStateLimitBytes(stateLimitMib << 20);
         List<ScriptDevice> devices;

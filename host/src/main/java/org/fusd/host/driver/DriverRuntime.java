@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.fusd.host.io.Grants;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.EnvironmentAccess;
@@ -19,9 +20,9 @@ import org.graalvm.polyglot.io.IOAccess;
  * Loads driver scripts into devices. Owns the one GraalVM {@link Engine} all
  * contexts share (so compiled code and parsed sources are shared) and the
  * sandbox every context gets: only the host objects fusd hands out, no Java
- * classes, no threads, processes or native code, no network and, unless
- * allowIO, a read-only file system limited to the script's directory (for its
- * imports; see {@link ScriptDirFileSystem}).
+ * classes, no threads, processes or native code, and of the file system and
+ * network only what the {@link Grants} give (besides the script's own
+ * directory, read only, for its imports; see {@link GrantFileSystem}).
  */
 public final class DriverRuntime implements AutoCloseable {
 
@@ -47,12 +48,12 @@ public final class DriverRuntime implements AutoCloseable {
             .build();
 
     private final Engine engine;
-    private final boolean allowIO;
+    private final Grants grants;
     private final Consumer<String> log;
     private final Map<String, ScriptDevice> devices = new LinkedHashMap<>();
     private final SpareContexts spares = new SpareContexts(this::buildContext);
-    /** Without allowIO: each context's file system, told its script's directory when a script gets it. */
-    private final Map<Context, ScriptDirFileSystem> dirFileSystems =
+    /** Without --allow-io: each context's file system, told its script's directory when a script gets it. */
+    private final Map<Context, GrantFileSystem> dirFileSystems =
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     private final Watchdog watchdog = new Watchdog();
@@ -71,9 +72,23 @@ public final class DriverRuntime implements AutoCloseable {
      * @param log where script errors go, one line each (stderr in the CLI)
      */
     public DriverRuntime(boolean allowIO, Consumer<String> log) {
+        this(allowIO ? Grants.all() : Grants.none(), log);
+    }
+
+    /**
+     * @param grants what scripts may reach beyond their own directory
+     *     ({@code --allow-read} and the others; {@link Grants#all()} is {@code --allow-io})
+     * @param log where script errors go, one line each (stderr in the CLI)
+     */
+    public DriverRuntime(Grants grants, Consumer<String> log) {
         this.engine = sharedEngine();
-        this.allowIO = allowIO;
+        this.grants = grants;
         this.log = log;
+    }
+
+    /** What the scripts of this host may reach. */
+    public Grants grants() {
+        return grants;
     }
 
     private static Engine sharedEngine;
@@ -224,14 +239,15 @@ public final class DriverRuntime implements AutoCloseable {
         return newContext(lang, script);
     }
 
-    /** A context for the script at path (without allowIO it may read the files in the script's directory). */
+    /** A context for the script at path (besides its grants, it may read the files in the script's directory). */
     Context newContext(Language lang, Path script) {
         Context spare = spares.take(lang);
         Context c = spare != null ? spare : buildContext(lang);
-        ScriptDirFileSystem fs = dirFileSystems.remove(c);
+        GrantFileSystem fs = dirFileSystems.remove(c);
         if (fs != null) {
             Path dir = script.toAbsolutePath().normalize().getParent();
             fs.setRoot(dir != null ? dir : Path.of("/"));
+            fs.reportTo(m -> log("fusd: " + script + ": " + m));
         }
         return c;
     }
@@ -248,13 +264,15 @@ public final class DriverRuntime implements AutoCloseable {
                 .allowEnvironmentAccess(EnvironmentAccess.NONE)
                 .out(System.err)
                 .err(System.err);
-        ScriptDirFileSystem fs = null;
-        if (allowIO) {
+        GrantFileSystem fs = null;
+        if (grants.everything()) {
             b.allowIO(IOAccess.ALL);
         } else {
-            fs = new ScriptDirFileSystem();
+            fs = new GrantFileSystem(grants);
             b.allowIO(IOAccess.newBuilder()
                     .fileSystem(FileSystem.allowInternalResourceAccess(FileSystem.allowLanguageHomeAccess(fs)))
+                    // the language's own sockets: all or nothing (IOAccess cannot limit them per address)
+                    .allowHostSocketAccess(grants.anyNetwork())
                     .build());
         }
         if (lang == Language.JS) {

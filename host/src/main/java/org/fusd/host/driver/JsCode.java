@@ -29,10 +29,12 @@ final class JsCode extends LoadedCode {
                 Object.defineProperty(Errno, n, { get() { return new Errno(n); }, enumerable: true });
               }
               const setTimer = host.setTimer, clearTimer = host.clearTimer;
+              const hostio = host.io;
               const ms = (t) => (t === undefined || t === null) ? 0 : +t;
               Object.assign(g, {
                 Errno,
                 device: host.device,
+                hostio,
                 setTimeout: (fn, t, ...args) => setTimer(fn, ms(t), false, args),
                 setInterval: (fn, t, ...args) => setTimer(fn, ms(t), true, args),
                 clearTimeout: (id) => { if (id !== undefined && id !== null) clearTimer(id); },
@@ -42,6 +44,15 @@ final class JsCode extends LoadedCode {
               // a read answered with one goes out without a copy.
               const lent = new WeakMap();
               return {
+                // an I/O call without a callback returns the promise; the host settles it with (error, value)
+                pending: () => {
+                  let settle;
+                  const p = new Promise((resolve, reject) => {
+                    settle = (e, v) => { if (e !== null && e !== undefined) reject(e); else resolve(v); };
+                  });
+                  return [p, settle];
+                },
+                error: (name, message) => new Errno(name, message),
                 view: (hostBuffer) => new Uint8Array(new ArrayBuffer(hostBuffer)),
                 lend: (hostBuffer) => {
                   const b = new ArrayBuffer(hostBuffer);
@@ -95,6 +106,8 @@ final class JsCode extends LoadedCode {
     private final Value view;
     private final Value lend;
     private final Value wrapRead;
+    private final Value pending;
+    private final Value error;
     /** JS writes here; its position and limit never move (JS sizes its view by them). */
     private final ByteBuffer readScratch = ByteBuffer.allocate(READ_SCRATCH);
     /** The same bytes, limited to each reply. */
@@ -105,6 +118,8 @@ final class JsCode extends LoadedCode {
         this.view = helpers.getMember("view");
         this.lend = helpers.getMember("lend");
         this.wrapRead = helpers.getMember("wrapRead");
+        this.pending = helpers.getMember("pending");
+        this.error = helpers.getMember("error");
     }
 
     @Override
@@ -152,6 +167,17 @@ final class JsCode extends LoadedCode {
     @Override
     Object guestBytes(byte[] bytes) {
         return view.execute(ByteBuffer.wrap(bytes.clone()));
+    }
+
+    @Override
+    Object ioError(org.fusd.host.io.IoError e) {
+        return error.execute(e.errno().name(), e.message());
+    }
+
+    @Override
+    Value[] promise() {
+        Value pair = pending.execute();
+        return new Value[] {pair.getArrayElement(0), pair.getArrayElement(1)};
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.EnumMap;
 import java.util.function.Consumer;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.Op;
+import org.fusd.host.io.Grants;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.SourceSection;
@@ -38,6 +39,9 @@ abstract class LoadedCode implements AutoCloseable {
 
     /** The script's own budget per call in ms (export {@code callTimeoutMs}; 0: none); -1: the host's. */
     long callTimeoutMs = -1;
+
+    /** What the script says it needs (export {@code grants}); the host refuses to serve it without them. */
+    Grants.Declared grants = Grants.Declared.NONE;
 
     LoadedCode(Path path, Context context) {
         this.path = path;
@@ -154,6 +158,10 @@ abstract class LoadedCode implements AutoCloseable {
                                 + budget);
             }
             callTimeoutMs = budget.asLong();
+        }
+        Value declared = exports.apply("grants");
+        if (declared != null && !declared.isNull()) {
+            grants = DeclaredGrants.parse(declared, path);
         }
         for (Op op : Op.values()) {
             Value fn = function(exports, op.callback());
@@ -274,6 +282,30 @@ abstract class LoadedCode implements AutoCloseable {
             }
         }
         return start;
+    }
+
+    /** A failed I/O operation as the script sees it: an Errno with the message. Loop thread only. */
+    abstract Object ioError(org.fusd.host.io.IoError error);
+
+    /**
+     * A new promise and the {@code (error, value)} function that settles it
+     * (JS), for an I/O call without a callback; null: callbacks only (Python).
+     */
+    Value[] promise() {
+        return null;
+    }
+
+    /** An I/O result as the script sees it: bytes become the language's bytes, a Map an object. */
+    final Object toGuest(Object v) {
+        if (v instanceof byte[] b) {
+            return guestBytes(b);
+        }
+        if (v instanceof java.util.Map<?, ?> m) {
+            java.util.Map<String, Object> out = new java.util.HashMap<>();
+            m.forEach((k, x) -> out.put(String.valueOf(k), toGuest(x)));
+            return org.graalvm.polyglot.proxy.ProxyObject.fromMap(out);
+        }
+        return v;
     }
 
     /** True if v is a pending computation whose settlement is the reply (a JS Promise). */

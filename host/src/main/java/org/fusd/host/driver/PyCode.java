@@ -25,6 +25,7 @@ final class PyCode extends LoadedCode {
             del _n
 
             device = _fusd_host.device
+            hostio = _fusd_host.io
 
             def set_timeout(fn, ms, *args):
                 return _fusd_host.setTimer(fn, float(ms), False, args)
@@ -68,6 +69,7 @@ final class PyCode extends LoadedCode {
     private final Value bytesFn;
     private final Value bytearrayFn;
     private final Value nargsFn;
+    private final Value errnoClass;
     private Boolean ioctlMem;
 
     private PyCode(Path path, Context context, Value globals) {
@@ -76,6 +78,7 @@ final class PyCode extends LoadedCode {
         this.bytesFn = globals.getMember("_fusd_bytes");
         this.bytearrayFn = globals.getMember("_fusd_bytearray");
         this.nargsFn = globals.getMember("_fusd_nargs");
+        this.errnoClass = globals.getMember("Errno");
     }
 
     /**
@@ -126,6 +129,11 @@ final class PyCode extends LoadedCode {
         byte[] b = new byte[data.remaining()];
         data.duplicate().get(b);
         return guestBytes(b);
+    }
+
+    @Override
+    Object ioError(org.fusd.host.io.IoError e) {
+        return errnoClass.execute(e.errno().name(), e.message());
     }
 
     @Override

@@ -1,7 +1,11 @@
 package org.fusd.host.driver;
 
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.fusd.host.io.Grants;
+import org.fusd.host.io.IoError;
+import org.fusd.host.io.IoSession;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.proxy.ProxyArray;
 import org.graalvm.polyglot.proxy.ProxyExecutable;
@@ -9,11 +13,13 @@ import org.graalvm.polyglot.proxy.ProxyObject;
 
 /**
  * What one loaded version of a script reaches of the host (the prelude's
- * {@code _fusd_host}): the {@code device} global and timers. Each version
- * gets its own, so a reload can stop the old version's timers; the device
- * behind it is the same.
+ * {@code _fusd_host}): the {@code device} global, timers and the host I/O
+ * API ({@code hostio}). Each version gets its own, so a reload can stop the
+ * old version's timers and close its I/O handles; the device behind it is
+ * the same. I/O completions come back through here like timers: on the
+ * device thread, between calls, under the budget.
  */
-final class ScriptApi implements ProxyObject {
+final class ScriptApi implements ProxyObject, org.fusd.host.io.Guest {
     /** Pending timers one version of a script may have. */
     static final int MAX_TIMERS = 10_000;
 
@@ -25,10 +31,58 @@ final class ScriptApi implements ProxyObject {
     private final ProxyExecutable setTimer = this::setTimer;
     private final ProxyExecutable clearTimer = this::clearTimer;
 
-    ScriptApi(ScriptDevice owner, DeviceLoop loop) {
+    private final IoSession io;
+    private LoadedCode code; // the version this API belongs to, once its context exists
+
+    ScriptApi(ScriptDevice owner, DeviceLoop loop, Grants grants) {
         this.owner = owner;
         this.loop = loop;
         this.device = new DeviceApi(owner);
+        Path dir = owner.path().toAbsolutePath().normalize().getParent();
+        this.io = new IoSession(grants, dir != null ? dir : Path.of("/"), this);
+    }
+
+    /** The code this API was given to (before its top level runs). */
+    void bind(LoadedCode code) {
+        this.code = code;
+    }
+
+    @Override
+    public void complete(Value callback, IoError error, Object value) {
+        loop.submit(() -> {
+            LoadedCode lc = code;
+            if (io.isClosed() || lc == null) {
+                return; // the version is gone: so is what it waited for
+            }
+            RunningScript.Stop stop = owner.runGuarded(
+                    "I/O callback",
+                    lc,
+                    () -> callback.execute(error == null ? null : lc.ioError(error), lc.toGuest(value)));
+            if (stop == RunningScript.Stop.BUDGET) {
+                owner.log("an I/O callback ran past its budget: it is stopped");
+            }
+        });
+    }
+
+    @Override
+    public Value[] promise() {
+        return code.promise();
+    }
+
+    @Override
+    public byte[] bytesOf(Value v) {
+        java.nio.ByteBuffer b = code.bytesInto(v, java.nio.ByteBuffer.allocate(0));
+        if (b == null) {
+            return null;
+        }
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    @Override
+    public void log(String line) {
+        owner.log(line);
     }
 
     /** The {@code device} global, as a reload hook receives it. */
@@ -48,12 +102,13 @@ final class ScriptApi implements ProxyObject {
         }
     }
 
-    /** Stops every timer this code set (its context is going away). */
-    void cancelTimers() {
+    /** Stops every timer this code set and closes its I/O handles (its context is going away). */
+    void release() {
         for (DeviceLoop.Timer t : timers.values()) {
             loop.cancel(t);
         }
         timers.clear();
+        io.close();
     }
 
     private Object setTimer(Value... a) {
@@ -96,13 +151,14 @@ final class ScriptApi implements ProxyObject {
             case "device" -> device;
             case "setTimer" -> setTimer;
             case "clearTimer" -> clearTimer;
+            case "io" -> io;
             default -> null;
         };
     }
 
     @Override
     public Object getMemberKeys() {
-        return ProxyArray.fromArray("device", "setTimer", "clearTimer");
+        return ProxyArray.fromArray("device", "setTimer", "clearTimer", "io");
     }
 
     @Override

@@ -104,7 +104,8 @@ public final class ScriptDevice implements Device {
      * state and poll waiters carry over; the old code's timers stop. A call
      * the old code deferred is kept if its Deferred is reachable from host
      * state (the new code answers it), else it is handed to the new code as if
-     * it had just arrived. The new code's {@code reload(previousVersion,
+     * it had just arrived. The old code's I/O handles are closed (nothing of
+     * the host I/O API crosses a reload). The new code's {@code reload(previousVersion,
      * device)} export, if any, runs once before any call. A new {@code name}
      * renames the device (the caller moves it on its channel). On failure
      * (ScriptLoadException with file:line) the old code keeps serving.
@@ -129,7 +130,7 @@ public final class ScriptDevice implements Device {
                     throw new ScriptLoadException(path + ": device name \"" + newName + "\" " + problem);
                 }
             }
-            api.cancelTimers();
+            api.release();
             LoadedCode old = code;
             int previous = version;
             code = fresh.code();
@@ -174,7 +175,7 @@ public final class ScriptDevice implements Device {
     }
 
     private static void discard(Loaded fresh) {
-        fresh.api().cancelTimers();
+        fresh.api().release();
         fresh.code().close();
     }
 
@@ -187,18 +188,26 @@ public final class ScriptDevice implements Device {
     private record Loaded(LoadedCode code, ScriptApi api) {}
 
     private Loaded load() {
-        ScriptApi api = new ScriptApi(this, loop);
+        ScriptApi api = new ScriptApi(this, loop, runtime.grants());
         try {
-            return new Loaded(
+            Loaded l = new Loaded(
                     LoadedCode.load(runtime, path, api, c -> {
+                        api.bind(c);
                         loading = c;
                         run.begin(
                                 RunningScript.LOAD,
                                 null); // the top level, not the context's start, is under the budget
                     }),
                     api);
+            java.util.List<String> missing = runtime.grants().missing(l.code().grants);
+            if (!missing.isEmpty()) {
+                discard(l);
+                throw new ScriptLoadException(path + ": the driver needs grants this host was not given: run fusd-host"
+                        + " with " + String.join(" ", missing) + " (or --allow-io)");
+            }
+            return l;
         } catch (ScriptLoadException e) {
-            api.cancelTimers();
+            api.release();
             RunningScript.Stop stop = run.stopped();
             if (stop == RunningScript.Stop.BUDGET) {
                 throw new ScriptLoadException(e.getMessage() + " (the top level ran past its " + stops.budgetMillis()
@@ -206,7 +215,7 @@ public final class ScriptDevice implements Device {
             }
             throw e;
         } catch (RuntimeException e) {
-            api.cancelTimers();
+            api.release();
             throw e;
         } finally {
             if (run.running()) {
@@ -257,6 +266,7 @@ public final class ScriptDevice implements Device {
             }
             files.clear();
             loop.cancelAllTimers();
+            api.release();
             code.close();
         });
         loop.stop();
@@ -595,7 +605,7 @@ public final class ScriptDevice implements Device {
                 return; // reloaded meanwhile
             }
             deferrals.failAll(errno);
-            api.cancelTimers();
+            api.release();
             code.close();
             System.gc(); // now: what the closed context held goes, and the memory guard sees the heap as it is
         });

@@ -18,6 +18,7 @@ import java.nio.Buffer;
 public final class Libc {
     // open(2)
     public static final int O_RDWR = 02;
+    public static final int O_NOCTTY = 0400;
     public static final int O_NONBLOCK = 04000;
     public static final int O_CLOEXEC = 02000000;
 
@@ -37,6 +38,18 @@ public final class Libc {
     public static final int SOCK_SEQPACKET = 5;
     public static final int SOL_SOCKET = 1;
     public static final int SCM_RIGHTS = 1;
+
+    // poll(2)
+    public static final short POLLIN = 0x001;
+    public static final short POLLOUT = 0x004;
+
+    // errno values the I/O API waits on
+    public static final int EAGAIN = 11;
+    public static final int EINTR = 4;
+
+    // termios(3): tcsetattr's "now"; the size of struct termios (glibc) with room to spare
+    public static final int TCSANOW = 0;
+    public static final int TERMIOS_SIZE = 64;
 
     // eventfd(2)
     public static final int EFD_NONBLOCK = 04000;
@@ -136,5 +149,15 @@ public final class Libc {
         int sigaction(int sig, Pointer act, Pointer old) throws LastErrorException;
 
         int __libc_current_sigrtmin();
+
+        int tcgetattr(int fd, Pointer termios) throws LastErrorException;
+
+        int tcsetattr(int fd, int when, Pointer termios) throws LastErrorException;
+
+        void cfmakeraw(Pointer termios);
+
+        int cfsetspeed(Pointer termios, int speed) throws LastErrorException;
+
+        int cfgetospeed(Pointer termios);
     }
 }

@@ -23,7 +23,11 @@ public final class Harness implements AutoCloseable {
     }
 
     public Harness(boolean allowIO) {
-        runtime = new DriverRuntime(allowIO, line -> {
+        this(allowIO ? org.fusd.host.io.Grants.all() : org.fusd.host.io.Grants.none());
+    }
+
+    public Harness(org.fusd.host.io.Grants grants) {
+        runtime = new DriverRuntime(grants, line -> {
             log.add(line);
             System.err.println(line);
         });

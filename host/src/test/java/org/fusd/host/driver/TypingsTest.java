@@ -71,6 +71,11 @@ class TypingsTest {
         assertEquals(listed("mem", null), exported(MemArg.class), "mem.*");
         assertEquals(listed("device", null), new TreeSet<>(Arrays.asList(ScriptApi.DeviceApi.KEYS)), "device.*");
         assertEquals(listed("Errno", null), new TreeSet<>(Errno.all().keySet()), "Errno.*");
+        assertEquals(
+                listed("hostio", null),
+                new TreeSet<>(new org.fusd.host.io.IoSession(org.fusd.host.io.Grants.none(), Path.of("/"), null)
+                        .memberNames()),
+                "hostio.*");
     }
 
     @Test
@@ -89,6 +94,11 @@ class TypingsTest {
 
             @Override
             Object lend(ByteBuffer memory) {
+                return null;
+            }
+
+            @Override
+            Object ioError(org.fusd.host.io.IoError error) {
                 return null;
             }
         };
