@@ -117,7 +117,7 @@ final class ScriptApi implements ProxyObject {
 
     /** The {@code device} global: name, mode, state, notify(). */
     static final class DeviceApi implements ProxyObject {
-        static final String[] KEYS = {"state", "notify", "name", "mode"};
+        static final String[] KEYS = {"state", "notify", "name", "mode", "memory"};
         private final ScriptDevice owner;
         private final ProxyExecutable notify;
 
@@ -137,6 +137,7 @@ final class ScriptApi implements ProxyObject {
                 case "notify" -> notify;
                 case "name" -> lc == null ? null : lc.name;
                 case "mode" -> lc == null ? null : lc.mode;
+                case "memory" -> owner.memoryFor(lc);
                 default -> null;
             };
         }
@@ -149,7 +150,7 @@ final class ScriptApi implements ProxyObject {
         @Override
         public boolean hasMember(String key) {
             return switch (key) {
-                case "state", "notify", "name", "mode" -> true;
+                case "state", "notify", "name", "mode", "memory" -> true;
                 default -> false;
             };
         }

@@ -95,7 +95,11 @@ class FusdChannelTest {
         }
         long n = Libc.read(kernel, Libc.address(in), in.capacity());
         assertEquals(n, in.getInt(FusdAbi.MSG_LEN), "len field matches the message size");
-        assertEquals(0, in.getInt(FusdAbi.MSG_PAD));
+        int xflags = in.getInt(FusdAbi.MSG_XFLAGS);
+        assertEquals(0, xflags & ~FusdAbi.FUSD_REPLY_FLAGS_ALL, "only REPLY xflags are set");
+        if (in.getShort(FusdAbi.MSG_OPCODE) != FusdAbi.FUSD_REPLY) {
+            assertEquals(0, xflags);
+        }
         return in;
     }
 
@@ -114,11 +118,10 @@ class FusdChannelTest {
 
     private void open(long reqId, int fh) {
         request(FusdAbi.FUSD_OPEN, reqId, fh, 0, 0, 0, null);
-        ByteBuffer m = next(); // the mask is pushed before the open is answered
-        assertEquals(FusdAbi.FUSD_POLL_NOTIFY, m.getShort(FusdAbi.MSG_OPCODE));
-        assertEquals(fh, m.getInt(FusdAbi.MSG_FH_ID));
+        ByteBuffer m = reply(reqId); // the file's first mask rides in the reply
+        assertEquals(0L, m.getLong(FusdAbi.MSG_RESULT));
+        assertEquals(FusdAbi.FUSD_REPLY_POLL, m.getInt(FusdAbi.MSG_XFLAGS));
         assertEquals(dev.mask.get(), m.getInt(FusdAbi.MSG_ARG));
-        assertEquals(0L, reply(reqId).getLong(FusdAbi.MSG_RESULT));
         assertEquals(4242, dev.lastFile.get().opener().pid());
     }
 
@@ -181,14 +184,18 @@ class FusdChannelTest {
     }
 
     @Test
-    void aCallThatChangesTheMaskPushesItBeforeTheReply() {
+    void aCallThatChangesTheMaskCarriesItInTheReply() {
         open(40, 8);
         dev.mask.set(FusdAbi.FUSD_POLLIN); // as if the write below made data readable
         request(FusdAbi.FUSD_WRITE, 41, 8, 0, 0, 2, "hi".getBytes(StandardCharsets.US_ASCII));
-        ByteBuffer m = next();
-        assertEquals(FusdAbi.FUSD_POLL_NOTIFY, m.getShort(FusdAbi.MSG_OPCODE));
+        ByteBuffer m = reply(41);
+        assertEquals(2L, m.getLong(FusdAbi.MSG_RESULT));
+        assertEquals(FusdAbi.FUSD_REPLY_POLL, m.getInt(FusdAbi.MSG_XFLAGS));
         assertEquals(FusdAbi.FUSD_POLLIN, m.getInt(FusdAbi.MSG_ARG));
-        assertEquals(2L, reply(41).getLong(FusdAbi.MSG_RESULT));
+        request(FusdAbi.FUSD_WRITE, 42, 8, 0, 0, 2, "hi".getBytes(StandardCharsets.US_ASCII));
+        m = reply(42);
+        assertEquals(0, m.getInt(FusdAbi.MSG_XFLAGS), "an unchanged mask is not carried again");
+        assertNull(next(300), "no separate POLL_NOTIFY");
     }
 
     @Test
