@@ -144,7 +144,7 @@ declare namespace fusd {
 
     /** open(2). flags are the open flags (flags & 3: O_RDONLY 0, O_WRONLY 1, O_RDWR 2). Throw to refuse. */
     type Open = (file: File, flags: number) => StatusResult | Later<StatusResult>;
-    /** read(2). offset: see docs/labs/02-scull (0 on the fuse, cuse and fusd channels). */
+    /** read(2). offset: the file position on fusd with `seekable` or `llseek`, else 0 (fuse, cuse; see docs/labs/02-scull). */
     type Read = (file: File, size: number, offset: number) => ReadResult | Later<ReadResult>;
     /** write(2). data is a view of the host's buffer, valid during the call only: copy what you keep. */
     type Write = (file: File, data: Uint8Array, offset: number) => WriteResult | Later<WriteResult>;
