@@ -82,6 +82,12 @@ declare namespace fusd {
          * `memory`, and while the top level runs for the first time. Kept across reloads.
          */
         readonly memory: ArrayBuffer | null;
+        /**
+         * size bytes (1 to 256 MiB) of zeroed memory the host lends: a read that returns
+         * it, or a Uint8Array view of it, is sent without a copy. For data a driver keeps
+         * and reads often; filling it from JS costs more than filling a plain ArrayBuffer.
+         */
+        buffer(size: number): ArrayBuffer;
     }
 
     /** A reply given later: file.defer() makes one for the current call. */
@@ -251,7 +257,7 @@ declare class Errno extends Error {
     static readonly ECANCELED: Errno;
 }
 
-/** This driver's device: its state, name, mode and notify(). */
+/** This driver's device: its state, name, mode, notify() and buffer(). */
 declare const device: fusd.Device;
 
 declare const POLLIN: number;

@@ -116,6 +116,10 @@ class Device:
         """The memory of `memory`, shared with every client's mmap of the node
         (fusd channel), read and written in place; None without `memory` and
         while the top level runs for the first time. Kept across reloads."""
+    def buffer(self, size: int) -> bytearray:
+        """size zero bytes (1 to 256 MiB). JS gets host memory that reads return
+        without a copy; GraalPy 25.0 cannot view host memory, so Python gets a
+        plain bytearray, copied like any bytes a read returns."""
 
 
 class Memory:

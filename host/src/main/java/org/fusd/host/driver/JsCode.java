@@ -8,6 +8,7 @@ import org.fusd.host.device.Op;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.proxy.ProxyExecutable;
 
 /** A JavaScript driver: an ES module whose exports are the contract. */
 final class JsCode extends LoadedCode {
@@ -37,18 +38,29 @@ final class JsCode extends LoadedCode {
                 clearTimeout: (id) => { if (id !== undefined && id !== null) clearTimer(id); },
                 clearInterval: (id) => { if (id !== undefined && id !== null) clearTimer(id); },
               });
+              // ArrayBuffers over host memory (device.buffer) and the host buffers they view:
+              // a read answered with one goes out without a copy.
+              const lent = new WeakMap();
               return {
                 view: (hostBuffer) => new Uint8Array(new ArrayBuffer(hostBuffer)),
+                lend: (hostBuffer) => {
+                  const b = new ArrayBuffer(hostBuffer);
+                  lent.set(b, hostBuffer);
+                  return b;
+                },
                 // Small reads are copied into the host's scratch buffer (one host call per
-                // read, no member lookups); larger ones come back as an ArrayBuffer the host
-                // copies in bulk (writing a host buffer from JS goes byte by byte).
-                wrapRead: (fn, hostScratch) => {
+                // read, no member lookups); lent memory goes back as the host buffer it is
+                // (sliced by the host); other larger reads come back as an ArrayBuffer the
+                // host copies in bulk (writing a host buffer from JS goes byte by byte).
+                wrapRead: (fn, hostScratch, slice) => {
                   const out = new Uint8Array(new ArrayBuffer(hostScratch));
                   const SMALL = 16;
                   return function read(file, size, offset) {
                     const r = fn(file, size, offset);
                     if (r instanceof Uint8Array) {
                       const n = r.length < size ? r.length : size;
+                      const h = lent.get(r.buffer);
+                      if (h !== undefined) return slice(h, r.byteOffset, n);
                       if (n <= SMALL) {
                         for (let i = 0; i < n; i++) out[i] = r[i];
                         return n;
@@ -58,6 +70,8 @@ final class JsCode extends LoadedCode {
                     }
                     if (r instanceof ArrayBuffer) {
                       const n = r.byteLength < size ? r.byteLength : size;
+                      const h = lent.get(r);
+                      if (h !== undefined) return slice(h, 0, n);
                       if (n > SMALL) return r;
                       const v = new Uint8Array(r, 0, n);
                       for (let i = 0; i < n; i++) out[i] = v[i];
@@ -71,10 +85,15 @@ final class JsCode extends LoadedCode {
             """.formatted(String.join(
             ", ", Errno.all().keySet().stream().map(n -> "'" + n + "'").toList()));
 
+    /** The bytes of a lent buffer a read returns: (buffer, offset, length) to a host buffer. */
+    private static final ProxyExecutable SLICE =
+            a -> a[0].<ByteBuffer>asHostObject().slice(a[1].asInt(), a[2].asInt());
+
     /** Reads of at most 16 bytes are copied through it. */
     private static final int READ_SCRATCH = 64;
 
     private final Value view;
+    private final Value lend;
     private final Value wrapRead;
     /** JS writes here; its position and limit never move (JS sizes its view by them). */
     private final ByteBuffer readScratch = ByteBuffer.allocate(READ_SCRATCH);
@@ -84,12 +103,13 @@ final class JsCode extends LoadedCode {
     private JsCode(Path path, Context context, Value helpers) {
         super(path, context);
         this.view = helpers.getMember("view");
+        this.lend = helpers.getMember("lend");
         this.wrapRead = helpers.getMember("wrapRead");
     }
 
     @Override
     Value wrap(Op op, Value fn) {
-        return op == Op.READ && fn != null ? wrapRead.execute(fn, readScratch) : fn;
+        return op == Op.READ && fn != null ? wrapRead.execute(fn, readScratch, SLICE) : fn;
     }
 
     @Override
@@ -122,6 +142,11 @@ final class JsCode extends LoadedCode {
     @Override
     Object guestData(ByteBuffer data) {
         return view.execute(data.slice());
+    }
+
+    @Override
+    Object lend(ByteBuffer memory) {
+        return lend.execute(memory);
     }
 
     @Override

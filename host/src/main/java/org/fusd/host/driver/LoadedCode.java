@@ -326,6 +326,12 @@ abstract class LoadedCode implements AutoCloseable {
     /** Written data as the script sees it: valid during the call (JS: a zero-copy Uint8Array). */
     abstract Object guestData(ByteBuffer data);
 
+    /**
+     * Host memory as the script's buffer (device.buffer): JS an ArrayBuffer over it, which a
+     * read may return to have it sent without a copy.
+     */
+    abstract Object lend(ByteBuffer memory);
+
     /** Stored bytes handed back to the script (a copy). */
     abstract Object guestBytes(byte[] bytes);
 

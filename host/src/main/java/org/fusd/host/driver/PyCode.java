@@ -49,6 +49,8 @@ final class PyCode extends LoadedCode {
             def _fusd_bytes(s):
                 return s.encode("latin-1")
 
+            _fusd_bytearray = bytearray
+
             def _fusd_nargs(fn):
                 c = getattr(fn, "__code__", None)
                 if c is None:
@@ -64,6 +66,7 @@ final class PyCode extends LoadedCode {
 
     private final Value whereFn;
     private final Value bytesFn;
+    private final Value bytearrayFn;
     private final Value nargsFn;
     private Boolean ioctlMem;
 
@@ -71,6 +74,7 @@ final class PyCode extends LoadedCode {
         super(path, context);
         this.whereFn = globals.getMember("_fusd_where");
         this.bytesFn = globals.getMember("_fusd_bytes");
+        this.bytearrayFn = globals.getMember("_fusd_bytearray");
         this.nargsFn = globals.getMember("_fusd_nargs");
     }
 
@@ -131,6 +135,12 @@ final class PyCode extends LoadedCode {
             ioctlMem = fn != null && nargsFn.execute(fn).asInt() >= 4;
         }
         return ioctlMem;
+    }
+
+    /** A bytearray of the memory's size: GraalPy 25.0 has no view of host memory, so nothing is lent. */
+    @Override
+    Object lend(ByteBuffer memory) {
+        return bytearrayFn.execute(memory.capacity());
     }
 
     @Override

@@ -115,11 +115,12 @@ final class ScriptApi implements ProxyObject {
         throw new UnsupportedOperationException("read-only");
     }
 
-    /** The {@code device} global: name, mode, state, notify(). */
+    /** The {@code device} global: name, mode, state, notify(), buffer(size). */
     static final class DeviceApi implements ProxyObject {
-        static final String[] KEYS = {"state", "notify", "name", "mode", "memory"};
+        static final String[] KEYS = {"state", "notify", "name", "mode", "memory", "buffer"};
         private final ScriptDevice owner;
         private final ProxyExecutable notify;
+        private final ProxyExecutable buffer;
 
         DeviceApi(ScriptDevice owner) {
             this.owner = owner;
@@ -127,6 +128,7 @@ final class ScriptApi implements ProxyObject {
                 owner.notifyPollers();
                 return null;
             };
+            this.buffer = args -> owner.running().lend(HostBuffers.allocate(args.length > 0 ? args[0] : null));
         }
 
         @Override
@@ -135,6 +137,7 @@ final class ScriptApi implements ProxyObject {
             return switch (key) {
                 case "state" -> owner.state();
                 case "notify" -> notify;
+                case "buffer" -> buffer;
                 case "name" -> lc == null ? null : lc.name;
                 case "mode" -> lc == null ? null : lc.mode;
                 case "memory" -> owner.memoryFor(lc);
@@ -150,7 +153,7 @@ final class ScriptApi implements ProxyObject {
         @Override
         public boolean hasMember(String key) {
             return switch (key) {
-                case "state", "notify", "name", "mode", "memory" -> true;
+                case "state", "notify", "name", "mode", "memory", "buffer" -> true;
                 default -> false;
             };
         }

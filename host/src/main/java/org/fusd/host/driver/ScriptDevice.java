@@ -473,6 +473,10 @@ public final class ScriptDevice implements Device {
                 read.bytes(b);
                 return;
             }
+            if (result.isHostObject() && result.asHostObject() instanceof ByteBuffer lent) {
+                read.bytes(lent); // lent memory (device.buffer), sliced by the prelude: no copy here
+                return;
+            }
             if (result.hasBufferElements()) { // an ArrayBuffer, bytes: never a promise; one bulk copy
                 try {
                     answers.replyBuffer(read, result);

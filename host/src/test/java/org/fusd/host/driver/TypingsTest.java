@@ -86,6 +86,11 @@ class TypingsTest {
             Object guestBytes(byte[] bytes) {
                 return null;
             }
+
+            @Override
+            Object lend(ByteBuffer memory) {
+                return null;
+            }
         };
         recorder.bind(name -> {
             asked.add(name);
