@@ -18,7 +18,8 @@ v2_start() {
     local log=$1 n=0 want=0 a
     shift
     for a in "$@"; do [[ $a == *.js || $a == *.py ]] && want=$((want + 1)); done
-    "$HOSTBIN" run "$@" --channel fusd >"$log" 2>"$log.err" </dev/null &
+    # A top level (GraalPy's first import) can take over 10 s under TCG on a busy host.
+    "$HOSTBIN" run "$@" --channel fusd --call-timeout 120000 >"$log" 2>"$log.err" </dev/null &
     HOST_PID=$!
     for ((i = 0; i < 15000; i++)); do
         n=$(grep -c '^fusd: serving ' "$log" 2>/dev/null || true)
