@@ -6,9 +6,10 @@
 //
 // The kernel only knows the size of the request itself (_IOW encodes 16
 // bytes), so the buffer behind req.buf is reached through `mem`:
-// mem.read(addr, len) and mem.write(addr, bytes). Needs --channel cuse; on
-// the fuse channel the caller gets ENOTTY. See docs/driver-api.md, "Pointers
-// in ioctl arguments". Client: examples/blockreq_client.c.
+// mem.read(addr, len) and mem.write(addr, bytes). Needs --channel fusd
+// (direct, synchronous) or cuse (by re-running the call); on the fuse channel
+// the caller gets ENOTTY. See docs/driver-api.md, "Pointers in ioctl
+// arguments". Client: examples/blockreq_client.c.
 export const name = "blockreq";
 
 export const BLOCKREQ = _IOW("B", 1, 16);   // struct blockreq, copied in by the kernel
@@ -32,7 +33,7 @@ export function ioctl(file, cmd, arg, mem) {
     const op = req.getUint32(12, true);
     if (len > CAPACITY) throw Errno.EINVAL;
     if (op === OP_STORE) {
-        const bytes = mem.read(buf, len);   // the caller's buffer (first run: fusd maps it, runs us again)
+        const bytes = mem.read(buf, len);   // the caller's buffer (cuse, first run: mapped, then run again)
         state.data = bytes;                 // no side effect before the last memory access
         return len;
     }

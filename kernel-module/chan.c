@@ -5,11 +5,14 @@
  * Each open of /dev/fusd is a channel.  read() hands the daemon one request
  * at a time (req.c); write() takes exactly one message from it, checks its
  * header and dispatches on the opcode: device registration (device.c), replies
- * (req.c) and poll mask changes (device.c).  A malformed message fails with
- * EINVAL before anything is changed.  Closing the last fd of a channel
+ * and RESEND (req.c) and poll mask changes (device.c).  A malformed message
+ * fails with EINVAL before anything is changed, one of another ABI version
+ * with EPROTO.  What takes a pointer or an fd of the daemon is an ioctl:
+ * FUSD_MEM_READ/WRITE (req.c) and FUSD_SET_SHM (device.c).  Closing the last fd of a channel
  * removes its devices and fails every request still waiting on it.
  */
 #include <linux/capability.h>
+#include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -87,18 +90,22 @@ static bool fusd_msg_ok(const struct fusd_msg *msg, size_t count)
 {
 	size_t body = count - sizeof(*msg);
 
-	if (msg->magic != FUSD_MAGIC || msg->version != FUSD_ABI_VERSION ||
-	    msg->len != count || msg->pad)
+	if (msg->len != count)
+		return false;
+	if (msg->opcode == FUSD_REPLY)
+		return !(msg->xflags & ~FUSD_REPLY_FLAGS_ALL) &&
+		       (!(msg->xflags & FUSD_REPLY_POLL) ||
+			!(msg->arg & ~FUSD_POLL_ALL));
+	if (msg->xflags)
 		return false;
 	switch (msg->opcode) {
 	case FUSD_REGISTER:
 		return body == sizeof(struct fusd_register);
 	case FUSD_UNREGISTER:
+	case FUSD_RESEND:
 		return body == 0;
 	case FUSD_POLL_NOTIFY:
 		return body == 0 && !(msg->arg & ~FUSD_POLL_ALL);
-	case FUSD_REPLY:
-		return true;
 	default:
 		return false;
 	}
@@ -122,6 +129,14 @@ static ssize_t fusd_ctl_write(struct file *file, const char __user *ubuf,
 		goto out;
 	}
 	msg = buf;
+	if (msg->magic != FUSD_MAGIC) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (msg->version != FUSD_ABI_VERSION) {
+		ret = -EPROTO;
+		goto out;
+	}
 	if (!fusd_msg_ok(msg, count)) {
 		ret = -EINVAL;
 		goto out;
@@ -137,6 +152,10 @@ static ssize_t fusd_ctl_write(struct file *file, const char __user *ubuf,
 	case FUSD_POLL_NOTIFY:
 		ret = fusd_dev_poll_notify(chan, msg->dev_id, msg->fh_id,
 					   (__force __poll_t)msg->arg);
+		break;
+	case FUSD_RESEND:
+		fusd_req_resend(chan);
+		ret = 0;
 		break;
 	default:	/* FUSD_REPLY */
 		ret = fusd_req_complete(chan, msg, buf);
@@ -160,6 +179,40 @@ static __poll_t fusd_ctl_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
+static long fusd_ctl_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct fusd_chan *chan = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct fusd_mem mem;
+	struct fusd_shm shm;
+
+	switch (cmd) {
+	case FUSD_VERSION:
+		return FUSD_ABI_VERSION;
+	case FUSD_MEM_READ:
+	case FUSD_MEM_WRITE:
+		if (copy_from_user(&mem, uarg, sizeof(mem)))
+			return -EFAULT;
+		return fusd_req_mem(chan, &mem, cmd == FUSD_MEM_WRITE);
+	case FUSD_SET_SHM:
+		if (copy_from_user(&shm, uarg, sizeof(shm)))
+			return -EFAULT;
+		return fusd_dev_set_shm(chan, &shm);
+	default:
+		return -ENOTTY;
+	}
+}
+
+#ifdef CONFIG_COMPAT
+static long fusd_ctl_compat_ioctl(struct file *file, unsigned int cmd,
+				  unsigned long arg)
+{
+	/* the structs have one layout for 32- and 64-bit daemons */
+	return fusd_ctl_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
+}
+#endif
+
 const struct file_operations fusd_ctl_fops = {
 	.owner = THIS_MODULE,
 	.open = fusd_ctl_open,
@@ -167,4 +220,8 @@ const struct file_operations fusd_ctl_fops = {
 	.read = fusd_ctl_read,
 	.write = fusd_ctl_write,
 	.poll = fusd_ctl_poll,
+	.unlocked_ioctl = fusd_ctl_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = fusd_ctl_compat_ioctl,
+#endif
 };

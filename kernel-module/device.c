@@ -11,18 +11,24 @@
  * The file operations turn each call into a request (req.c) carrying the
  * caller's size, offset and data, and copy the answer back.  Poll never
  * asks the daemon: it reports the mask the daemon last pushed with
- * FUSD_POLL_NOTIFY.
+ * FUSD_POLL_NOTIFY or a REPLY.  mmap() maps the memfd the daemon gave with
+ * FUSD_SET_SHM: the vma becomes a mapping of that shmem file, so faults are
+ * served by shmem and never reach the daemon.
  */
 #include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/ctype.h>
 #include <linux/fs.h>
+#include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs_struct.h>
 #include <linux/overflow.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/sched/task.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -32,20 +38,28 @@
 
 #define FUSD_DEAD_MASK	(EPOLLERR | EPOLLHUP)
 
+/*
+ * A node name: components of [A-Za-z0-9_.-] joined by '/', none empty and
+ * none starting with '.'.  The device is named with '!' for '/' (sysfs),
+ * and devtmpfs and udev turn it back into subdirectories of /dev.
+ */
 static bool fusd_name_ok(const char *name)
 {
 	size_t len = strnlen(name, FUSD_NAME_MAX);
 	size_t i;
 
-	if (len == 0 || len == FUSD_NAME_MAX || name[0] == '.' ||
-	    strstr(name, ".."))
+	if (len == 0 || len == FUSD_NAME_MAX)
 		return false;
 	for (i = 0; i < len; i++) {
+		bool start = i == 0 || name[i - 1] == '/';
+
+		if (start && (name[i] == '.' || name[i] == '/'))
+			return false;
 		if (!isascii(name[i]) ||
-		    (!isalnum(name[i]) && !strchr("_.-", name[i])))
+		    (!isalnum(name[i]) && !strchr("_.-/", name[i])))
 			return false;
 	}
-	return true;
+	return name[len - 1] != '/';
 }
 
 /* May a daemon without CAP_SYS_ADMIN give its node @uid and @gid? */
@@ -158,6 +172,8 @@ static void fusd_dev_release(struct device *d)
 
 	ida_free(&fusd_minors, MINOR(d->devt));
 	fusd_chan_put(dev->chan);
+	if (dev->shm)
+		fput(dev->shm);
 	kfree(dev);
 }
 
@@ -311,14 +327,66 @@ int fusd_dev_poll_notify(struct fusd_chan *chan, u32 id, u32 fh_id,
 	list_for_each_entry(ff, &dev->files, dev_entry) {
 		if (fh_id && ff->fh_id != fh_id)
 			continue;
-		WRITE_ONCE(ff->poll_mask, mask);
-		wake_up_interruptible_poll(&ff->pollq, mask);
+		fusd_file_set_mask(ff, mask);
 		ret = 0;
 	}
 	if (!fh_id)
 		ret = 0;
 out:
 	spin_unlock(&chan->lock);
+	return ret;
+}
+
+/* A file's poll mask changes; chan->lock held. */
+void fusd_file_set_mask(struct fusd_file *ff, __poll_t mask)
+{
+	WRITE_ONCE(ff->poll_mask, mask);
+	wake_up_interruptible_poll(&ff->pollq, mask);
+}
+
+/* Is @f a shmem file that can neither shrink nor grow? */
+static bool fusd_shm_ok(struct file *f, u64 size)
+{
+	const unsigned int seals = F_SEAL_SHRINK | F_SEAL_GROW;
+	struct inode *inode = file_inode(f);
+
+	if (!shmem_file(f) || !(f->f_mode & FMODE_WRITE))
+		return false;
+	if ((SHMEM_I(inode)->seals & seals) != seals)
+		return false;
+	return i_size_read(inode) == size;
+}
+
+int fusd_dev_set_shm(struct fusd_chan *chan, const struct fusd_shm *shm)
+{
+	struct fusd_dev *dev;
+	struct file *f;
+	int ret = 0;
+
+	if (shm->reserved[0] || shm->reserved[1] || !shm->size ||
+	    shm->size > FUSD_SHM_MAX || !PAGE_ALIGNED(shm->size))
+		return -EINVAL;
+	f = fget(shm->fd);
+	if (!f)
+		return -EBADF;
+	if (!fusd_shm_ok(f, shm->size)) {
+		fput(f);
+		return -EINVAL;
+	}
+	spin_lock(&chan->lock);
+	dev = fusd_dev_find(chan, shm->dev_id);
+	if (!dev) {
+		ret = -ENOENT;
+	} else if (dev->shm) {
+		ret = -EBUSY;
+	} else {
+		dev->shm = f;
+		dev->shm_size = shm->size;
+		f = NULL;
+	}
+	spin_unlock(&chan->lock);
+	if (f)
+		fput(f);
 	return ret;
 }
 
@@ -513,6 +581,65 @@ static int fusd_dev_flush(struct file *file, fl_owner_t id)
 	return res;
 }
 
+/* Ask the daemon whether this mapping may be made (FUSD_DEV_MMAP_CHECK). */
+static int fusd_dev_mmap_check(struct file *file, struct vm_area_struct *vma)
+{
+	struct fusd_req *req;
+	s64 res;
+
+	req = fusd_req_alloc(FUSD_MMAP, 0);
+	if (!req)
+		return -ENOMEM;
+	req->hdr.flags = file->f_flags;
+	req->hdr.offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	req->hdr.size = vma->vm_end - vma->vm_start;
+	req->hdr.arg = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
+		       (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
+		       (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);
+	if (vma->vm_flags & VM_SHARED)
+		req->hdr.xflags |= FUSD_REQ_MAP_SHARED;
+	res = fusd_req_call(file->private_data, req);
+	fusd_req_put(req);
+	return res;
+}
+
+/*
+ * Map the device's shared memory: the vma becomes a mapping of the memfd
+ * itself (vma_set_file), so every client and the daemon share its pages.
+ */
+static int fusd_dev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct fusd_file *ff = file->private_data;
+	struct fusd_dev *dev = ff->dev;
+	unsigned long len = vma->vm_end - vma->vm_start;
+	struct file *shm;
+	u64 size, off;
+	int ret;
+
+	spin_lock(&dev->chan->lock);
+	shm = dev->dead ? NULL : dev->shm;
+	size = dev->shm_size;
+	if (shm)
+		get_file(shm);
+	spin_unlock(&dev->chan->lock);
+	if (!shm)
+		return dev->dead ? -ENODEV : -ENXIO;
+	off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	ret = -ENXIO;
+	if (vma->vm_pgoff > (size >> PAGE_SHIFT) || len > size - off)
+		goto out;
+	if (dev->flags & FUSD_DEV_MMAP_CHECK) {
+		ret = fusd_dev_mmap_check(file, vma);
+		if (ret)
+			goto out;
+	}
+	vma_set_file(vma, shm);
+	ret = call_mmap(shm, vma);
+out:
+	fput(shm);
+	return ret;
+}
+
 static loff_t fusd_dev_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct fusd_file *ff = file->private_data;
@@ -554,4 +681,5 @@ const struct file_operations fusd_dev_fops = {
 	.poll = fusd_dev_poll,
 	.flush = fusd_dev_flush,
 	.llseek = fusd_dev_llseek,
+	.mmap = fusd_dev_mmap,
 };

@@ -72,6 +72,8 @@ struct fusd_dev {
 	char name[FUSD_NAME_MAX];
 	/* under chan->lock: */
 	bool dead;			/* unregistered or channel dead */
+	struct file *shm;		/* FUSD_SET_SHM memfd (counted), or NULL */
+	u64 shm_size;
 	__poll_t poll_mask;		/* device-wide mask; new files start here */
 	struct list_head files;		/* open fusd_files */
 	unsigned int open_count;
@@ -85,6 +87,21 @@ struct fusd_file {
 	__poll_t poll_mask;		/* under chan->lock */
 	wait_queue_head_t pollq;
 	struct fusd_req *release;	/* preallocated RELEASE message */
+};
+
+/*
+ * One FUSD_MEM_READ/WRITE chunk: the daemon hands it to the caller waiting in
+ * the IOCTL, which copies between its own memory and @kbuf.  Two references:
+ * the daemon's, and the request's while attached (then the caller's).
+ */
+struct fusd_memop {
+	refcount_t ref;
+	bool to_caller;			/* FUSD_MEM_WRITE */
+	u64 addr;			/* in the caller */
+	void *kbuf;			/* owned by the daemon's side */
+	u32 len;
+	int result;
+	struct completion done;
 };
 
 enum fusd_req_state {
@@ -101,7 +118,9 @@ struct fusd_req {
 	struct hlist_node hnode;	/* in chan->pending; under chan->lock */
 	enum fusd_req_state state;	/* under chan->lock */
 	struct fusd_dev *dev;		/* valid while queued or pending */
+	struct fusd_file *ff;		/* valid while the caller waits */
 	bool noreply;			/* RELEASE: no answer expected */
+	struct fusd_memop *memop;	/* for the caller to run; chan->lock */
 	struct fusd_msg hdr;		/* header sent to the daemon */
 	void *data;			/* payload sent (hdr.len - header) */
 	u32 out_max;			/* largest reply payload accepted */
@@ -109,7 +128,7 @@ struct fusd_req {
 	s64 result;
 	void *reply;			/* whole reply message (kvmalloc) */
 	u32 reply_len;			/* payload bytes in reply */
-	struct completion done;
+	wait_queue_head_t waitq;	/* the caller: DONE or a memop */
 };
 
 extern struct mutex fusd_mutex;
@@ -134,6 +153,9 @@ int fusd_req_complete(struct fusd_chan *chan, struct fusd_msg *reply,
 void fusd_req_fail_dev(struct fusd_chan *chan, u32 dev_id);
 void fusd_req_fail_all(struct fusd_chan *chan);
 void *fusd_reply_payload(struct fusd_req *req);
+int fusd_req_mem(struct fusd_chan *chan, const struct fusd_mem *m,
+		 bool to_caller);
+void fusd_req_resend(struct fusd_chan *chan);
 
 /* chan.c */
 extern const struct file_operations fusd_ctl_fops;
@@ -147,5 +169,7 @@ int fusd_dev_unregister(struct fusd_chan *chan, u32 id);
 void fusd_dev_unregister_all(struct fusd_chan *chan);
 int fusd_dev_poll_notify(struct fusd_chan *chan, u32 id, u32 fh_id,
 			 __poll_t mask);
+void fusd_file_set_mask(struct fusd_file *ff, __poll_t mask);
+int fusd_dev_set_shm(struct fusd_chan *chan, const struct fusd_shm *shm);
 
 #endif /* FUSD_INT_H */

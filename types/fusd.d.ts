@@ -33,7 +33,7 @@ declare namespace fusd {
         | "ECONNREFUSED" | "EHOSTUNREACH" | "EALREADY" | "EINPROGRESS" | "ECANCELED";
 
     /** The callbacks by name, as in Deferred.op and interrupted(file, op). */
-    type OpName = "open" | "read" | "write" | "ioctl" | "poll" | "flush" | "release";
+    type OpName = "open" | "read" | "write" | "ioctl" | "poll" | "flush" | "release" | "llseek" | "mmap";
 
     /**
      * device.state, file.state and every map stored in them: a host-owned map
@@ -60,6 +60,8 @@ declare namespace fusd {
         readonly flags: number;
         /** O_NONBLOCK is set: answer EAGAIN instead of waiting. */
         readonly nonblock: boolean;
+        /** The caller of this call is a 32-bit process (its pointers and longs are 4 bytes); known on the fusd channel, false elsewhere. */
+        readonly compat32: boolean;
         /** Answer the current call later: return the Deferred, then reply() or fail() it. */
         defer(): Deferred;
     }
@@ -74,6 +76,12 @@ declare namespace fusd {
         readonly name: string;
         /** The exported mode (default 0o666); null while the top level runs for the first time. */
         readonly mode: number;
+        /**
+         * The memory of export `memory`, shared with every client's mmap of the node
+         * (fusd channel): an ArrayBuffer over the very pages, no copy. null without
+         * `memory`, and while the top level runs for the first time. Kept across reloads.
+         */
+        readonly memory: ArrayBuffer | null;
         /**
          * size bytes (1 to 256 MiB) of zeroed memory the host lends: a read that returns
          * it, or a Uint8Array view of it, is sent without a copy. For data a driver keeps
@@ -106,9 +114,13 @@ declare namespace fusd {
     interface Mem {
         /** The raw ioctl argument: for a pointer argument, the caller's address. */
         readonly arg: number;
-        /** The caller's len bytes at addr (a copy); throws to have the region mapped: do not catch it. */
+        /**
+         * The caller's len bytes at addr (a copy). fusd channel: read at once; a bad
+         * address throws Errno EFAULT, which may be caught. cuse: throws to have the
+         * region mapped (the call runs again): do not catch that.
+         */
         read(addr: number | bigint, len: number): Uint8Array;
-        /** Copy bytes to the caller's memory at addr when the call returns. */
+        /** Copy bytes to the caller's memory at addr: at once on fusd (Errno EFAULT if it cannot), else when the call returns. */
         write(addr: number | bigint, bytes: Bytes): void;
     }
 
@@ -138,7 +150,7 @@ declare namespace fusd {
 
     /** open(2). flags are the open flags (flags & 3: O_RDONLY 0, O_WRONLY 1, O_RDWR 2). Throw to refuse. */
     type Open = (file: File, flags: number) => StatusResult | Later<StatusResult>;
-    /** read(2). offset: see docs/labs/02-scull (0 on the fuse, cuse and fusd channels). */
+    /** read(2). offset: the file position on fusd with `seekable` or `llseek`, else 0 (fuse, cuse; see docs/labs/02-scull). */
     type Read = (file: File, size: number, offset: number) => ReadResult | Later<ReadResult>;
     /** write(2). data is a view of the host's buffer, valid during the call only: copy what you keep. */
     type Write = (file: File, data: Uint8Array, offset: number) => WriteResult | Later<WriteResult>;
@@ -146,10 +158,14 @@ declare namespace fusd {
     type Ioctl = (file: File, cmd: number, arg: IoctlArg, mem: Mem) => IoctlResult | Later<IoctlResult>;
     /** poll/select/epoll: the events ready now. */
     type Poll = (file: File) => PollResult | Later<PollResult>;
-    /** Each close(2) of a descriptor (not on the fusd channel). */
+    /** Each close(2) of a descriptor. */
     type Flush = (file: File) => StatusResult | Later<StatusResult>;
     /** The last close of an open. */
     type Release = (file: File) => StatusResult | Later<StatusResult>;
+    /** lseek(2), pread/pwrite positions (fusd channel): the new position for offset and whence (SEEK_SET, SEEK_END, SEEK_DATA, SEEK_HOLE; SEEK_CUR is resolved before). */
+    type Llseek = (file: File, offset: number, whence: number) => number | Later<number>;
+    /** A client maps length bytes of `memory` at offset with prot (PROT_READ | PROT_WRITE | PROT_EXEC): throw an Errno to refuse. */
+    type Mmap = (file: File, offset: number, length: number, prot: number) => StatusResult | Later<StatusResult>;
     /** The caller of a pending Promise was interrupted by a signal. */
     type Interrupted = (file: File, op: OpName) => void;
     /** Runs once after a hot reload, before any call reaches the new code. */
@@ -242,6 +258,10 @@ declare namespace fusd {
         callTimeoutMs?: number;
         /** The grants the driver needs; the host refuses to serve it unless its command line gives them. */
         grants?: { read?: string[]; write?: string[]; net?: string[]; device?: string[] };
+        /** The file has a position: lseek, pread, pwrite work and read/write get their offset (fusd channel). */
+        seekable?: boolean;
+        /** Memory clients may mmap (fusd channel): {size: bytes}, rounded up to whole pages; see device.memory. */
+        memory?: {size: number};
         open?: Open;
         read?: Read;
         write?: Write;
@@ -249,6 +269,8 @@ declare namespace fusd {
         poll?: Poll;
         flush?: Flush;
         release?: Release;
+        llseek?: Llseek;
+        mmap?: Mmap;
         interrupted?: Interrupted;
         reload?: Reload;
     }
@@ -325,6 +347,16 @@ declare const POLLHUP: number;
 declare const POLLNVAL: number;
 declare const POLLRDNORM: number;
 declare const POLLWRNORM: number;
+/** mmap's prot bits, as the mmap callback gets them. */
+declare const PROT_READ: number;
+declare const PROT_WRITE: number;
+declare const PROT_EXEC: number;
+/** llseek's whence. */
+declare const SEEK_SET: number;
+declare const SEEK_CUR: number;
+declare const SEEK_END: number;
+declare const SEEK_DATA: number;
+declare const SEEK_HOLE: number;
 
 /** Runs fn(...args) once after ms milliseconds, on the device thread; a reload cancels it. */
 declare function setTimeout(fn: (...args: any[]) => void, ms?: number, ...args: any[]): number;

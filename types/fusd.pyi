@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Generic, Literal, NoReturn, TypeVar, Union, ov
 __all__ = [
     "Errno", "device", "hostio",
     "POLLIN", "POLLPRI", "POLLOUT", "POLLERR", "POLLHUP", "POLLNVAL", "POLLRDNORM", "POLLWRNORM",
+    "PROT_READ", "PROT_WRITE", "PROT_EXEC", "SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE",
     "set_timeout", "set_interval", "clear_timeout", "clear_interval",
     "_IOC", "_IO", "_IOW", "_IOR", "_IOWR", "_IOC_SIZE",
 ]
@@ -46,7 +47,7 @@ ErrnoName = Literal[
 ]
 
 # The callbacks by name, as in Deferred.op.
-OpName = Literal["open", "read", "write", "ioctl", "poll", "flush", "release"]
+OpName = Literal["open", "read", "write", "ioctl", "poll", "flush", "release", "llseek", "mmap"]
 
 
 class State(MutableMapping[str, Any]):
@@ -89,6 +90,9 @@ class File:
     @property
     def nonblock(self) -> bool:
         """O_NONBLOCK is set: answer EAGAIN instead of waiting."""
+    @property
+    def compat32(self) -> bool:
+        """The caller of this call is a 32-bit process; known on the fusd channel, False elsewhere."""
     def defer(self) -> Deferred:
         """Answer the current call later: return the Deferred, then reply() or fail() it."""
 
@@ -107,10 +111,33 @@ class Device:
     @property
     def mode(self) -> int:
         """The exported mode (default 0o666); None while the top level runs for the first time."""
+    @property
+    def memory(self) -> Memory | None:
+        """The memory of `memory`, shared with every client's mmap of the node
+        (fusd channel), read and written in place; None without `memory` and
+        while the top level runs for the first time. Kept across reloads."""
     def buffer(self, size: int) -> bytearray:
         """size zero bytes (1 to 256 MiB). JS gets host memory that reads return
         without a copy; GraalPy 25.0 cannot view host memory, so Python gets a
         plain bytearray, copied like any bytes a read returns."""
+
+
+class Memory:
+    """device.memory: a bytearray-like view of the shared pages. Indexing and
+    slice assignment write the pages in place; a slice read returns bytes (a
+    copy of that slice only). Slices with a step are not supported."""
+
+    def __len__(self) -> int: ...
+    @overload
+    def __getitem__(self, key: int) -> int: ...
+    @overload
+    def __getitem__(self, key: slice) -> bytes: ...
+    @overload
+    def __setitem__(self, key: int, value: int) -> None: ...
+    @overload
+    def __setitem__(self, key: slice, value: bytes | bytearray) -> None: ...
+    def write(self, offset: int, data: bytes | bytearray) -> None:
+        """Copies data into the memory at offset."""
 
 
 # Values Deferred.reply accepts (converted as the callback's return value would be).
@@ -151,9 +178,10 @@ class Mem:
     def arg(self) -> int:
         """The raw ioctl argument: for a pointer argument, the caller's address."""
     def read(self, addr: int, len: int) -> bytes:
-        """The caller's len bytes at addr (a copy); raises to have the region mapped: do not catch it."""
+        """The caller's len bytes at addr (a copy). fusd: at once, a bad address raises
+        Errno EFAULT (catchable); cuse: raises to have the region mapped: do not catch that."""
     def write(self, addr: int, bytes: Bytes) -> None:
-        """Copy bytes to the caller's memory at addr when the call returns."""
+        """Copy bytes to the caller's memory at addr: at once on fusd, else when the call returns."""
 
 
 class Errno(Exception):
@@ -286,6 +314,14 @@ POLLHUP: int
 POLLNVAL: int
 POLLRDNORM: int
 POLLWRNORM: int
+PROT_READ: int
+PROT_WRITE: int
+PROT_EXEC: int
+SEEK_SET: int
+SEEK_CUR: int
+SEEK_END: int
+SEEK_DATA: int
+SEEK_HOLE: int
 
 
 def set_timeout(fn: Callable[..., object], ms: float, *args: Any) -> int:
@@ -330,6 +366,8 @@ Ioctl = Union[Callable[[File, int, IoctlArg], IoctlResult], Callable[[File, int,
 Poll = Callable[[File], PollResult]
 Flush = Callable[[File], StatusResult]
 Release = Callable[[File], StatusResult]
+Llseek = Callable[[File, int, int], Union[int, Deferred]]
+Mmap = Callable[[File, int, int, int], StatusResult]
 Reload = Callable[[int, Device], object]
 
 
@@ -349,6 +387,10 @@ class Driver:
     """This driver's budget per callback, timer and hook in ms (0: none); default: the host's --call-timeout."""
     grants: dict[str, list[str]]
     """The grants the driver needs (keys read, write, net, device); the host refuses to serve it without them."""
+    seekable: bool
+    """The file has a position: lseek, pread, pwrite work and read/write get their offset (fusd channel)."""
+    memory: dict[str, int]
+    """Memory clients may mmap (fusd channel): {"size": bytes}, rounded up to whole pages; see device.memory."""
     open: Open
     read: Read
     write: Write
@@ -356,6 +398,8 @@ class Driver:
     poll: Poll
     flush: Flush
     release: Release
+    llseek: Llseek
+    mmap: Mmap
     reload: Reload
 
 

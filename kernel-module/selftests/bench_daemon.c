@@ -5,9 +5,39 @@
  * most FUSD_MAX_PAYLOAD, the module's clamp), and every write is accepted
  * whole: the benchmark device of docs/benchmarks.md.  The read reply is
  * built in place (header before a buffer of 'x'), so a read costs one
- * write(2) and no copy.  Runs until killed.  Usage: bench_daemon [NAME]
+ * write(2) and no copy.  The device also has BENCH_SHM bytes of shared
+ * memory (FUSD_SET_SHM), all 'x', for the mmap measure.  Runs until killed.
+ * Usage: bench_daemon [NAME]
  */
+#define _GNU_SOURCE
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
 #include "tlib.h"
+
+#define BENCH_SHM	(1 << 20)
+
+/* BENCH_SHM bytes of 'x' in a sealed memfd, given to device 1. */
+static int bench_shm(int fd)
+{
+	struct fusd_shm shm = { 1, -1, BENCH_SHM, { 0, 0 } };
+	void *p;
+	int err = 0;
+
+	shm.fd = memfd_create("bench", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (shm.fd < 0 || ftruncate(shm.fd, BENCH_SHM) ||
+	    fcntl(shm.fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
+		return -errno;
+	p = mmap(NULL, BENCH_SHM, PROT_READ | PROT_WRITE, MAP_SHARED, shm.fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	memset(p, 'x', BENCH_SHM);
+	munmap(p, BENCH_SHM);
+	if (ioctl(fd, FUSD_SET_SHM, &shm))
+		err = -errno;
+	close(shm.fd);
+	return err;
+}
 
 int main(int argc, char **argv)
 {
@@ -24,6 +54,8 @@ int main(int argc, char **argv)
 	}
 	err = fusd_register_dev(fd, 1, name, 0666, 0, 0, 0,
 				FUSD_POLLIN | FUSD_POLLOUT);
+	if (!err)
+		err = bench_shm(fd);
 	if (err) {
 		fprintf(stderr, "bench_daemon: register %s: %s\n", name,
 			strerror(-err));

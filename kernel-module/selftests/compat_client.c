@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A 32-bit client for the compat_ioctl path: compat_client32 DEV exits 0
- * when read, write and the test daemon's ioctls work from a 32-bit process.
+ * when read, write and the test daemon's ioctls work from a 32-bit process
+ * and the daemon sees FUSD_REQ_COMPAT32.
  */
+#define _GNU_SOURCE
 #include "tdaemon.h"
 
 struct tstats *st;
@@ -36,5 +38,7 @@ int main(int argc, char **argv)
 			return fprintf(stderr, "TIOC_INC byte %d\n", i), 7;
 	if (ioctl(fd, TIOC_ARG, 1234) != 1235)
 		return fprintf(stderr, "TIOC_ARG\n"), 8;
+	if (ioctl(fd, TIOC_COMPAT) != 1)
+		return fprintf(stderr, "no FUSD_REQ_COMPAT32\n"), 9;
 	return 0;
 }

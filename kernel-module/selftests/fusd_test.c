@@ -190,8 +190,9 @@ static int t_register(void)
 
 static int t_names(void)
 {
-	static const char * const bad[] = { "", "a/b", "..", ".hidden", "a..b",
-		"sp ace", "tab\t", "uml\xc3\xa4ut", "x*", "../etc" };
+	static const char * const bad[] = { "", "a//b", "..", ".hidden",
+		"sp ace", "tab\t", "uml\xc3\xa4ut", "x*", "../etc", "/abs",
+		"dir/", "a/.b", "a/../b", "a/..", "x!y" };
 	struct {
 		struct fusd_msg h;
 		struct fusd_register r;
@@ -222,7 +223,7 @@ static int t_names(void)
 	CHECK_ERR(fusd_register_dev(fd, 1, "null", 0600, 0, 0, 0, 0), EEXIST);
 	CHECK_ERR(fusd_register_dev(fd, 0, "ft-names", 0600, 0, 0, 0, 0), EINVAL);
 	CHECK_ERR(fusd_register_dev(fd, 1, "ft-names", 04600, 0, 0, 0, 0), EINVAL);
-	CHECK_ERR(fusd_register_dev(fd, 1, "ft-names", 0600, 0, 0, 0x4, 0), EINVAL);
+	CHECK_ERR(fusd_register_dev(fd, 1, "ft-names", 0600, 0, 0, 0x8, 0), EINVAL);
 	CHECK_ERR(fusd_register_dev(fd, 1, "ft-names", 0600, 0, 0, 0, 0x10000),
 		  EINVAL);
 	CHECK_ERR(fusd_register_dev(fd, 1, "ft-names", 0600, -1, 0, 0, 0), EINVAL);
@@ -335,6 +336,7 @@ static int t_ops(void)
 	for (i = 0; i < 64; i++)
 		CHECK(i64.b[i] == i + 1, "TIOC_INC byte %d", i);
 	CHECK(ioctl(fd, TIOC_ARG, 41) == 42, "TIOC_ARG");
+	CHECK(ioctl(fd, TIOC_COMPAT) == 0, "a 64-bit caller marked COMPAT32");
 	CHECK(ioctl(fd, TIOC_BIG, &big) == 7, "TIOC_BIG");
 	for (i = 0; i < 4096; i++)
 		CHECK(big.b[i] == (unsigned char)(i * 31), "TIOC_BIG byte %d", i);
@@ -807,14 +809,23 @@ static int t_malformed(void)
 	h.magic ^= 1;
 	CHECK_ERR(fusd_send(ctl, &h, sizeof(h)), EINVAL);
 	fusd_hdr_init(&h, FUSD_REPLY, sizeof(h));
-	h.version = 2;
-	CHECK_ERR(fusd_send(ctl, &h, sizeof(h)), EINVAL);
+	h.version = 1;
+	CHECK_ERR(fusd_send(ctl, &h, sizeof(h)), EPROTO);
+	h.version = 3;
+	CHECK_ERR(fusd_send(ctl, &h, sizeof(h)), EPROTO);
 	fusd_hdr_init(&h, 99, sizeof(h));
 	CHECK_ERR(fusd_send(ctl, &h, sizeof(h)), EINVAL);
 	fusd_hdr_init(&h, FUSD_OPEN, sizeof(h));
 	CHECK_ERR(fusd_send(ctl, &h, sizeof(h)), EINVAL);
 	fusd_hdr_init(&h, FUSD_REPLY, sizeof(h));
-	h.pad = 1;
+	h.xflags = 2;
+	CHECK_ERR(fusd_send(ctl, &h, sizeof(h)), EINVAL);
+	h.xflags = FUSD_REPLY_POLL;
+	h.arg = 0x10000;
+	CHECK_ERR(fusd_send(ctl, &h, sizeof(h)), EINVAL);
+	fusd_hdr_init(&h, FUSD_POLL_NOTIFY, sizeof(h));
+	h.dev_id = 1;
+	h.xflags = 1;
 	CHECK_ERR(fusd_send(ctl, &h, sizeof(h)), EINVAL);
 	fusd_hdr_init((struct fusd_msg *)big, FUSD_UNREGISTER, sizeof(h) + 8);
 	((struct fusd_msg *)big)->dev_id = 1;
@@ -958,7 +969,7 @@ static int t_fuzz(void)
 			m->len = len;
 			m->opcode = ops[rand_r(&seed) % 7];
 			if (rand_r(&seed) % 2)
-				m->pad = 0;
+				m->xflags = rand_r(&seed) % 2;
 			if (rand_r(&seed) % 2)
 				m->dev_id = rand_r(&seed) % 3;
 			if (rand_r(&seed) % 2)
@@ -976,7 +987,8 @@ static int t_fuzz(void)
 			continue;
 		}
 		CHECK(r == -EINVAL || r == -ENOENT || r == -EEXIST ||
-		      r == -EPERM, "message %u: %s", i, strerror(-r));
+		      r == -EPERM || r == -EPROTO, "message %u: %s", i,
+		      strerror(-r));
 	}
 	CHECK(exists("ft-fuzz"), "the device is gone");
 	rc = waitpid(pid, NULL, WNOHANG);
@@ -986,6 +998,426 @@ static int t_fuzz(void)
 	rc = child_status(pid);
 	CHECK(rc == 0 || rc == 1, "reader status %d", rc);
 	printf("# fuzz: %d of 20000 random messages accepted\n", ok);
+	return 0;
+}
+
+/* ---- ABI version 2 ---- */
+
+static int t_version(void)
+{
+	struct fusd_msg h;
+	int ctl;
+
+	ctl = fusd_ctl_open();
+	CHECK_OK(ctl);
+	CHECK(ioctl(ctl, FUSD_VERSION) == FUSD_ABI_VERSION, "FUSD_VERSION");
+	CHECK(ioctl(ctl, _IO(FUSD_IOC_MAGIC, 99)) < 0 && errno == ENOTTY,
+	      "unknown control ioctl");
+	fusd_hdr_init(&h, FUSD_RESEND, sizeof(h));
+	h.version = 1;
+	CHECK_ERR(fusd_send(ctl, &h, sizeof(h)), EPROTO);
+	h.version = FUSD_ABI_VERSION;
+	CHECK_OK(fusd_send(ctl, &h, sizeof(h)));
+	close(ctl);
+	return 0;
+}
+
+/* Names with '/' make subdirectories of /dev, and work as nodes. */
+static int t_subdir(void)
+{
+	static const struct tdev devs[] = {
+		{ 1, K_ECHO, "ft-dir/sub/echo", 0666 },
+		{ 2, K_ECHO, "ft-dir/two", 0666 },
+	};
+	struct stat sb;
+	char b[8];
+	int ctl, fd;
+	pid_t d;
+
+	d = td_start(devs, 2);
+	CHECK(d > 0, "daemon did not start");
+	CHECK(stat("/dev/ft-dir/sub/echo", &sb) == 0 && S_ISCHR(sb.st_mode),
+	      "no /dev/ft-dir/sub/echo: %m");
+	CHECK(access("/sys/class/fusd/ft-dir!sub!echo", F_OK) == 0,
+	      "no /sys/class/fusd/ft-dir!sub!echo");
+	fd = open_dev("ft-dir/sub/echo", O_RDWR);
+	CHECK_OK(fd);
+	CHECK(write(fd, "sub", 3) == 3 && read(fd, b, 8) == 3 &&
+	      !memcmp(b, "sub", 3), "echo through a subdirectory node");
+	close(fd);
+	ctl = fusd_ctl_open();
+	CHECK_OK(ctl);
+	CHECK_ERR(fusd_register_dev(ctl, 1, "ft-dir", 0600, 0, 0, 0, 0), EEXIST);
+	CHECK_ERR(fusd_register_dev(ctl, 1, "ft-dir/sub", 0600, 0, 0, 0, 0),
+		  EEXIST);
+	close(ctl);
+	td_stop(d);
+	CHECK(!exists("ft-dir/sub/echo") && !exists("ft-dir/two"),
+	      "nodes left after the daemon died");
+	return 0;
+}
+
+/* A REPLY may carry the file's new poll mask. */
+static int t_reply_poll(void)
+{
+	static unsigned char buf[FUSD_MSG_MAX];
+	struct fusd_msg *m = (struct fusd_msg *)buf, r;
+	int ctl, rc;
+	pid_t pid;
+
+	ctl = fusd_ctl_open();
+	CHECK_OK(ctl);
+	CHECK_OK(fusd_register_dev(ctl, 1, "ft-rpoll", 0666, 0, 0, 0, 0));
+	pid = fork();
+	if (!pid) {
+		struct pollfd p = { 0, POLLIN, 0 };
+		char b[4];
+
+		p.fd = open_dev("ft-rpoll", O_RDONLY);
+		if (p.fd < 0)
+			_exit(2);
+		if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
+			_exit(3);	/* the OPEN reply said POLLIN */
+		if (read(p.fd, b, 4) != 1)
+			_exit(4);
+		if (poll(&p, 1, 0) != 0)
+			_exit(5);	/* the READ reply cleared it */
+		_exit(0);
+	}
+	CHECK(recv_op(ctl, buf, FUSD_OPEN) > 0, "no OPEN");
+	fusd_hdr_init(&r, FUSD_REPLY, sizeof(r));
+	r.req_id = m->req_id;
+	r.xflags = FUSD_REPLY_POLL;
+	r.arg = FUSD_POLLIN | FUSD_POLLRDNORM;
+	CHECK_OK(fusd_send(ctl, &r, sizeof(r)));
+	CHECK(recv_op(ctl, buf, FUSD_READ) > 0, "no READ");
+	r = *m;
+	fusd_hdr_init(m, FUSD_REPLY, sizeof(*m) + 1);
+	m->req_id = r.req_id;
+	m->xflags = FUSD_REPLY_POLL;
+	m->arg = 0;
+	m->result = 1;
+	buf[sizeof(*m)] = 'x';
+	CHECK_OK(fusd_send(ctl, buf, sizeof(*m) + 1));
+	rc = child_status(pid);
+	CHECK(rc == 0, "client status %d", rc);
+	close(ctl);
+	return 0;
+}
+
+/* FUSD_MEM_READ/WRITE: the daemon reaches the caller's memory. */
+static int t_mem(void)
+{
+	static const struct tdev devs[] = { { 1, K_ECHO, "ft-memio", 0666 } };
+	static unsigned char big[3 * FUSD_MEM_CHUNK + 123];
+	struct memreq q = { 0, 0, 0 };
+	long sum = 0, r;
+	pid_t d;
+	int fd, i;
+
+	d = td_start(devs, 1);
+	CHECK(d > 0, "daemon did not start");
+	fd = open_dev("ft-memio", O_RDWR);
+	CHECK_OK(fd);
+	for (i = 0; i < (int)sizeof(big); i++) {
+		big[i] = i * 11;
+		sum += big[i];
+	}
+	q.buf = (uintptr_t)big;
+	q.len = sizeof(big);
+	q.op = MR_SUM;
+	r = ioctl(fd, TIOC_MEMREQ, &q);
+	CHECK(r == (sum & 0x7fffffff), "MEM_READ of %u bytes: sum %ld, want %ld",
+	      q.len, r, sum);
+	q.op = MR_FILL;
+	CHECK(ioctl(fd, TIOC_MEMREQ, &q) >= 0, "MEM_WRITE: %m");
+	for (i = 0; i < (int)sizeof(big); i++)
+		CHECK(big[i] == (unsigned char)(i * 3 + 1), "MEM_WRITE byte %d", i);
+	q.op = MR_INC;
+	q.len = 5;
+	CHECK(ioctl(fd, TIOC_MEMREQ, &q) >= 0, "read then write: %m");
+	CHECK(big[0] == 2 && big[4] == 14 && big[5] == 16, "INC bytes");
+	q.buf = (uintptr_t)bad_ptr;
+	q.op = MR_SUM;
+	CHECK(ioctl(fd, TIOC_MEMREQ, &q) < 0 && errno == EFAULT,
+	      "unmapped caller address: %m");
+	q.op = MR_FILL;
+	q.buf = (uintptr_t)"read-only string";
+	q.len = 4;
+	CHECK(ioctl(fd, TIOC_MEMREQ, &q) < 0 && errno == EFAULT,
+	      "write to read-only caller memory: %m");
+	q.len = 0;
+	CHECK(ioctl(fd, TIOC_MEMREQ, &q) == 0, "zero-length");
+	close(fd);
+	td_stop(d);
+	return 0;
+}
+
+/* MEM ops on requests that are not a pending IOCTL, and bad arguments. */
+static int t_mem_bad(void)
+{
+	static unsigned char buf[FUSD_MSG_MAX];
+	struct fusd_msg *m = (struct fusd_msg *)buf, req;
+	struct fusd_mem mo;
+	char local[64];
+	int ctl, rc;
+	pid_t pid;
+
+	ctl = fusd_ctl_open();
+	CHECK_OK(ctl);
+	CHECK_OK(fusd_register_dev(ctl, 1, "ft-membad", 0666, 0, 0, 0, 0));
+	pid = fork();
+	if (!pid) {
+		char data[64] = "caller data";
+		int fd = open_dev("ft-membad", O_RDWR);
+
+		if (fd < 0 || read(fd, local, 4) != 1)
+			_exit(2);
+		_exit(ioctl(fd, _IO('F', 50), data) == 7 ? 0 : 3);
+	}
+	CHECK(recv_op(ctl, buf, FUSD_OPEN) > 0, "no OPEN");
+	CHECK_OK(fusd_reply(ctl, m, 0, NULL, 0));
+	CHECK(recv_op(ctl, buf, FUSD_READ) > 0, "no READ");
+	req = *m;
+	mo = (struct fusd_mem){ req.req_id, 4096, (uintptr_t)local, 4, 0 };
+	CHECK(ioctl(ctl, FUSD_MEM_READ, &mo) < 0 && errno == ENOENT,
+	      "MEM_READ on a READ request: %m");
+	CHECK_OK(fusd_reply(ctl, &req, 1, "r", 1));
+	CHECK(recv_op(ctl, buf, FUSD_IOCTL) > 0, "no IOCTL");
+	req = *m;
+	mo = (struct fusd_mem){ req.req_id, req.offset, (uintptr_t)local, 11, 0 };
+	CHECK(ioctl(ctl, FUSD_MEM_READ, &mo) == 11 &&
+	      !memcmp(local, "caller data", 11), "MEM_READ: %m");
+	mo.req_id += 1000;
+	CHECK(ioctl(ctl, FUSD_MEM_READ, &mo) < 0 && errno == ENOENT,
+	      "unknown req_id: %m");
+	mo.req_id = req.req_id;
+	mo.reserved = 1;
+	CHECK(ioctl(ctl, FUSD_MEM_READ, &mo) < 0 && errno == EINVAL,
+	      "reserved: %m");
+	mo.reserved = 0;
+	mo.len = FUSD_MEM_MAX + 1;
+	CHECK(ioctl(ctl, FUSD_MEM_READ, &mo) < 0 && errno == EINVAL,
+	      "len > FUSD_MEM_MAX: %m");
+	mo.len = 4;
+	mo.buf = (uintptr_t)bad_ptr;
+	CHECK(ioctl(ctl, FUSD_MEM_READ, &mo) < 0 && errno == EFAULT,
+	      "bad daemon buffer: %m");
+	CHECK(ioctl(ctl, FUSD_MEM_WRITE, &mo) < 0 && errno == EFAULT,
+	      "bad daemon source: %m");
+	CHECK(ioctl(ctl, FUSD_MEM_READ, NULL) < 0 && errno == EFAULT,
+	      "NULL argument: %m");
+	CHECK_OK(fusd_reply(ctl, &req, 7, NULL, 0));
+	mo = (struct fusd_mem){ req.req_id, req.offset, (uintptr_t)local, 4, 0 };
+	CHECK(ioctl(ctl, FUSD_MEM_READ, &mo) < 0 && errno == ENOENT,
+	      "MEM_READ after the reply: %m");
+	rc = child_status(pid);
+	CHECK(rc == 0, "caller status %d", rc);
+
+	/* a caller killed: its request is gone for MEM ops too */
+	pid = fork();
+	if (!pid) {
+		int fd = open_dev("ft-membad", O_RDWR);
+
+		ioctl(fd, _IO('F', 51), local);
+		_exit(1);
+	}
+	CHECK(recv_op(ctl, buf, FUSD_OPEN) > 0, "no OPEN");
+	CHECK_OK(fusd_reply(ctl, m, 0, NULL, 0));
+	CHECK(recv_op(ctl, buf, FUSD_IOCTL) > 0, "no IOCTL");
+	req = *m;
+	kill(pid, SIGKILL);
+	rc = child_status(pid);
+	CHECK(rc == 100 + SIGKILL, "caller status %d", rc);
+	mo = (struct fusd_mem){ req.req_id, req.offset, (uintptr_t)local, 4, 0 };
+	CHECK(ioctl(ctl, FUSD_MEM_READ, &mo) < 0 && errno == ENOENT,
+	      "MEM_READ for a killed caller: %m");
+	close(ctl);
+	return 0;
+}
+
+/* FUSD_RESEND: a read, unanswered request comes again, marked. */
+static int t_resend(void)
+{
+	static unsigned char buf[FUSD_MSG_MAX];
+	struct fusd_msg *m = (struct fusd_msg *)buf, req, h;
+	int ctl, rc;
+	pid_t pid;
+
+	ctl = fusd_ctl_open();
+	CHECK_OK(ctl);
+	CHECK_OK(fusd_register_dev(ctl, 1, "ft-resend", 0666, 0, 0, 0, 0));
+	pid = fork();
+	if (!pid) {
+		char b[8];
+		int fd = open_dev("ft-resend", O_RDONLY);
+
+		_exit(fd >= 0 && read(fd, b, 8) == 2 && !memcmp(b, "ok", 2) ?
+		      0 : 2);
+	}
+	CHECK(recv_op(ctl, buf, FUSD_OPEN) > 0, "no OPEN");
+	CHECK_OK(fusd_reply(ctl, m, 0, NULL, 0));
+	CHECK(recv_op(ctl, buf, FUSD_READ) > 0, "no READ");
+	req = *m;
+	CHECK(!(req.xflags & FUSD_REQ_RESENT), "first READ marked RESENT");
+	fusd_hdr_init(&h, FUSD_RESEND, sizeof(h));
+	CHECK_OK(fusd_send(ctl, &h, sizeof(h)));
+	CHECK(recv_nb(ctl, buf, 2000) > 0, "nothing after RESEND");
+	CHECK(m->opcode == FUSD_READ && m->req_id == req.req_id &&
+	      (m->xflags & FUSD_REQ_RESENT) && m->size == req.size,
+	      "got opcode %u id %llu xflags %#x", m->opcode,
+	      (unsigned long long)m->req_id, m->xflags);
+	CHECK_OK(fusd_send(ctl, &h, sizeof(h)));	/* twice is harmless */
+	CHECK(recv_nb(ctl, buf, 2000) > 0 && m->req_id == req.req_id,
+	      "second RESEND");
+	CHECK_OK(fusd_reply(ctl, m, 2, "ok", 2));
+	rc = child_status(pid);
+	CHECK(rc == 0, "reader status %d", rc);
+	close(ctl);
+	return 0;
+}
+
+/* FUSD_SET_SHM: its checks. */
+static int t_shm_set(void)
+{
+	struct fusd_shm shm = { 1, -1, SHM_SIZE, { 0, 0 } };
+	int ctl, mfd, plain;
+
+	ctl = fusd_ctl_open();
+	CHECK_OK(ctl);
+	CHECK_OK(fusd_register_dev(ctl, 1, "ft-shmset", 0666, 0, 0, 0, 0));
+	mfd = memfd_create("t", MFD_ALLOW_SEALING);
+	CHECK(mfd >= 0 && ftruncate(mfd, SHM_SIZE) == 0, "memfd: %m");
+	shm.fd = mfd;
+	CHECK(ioctl(ctl, FUSD_SET_SHM, &shm) < 0 && errno == EINVAL,
+	      "unsealed memfd accepted");
+	CHECK(fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0,
+	      "seal: %m");
+	shm.size = SHM_SIZE * 2;
+	CHECK(ioctl(ctl, FUSD_SET_SHM, &shm) < 0 && errno == EINVAL,
+	      "wrong size accepted");
+	shm.size = 100;
+	CHECK(ioctl(ctl, FUSD_SET_SHM, &shm) < 0 && errno == EINVAL,
+	      "unaligned size accepted");
+	shm.size = SHM_SIZE;
+	shm.fd = 999;
+	CHECK(ioctl(ctl, FUSD_SET_SHM, &shm) < 0 && errno == EBADF, "bad fd");
+	plain = open("/proc/self/exe", O_RDONLY);
+	shm.fd = plain;
+	CHECK(ioctl(ctl, FUSD_SET_SHM, &shm) < 0 && errno == EINVAL,
+	      "a plain file accepted");
+	shm.fd = mfd;
+	shm.dev_id = 2;
+	CHECK(ioctl(ctl, FUSD_SET_SHM, &shm) < 0 && errno == ENOENT,
+	      "unknown device");
+	shm.dev_id = 1;
+	shm.reserved[0] = 1;
+	CHECK(ioctl(ctl, FUSD_SET_SHM, &shm) < 0 && errno == EINVAL, "reserved");
+	shm.reserved[0] = 0;
+	CHECK(ioctl(ctl, FUSD_SET_SHM, &shm) == 0, "SET_SHM: %m");
+	CHECK(ioctl(ctl, FUSD_SET_SHM, &shm) < 0 && errno == EBUSY, "twice");
+	close(ctl);
+	close(mfd);
+	close(plain);
+	return 0;
+}
+
+/* mmap of the device: shared pages, fork, munmap, daemon death. */
+static int t_mmap(void)
+{
+	static const struct tdev devs[] = {
+		{ 1, K_SHM, "ft-shm", 0666 },
+		{ 3, K_ECHO, "ft-noshm", 0666 },
+	};
+	unsigned char *a, *b;
+	int fa, fb, i, rc;
+	pid_t d, pid;
+
+	d = td_start(devs, 2);
+	CHECK(d > 0, "daemon did not start");
+	fa = open_dev("ft-shm", O_RDWR);
+	fb = open_dev("ft-shm", O_RDWR);
+	CHECK(fa >= 0 && fb >= 0, "open");
+	a = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fa, 0);
+	CHECK(a != MAP_FAILED, "mmap: %m");
+	for (i = 0; i < SHM_SIZE; i++)
+		CHECK(a[i] == (unsigned char)(i * 7), "daemon's byte %d", i);
+	b = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fb, SHM_SIZE - 4096);
+	CHECK(b != MAP_FAILED, "mmap at an offset: %m");
+	a[SHM_SIZE - 1] = 0xab;
+	CHECK(b[4095] == 0xab, "another client's mapping does not share");
+	pid = fork();
+	if (!pid) {
+		a[0] = 0xcd;	/* the child's write shows in the parent */
+		_exit(b[4095] == 0xab ? 0 : 1);
+	}
+	rc = child_status(pid);
+	CHECK(rc == 0 && a[0] == 0xcd, "fork: child %d, byte %#x", rc, a[0]);
+	CHECK(mmap(NULL, 8192, PROT_READ, MAP_SHARED, fa, SHM_SIZE - 4096) ==
+	      MAP_FAILED && errno == ENXIO, "mapping past the end: %m");
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fa, SHM_SIZE * 2) ==
+	      MAP_FAILED && errno == ENXIO, "offset past the end: %m");
+	i = open_dev("ft-noshm", O_RDWR);
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, i, 0) == MAP_FAILED &&
+	      errno == ENXIO, "a device without memory: %m");
+	close(i);
+	close(fa);
+	close(fb);
+	td_stop(d);
+	return 0;
+}
+
+/* FUSD_DEV_MMAP_CHECK: the daemon sees each mapping and may refuse it. */
+static int t_mmap_check(void)
+{
+	static const struct tdev devs[] = { { 2, K_SHMCHK, "ft-shmchk", 0666 } };
+	unsigned char *b;
+	pid_t d;
+	int i;
+
+	d = td_start(devs, 1);
+	CHECK(d > 0, "daemon did not start");
+	i = open_dev("ft-shmchk", O_RDWR);
+	CHECK_OK(i);
+	b = mmap(NULL, 8192, PROT_READ, MAP_SHARED, i, 4096);
+	CHECK(b != MAP_FAILED && st->mmaps == 1, "checked mmap: %m");
+	CHECK(st->mmap_off == 4096 && st->mmap_len == 8192 &&
+	      st->mmap_prot == PROT_READ &&
+	      (st->mmap_xflags & FUSD_REQ_MAP_SHARED), "MMAP fields");
+	CHECK(b[0] == (unsigned char)(4096 * 7), "checked mapping's bytes");
+	CHECK(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, i, 0) ==
+	      MAP_FAILED && errno == EACCES, "refused mmap: %m");
+	CHECK(!(st->mmap_xflags & FUSD_REQ_MAP_SHARED), "private marked shared");
+	munmap(b, 8192);
+	close(i);
+	td_stop(d);
+	return 0;
+}
+
+/* The daemon dies: mappings keep their pages, new mmaps fail. */
+static int t_mmap_death(void)
+{
+	static const struct tdev devs[] = { { 1, K_SHM, "ft-shmdie", 0666 } };
+	unsigned char *a;
+	pid_t d;
+	int fa;
+
+	d = td_start(devs, 1);
+	CHECK(d > 0, "daemon did not start");
+	fa = open_dev("ft-shmdie", O_RDWR);
+	CHECK_OK(fa);
+	a = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fa, 0);
+	CHECK(a != MAP_FAILED, "mmap: %m");
+	a[0] = 0xcd;
+	a[SHM_SIZE - 1] = 0xab;
+	td_stop(d);
+	CHECK(a[0] == 0xcd && a[SHM_SIZE - 1] == 0xab &&
+	      a[100] == (unsigned char)700, "mapping changed after the daemon died");
+	a[1] = 1;
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fa, 0) == MAP_FAILED &&
+	      errno == ENODEV, "mmap after the daemon died: %m");
+	CHECK(munmap(a, SHM_SIZE) == 0, "munmap");
+	close(fa);
 	return 0;
 }
 
@@ -1216,10 +1648,53 @@ static const struct test tests[] = {
 	{ "malformed", t_malformed, 30 },
 	{ "fuzz", t_fuzz, 120 },
 	{ "compat-ioctl", t_compat, 30 },
+	{ "version", t_version, 30 },
+	{ "subdir", t_subdir, 30 },
+	{ "reply-poll", t_reply_poll, 30 },
+	{ "mem", t_mem, 60 },
+	{ "mem-bad", t_mem_bad, 30 },
+	{ "resend", t_resend, 30 },
+	{ "shm-set", t_shm_set, 30 },
+	{ "mmap", t_mmap, 60 },
+	{ "mmap-check", t_mmap_check, 30 },
+	{ "mmap-death", t_mmap_death, 30 },
 	{ "status", t_status, 30 },
 	{ "stress", t_stress, 900 },
 	{ "load-cycle", t_load_cycle, 600 },
 };
+
+/* Print the kernel stacks of the processes in group @pgid (a stuck test). */
+static void dump_stuck(pid_t pgid)
+{
+	char path[64], buf[4096], comm[32];
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	ssize_t n;
+	int fd, p;
+
+	while (d && (e = readdir(d))) {
+		p = atoi(e->d_name);
+		if (p <= 0 || getpgid(p) != pgid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", p);
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? 0 : read(fd, comm, sizeof(comm) - 1);
+		comm[n > 0 ? n - 1 : 0] = 0;
+		if (fd >= 0)
+			close(fd);
+		snprintf(path, sizeof(path), "/proc/%d/stack", p);
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = 0;
+		if (fd >= 0)
+			close(fd);
+		printf("# stuck: pid %d (%s):\n", p, comm);
+		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+			printf("#   %s\n", l);
+	}
+	if (d)
+		closedir(d);
+}
 
 static int run(const struct test *t)
 {
@@ -1242,13 +1717,22 @@ static int run(const struct test *t)
 		_exit(status == SKIPPED ? SKIPPED : status ? 1 : 0);
 	}
 	close(p[1]);
+	for (n = 0; n < (t->timeout - 1) * 100; n++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		msleep(10);
+	}
+	if (n == (t->timeout - 1) * 100) {
+		dump_stuck(pid);
+		waitpid(pid, &status, 0);
+	}
+	/* leftover daemons and clients, which also hold the pipe open */
+	kill(-pid, SIGKILL);
+	while (waitpid(-pid, NULL, 0) > 0)
+		;
 	n = read(p[0], why, sizeof(why) - 1);
 	why[n > 0 ? n : 0] = 0;
 	close(p[0]);
-	waitpid(pid, &status, 0);
-	kill(-pid, SIGKILL);		/* leftover daemons and clients */
-	while (waitpid(-pid, NULL, 0) > 0)
-		;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == SKIPPED) {
 		printf("SKIP %s: %s\n", t->name, why);
 		return 0;

@@ -5,7 +5,11 @@
  *   MEM   a seekable 256 KiB memory shared by all opens (pread, lseek)
  *   PIPE  a FIFO: reads block until a write comes (O_NONBLOCK: EAGAIN),
  *         and the poll mask follows the fill level (POLL_NOTIFY)
- * plus a few ioctls.  Counters live in memory shared with the tests.
+ *   SHM   64 KiB of shared memory (FUSD_SET_SHM), byte i = i * 7 at start;
+ *         SHMCHK the same, and every mmap is asked (FUSD_DEV_MMAP_CHECK):
+ *         PROT_EXEC is refused with EACCES
+ * plus a few ioctls, one of which reads and writes the caller's memory
+ * (FUSD_MEM_READ/WRITE).  Counters live in memory shared with the tests.
  */
 #ifndef FUSD_TDAEMON_H
 #define FUSD_TDAEMON_H
@@ -17,7 +21,7 @@
 
 #include "tlib.h"
 
-enum { K_ECHO = 1, K_MEM, K_PIPE };
+enum { K_ECHO = 1, K_MEM, K_PIPE, K_SHM, K_SHMCHK };
 
 #define MEM_SIZE	(256 * 1024)
 #define NFH		1024
@@ -28,6 +32,22 @@ enum { K_ECHO = 1, K_MEM, K_PIPE };
 #define TIOC_INC	_IOWR('F', 3, struct tioc64)
 #define TIOC_ARG	_IO('F', 4)
 #define TIOC_BIG	_IOR('F', 5, struct tioc4k)
+#define TIOC_COMPAT	_IO('F', 6)	/* 1 if the caller is 32-bit */
+#define TIOC_MEMREQ	_IOW('F', 7, struct memreq)
+
+#define SHM_SIZE	65536
+
+/*
+ * TIOC_MEMREQ: a pointer in a struct, as block drivers' requests have.
+ * op SUM: the sum of the bytes; FILL: byte i = i * 3 + 1; INC: every
+ * byte + 1 (read, then write back).
+ */
+enum { MR_SUM = 1, MR_FILL, MR_INC };
+struct memreq {
+	uint64_t buf;
+	uint32_t len;
+	uint32_t op;
+};
 
 struct tioc16 { unsigned char b[16]; };
 struct tioc64 { unsigned char b[64]; };
@@ -35,7 +55,9 @@ struct tioc4k { unsigned char b[4096]; };
 
 struct tstats {
 	int opens, releases, flushes, interrupts, reads, writes, ioctls;
-	int llseeks, reply_errs;
+	int llseeks, reply_errs, mmaps;
+	uint32_t mmap_prot, mmap_xflags;
+	uint64_t mmap_off, mmap_len;
 	uint32_t pid, uid, gid, flags, fh;	/* of the last OPEN */
 	uint64_t intr_id;
 };
@@ -209,6 +231,37 @@ static void td_write(struct tdaemon *d, struct fusd_msg *m, int kind,
 	}
 }
 
+static long td_mem(struct tdaemon *d, const struct fusd_msg *m, uint64_t addr,
+		   void *buf, uint32_t len, unsigned long cmd)
+{
+	struct fusd_mem mo = { m->req_id, addr, (uintptr_t)buf, len, 0 };
+	long r = ioctl(d->fd, cmd, &mo);
+
+	return r < 0 ? -errno : r;
+}
+
+static void td_memreq(struct tdaemon *d, struct fusd_msg *m,
+		      const struct memreq *q)
+{
+	unsigned char *b = malloc(q->len ? q->len : 1);
+	long r = 0, sum = 0;
+	uint32_t i;
+
+	if (q->op != MR_FILL)
+		r = td_mem(d, m, q->buf, b, q->len, FUSD_MEM_READ);
+	for (i = 0; r >= 0 && i < q->len; i++) {
+		sum += b[i];
+		if (q->op == MR_FILL)
+			b[i] = i * 3 + 1;
+		else
+			b[i]++;
+	}
+	if (r >= 0 && q->op != MR_SUM)
+		r = td_mem(d, m, q->buf, b, q->len, FUSD_MEM_WRITE);
+	free(b);
+	td_reply(d, m, r < 0 ? r : sum & 0x7fffffff, NULL, 0);
+}
+
 static void td_ioctl(struct tdaemon *d, struct fusd_msg *m,
 		     const unsigned char *p)
 {
@@ -235,6 +288,12 @@ static void td_ioctl(struct tdaemon *d, struct fusd_msg *m,
 		for (i = 0; i < 4096; i++)
 			out[i] = i * 31;
 		td_reply(d, m, 7, out, 4096);
+		break;
+	case TIOC_COMPAT:
+		td_reply(d, m, !!(m->xflags & FUSD_REQ_COMPAT32), NULL, 0);
+		break;
+	case TIOC_MEMREQ:
+		td_memreq(d, m, (const struct memreq *)p);
 		break;
 	default:
 		td_reply(d, m, -ENOTTY, NULL, 0);
@@ -291,6 +350,14 @@ static void td_handle(struct tdaemon *d, struct fusd_msg *m)
 		__atomic_add_fetch(&st->llseeks, 1, __ATOMIC_SEQ_CST);
 		td_llseek(d, m);
 		break;
+	case FUSD_MMAP:
+		st->mmap_prot = m->arg;
+		st->mmap_xflags = m->xflags;
+		st->mmap_off = m->offset;
+		st->mmap_len = m->size;
+		__atomic_add_fetch(&st->mmaps, 1, __ATOMIC_SEQ_CST);
+		td_reply(d, m, m->arg & PROT_EXEC ? -EACCES : 0, NULL, 0);
+		break;
 	case FUSD_INTERRUPT:
 		st->intr_id = m->req_id;
 		__atomic_add_fetch(&st->interrupts, 1, __ATOMIC_SEQ_CST);
@@ -299,6 +366,28 @@ static void td_handle(struct tdaemon *d, struct fusd_msg *m)
 				d->defer[i].used = 0;
 		break;
 	}
+}
+
+/* Give device @id 64 KiB of sealed shared memory, byte i = i * 7. */
+static int td_shm(int fd, uint32_t id)
+{
+	struct fusd_shm shm = { id, -1, SHM_SIZE, { 0, 0 } };
+	unsigned char *p;
+	int i, err = 0;
+
+	shm.fd = memfd_create("td-shm", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (shm.fd < 0 || ftruncate(shm.fd, SHM_SIZE) ||
+	    fcntl(shm.fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
+		return -errno;
+	p = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, shm.fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < SHM_SIZE; i++)
+		p[i] = i * 7;
+	if (ioctl(fd, FUSD_SET_SHM, &shm))
+		err = -errno;
+	close(shm.fd);	/* the kernel and our mapping keep the memory */
+	return err;
 }
 
 /*
@@ -336,7 +425,8 @@ static pid_t td_start(const struct tdev *devs, int ndev)
 		_exit(1);
 	for (i = 0; i < ndev && !err; i++) {
 		uint32_t flags = FUSD_DEV_FLUSH |
-				(devs[i].kind == K_MEM ? FUSD_DEV_SEEKABLE : 0);
+				(devs[i].kind == K_MEM ? FUSD_DEV_SEEKABLE : 0) |
+				(devs[i].kind == K_SHMCHK ? FUSD_DEV_MMAP_CHECK : 0);
 		uint32_t mask = FUSD_POLLIN | FUSD_POLLOUT | FUSD_POLLRDNORM |
 				FUSD_POLLWRNORM;
 
@@ -347,6 +437,8 @@ static pid_t td_start(const struct tdev *devs, int ndev)
 		err = fusd_register_dev(d->fd, devs[i].id, devs[i].name,
 					devs[i].mode ? devs[i].mode : 0666,
 					0, 0, flags, mask);
+		if (!err && devs[i].kind >= K_SHM)
+			err = td_shm(d->fd, devs[i].id);
 		if (err)
 			fprintf(stderr, "register %s: %s\n", devs[i].name,
 				strerror(-err));

@@ -65,6 +65,22 @@ public sealed interface Call {
         }
     }
 
+    /** whence: SEEK_SET (0), SEEK_END (2), SEEK_DATA (3) or SEEK_HOLE (4); SEEK_CUR is resolved before. */
+    record Llseek(OpenFile file, long offset, int whence) implements Call {
+        @Override
+        public Op op() {
+            return Op.LLSEEK;
+        }
+    }
+
+    /** A client maps length bytes of the device's shared memory at offset; prot: PROT_* bits. */
+    record Mmap(OpenFile file, long offset, long length, int prot, boolean shared) implements Call {
+        @Override
+        public Op op() {
+            return Op.MMAP;
+        }
+    }
+
     /** The last close: nobody sees the reply's errno. */
     record Release(OpenFile file) implements Call {
         @Override

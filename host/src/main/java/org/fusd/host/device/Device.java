@@ -63,6 +63,47 @@ public interface Device {
 
     void flush(Call.Flush call, DoneReply reply);
 
+    /**
+     * False if {@link #flush} does nothing worth a round trip: a channel that
+     * must ask for flushes (fusd: FUSD_DEV_FLUSH) then does not.
+     */
+    default boolean hasFlush() {
+        return true;
+    }
+
+    /**
+     * True if the file has a position: pread/pwrite and lseek work and reads
+     * and writes carry their offset (fusd: FUSD_DEV_SEEKABLE). Channels that
+     * cannot seek ignore it.
+     */
+    default boolean seekable() {
+        return false;
+    }
+
+    /** Moves the file position (seekable devices only); the default knows no size: SEEK_SET only. */
+    default void llseek(Call.Llseek call, SeekReply reply) {
+        if (call.whence() == 0) {
+            reply.position(call.offset());
+        } else {
+            reply.error(Errno.EINVAL);
+        }
+    }
+
+    /** Memory clients may mmap, or null (channels that map devices: fusd). */
+    default SharedMemory sharedMemory() {
+        return null;
+    }
+
+    /** True if {@link #mmap} wants to see each mapping (it may refuse). */
+    default boolean checksMmap() {
+        return false;
+    }
+
+    /** A client maps the shared memory: ok, or an errno that the mmap(2) fails with. */
+    default void mmap(Call.Mmap call, DoneReply reply) {
+        reply.ok();
+    }
+
     /** The last close; the reply's errno is not seen by anyone. */
     void release(Call.Release call, DoneReply reply);
 }

@@ -33,4 +33,23 @@ public interface IoctlMemory {
 
     /** Sum of the out region lengths: how many out bytes the reply may carry. */
     int outSize();
+
+    /**
+     * True if {@link #readNow} and {@link #writeNow} reach any of the caller's
+     * memory at once, while the call waits (fusd: FUSD_MEM_READ/WRITE); no
+     * region lists, no retries.
+     */
+    default boolean direct() {
+        return false;
+    }
+
+    /** The caller's len bytes at addr, now; an ErrnoException (EFAULT, ...) if they cannot be had. */
+    default byte[] readNow(long addr, int len) {
+        throw new ErrnoException(Errno.ENOTTY);
+    }
+
+    /** Copies bytes (position to limit) to the caller's memory at addr, now; an ErrnoException if it cannot. */
+    default void writeNow(long addr, ByteBuffer bytes) {
+        throw new ErrnoException(Errno.ENOTTY);
+    }
 }

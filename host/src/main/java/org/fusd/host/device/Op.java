@@ -8,7 +8,9 @@ public enum Op {
     IOCTL("ioctl"),
     POLL("poll"),
     FLUSH("flush"),
-    RELEASE("release");
+    RELEASE("release"),
+    LLSEEK("llseek"),
+    MMAP("mmap");
 
     private final String callback;
 

@@ -13,6 +13,7 @@ public final class OpenFile {
     private final long id;
     private final Caller opener;
     private volatile int flags;
+    private volatile boolean compat32;
     private volatile Object state;
     private volatile Object channelData;
 
@@ -44,6 +45,15 @@ public final class OpenFile {
 
     public void setFlags(int flags) {
         this.flags = flags;
+    }
+
+    /** True if the latest call came from a 32-bit process (channels that know: fusd). */
+    public boolean compat32() {
+        return compat32;
+    }
+
+    public void setCompat32(boolean compat32) {
+        this.compat32 = compat32;
     }
 
     /** Driver runtime's per-open state; null until the runtime sets it. */

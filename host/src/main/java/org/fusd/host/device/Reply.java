@@ -13,7 +13,8 @@ import java.lang.invoke.VarHandle;
  * lent to a call that answers later is given back exactly once, after the
  * answer is sent. The channel's {@link ReplyEncoder} writes the answer.
  */
-public abstract sealed class Reply permits OpenReply, ReadReply, WriteReply, IoctlReply, PollReply, DoneReply {
+public abstract sealed class Reply
+        permits OpenReply, ReadReply, WriteReply, IoctlReply, PollReply, DoneReply, SeekReply {
     private static final VarHandle STATE;
     private static final VarHandle LENT;
     private static final VarHandle ACTION_RAN;

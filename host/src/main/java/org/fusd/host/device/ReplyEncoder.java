@@ -34,6 +34,11 @@ public interface ReplyEncoder {
     /** flush or release succeeded. */
     void done(DoneReply reply);
 
+    /** The new position after an llseek (channels that seek: fusd). */
+    default void seeked(SeekReply reply, long position) {
+        error(reply, Errno.ESPIPE);
+    }
+
     /** After the answer (or an interrupt) ended the call: forget it, take back lentBuffer (null if none). */
     default void settled(Reply reply, Object lentBuffer) {}
 }

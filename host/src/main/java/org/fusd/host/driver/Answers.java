@@ -12,6 +12,7 @@ import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
+import org.fusd.host.device.SeekReply;
 import org.fusd.host.device.WriteReply;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
@@ -42,8 +43,19 @@ final class Answers {
             case PollReply r -> r.mask(PollEvents.DEFAULT_MASK);
             case OpenReply r -> r.ok();
             case DoneReply r -> r.ok();
+            case SeekReply r -> seekWithoutCallback(c, r);
         }
         device.afterReply(c);
+    }
+
+    /** `seekable = true` and no llseek: positions are the caller's own; no size, so SEEK_SET only. */
+    private static void seekWithoutCallback(Invocation c, SeekReply r) {
+        Call.Llseek s = (Call.Llseek) c.call;
+        if (s.whence() == 0 && s.offset() >= 0) {
+            r.position(s.offset());
+        } else {
+            r.error(Errno.EINVAL);
+        }
     }
 
     /** A callback's answer (returned, resolved or passed to Deferred.reply) becomes the reply. */
@@ -56,6 +68,7 @@ final class Answers {
                 case PollReply r -> completePoll(c, r, v);
                 case OpenReply r -> completeOk(c, v, r::ok);
                 case DoneReply r -> completeOk(c, v, r::ok);
+                case SeekReply r -> completeSeek(c, r, v);
             }
         } catch (PolyglotException e) {
             thrown(c, e, device.code());
@@ -108,6 +121,16 @@ final class Answers {
             }
         } else {
             wrongType(c, v, "a count of bytes consumed, a negative errno or nothing");
+        }
+    }
+
+    private void completeSeek(Invocation c, SeekReply r, Value v) {
+        if (isInt(v) && v.asLong() >= 0) {
+            r.position(v.asLong());
+        } else if (isInt(v)) {
+            r.error(Errno.byNumber((int) -v.asLong()));
+        } else {
+            wrongType(c, v, "the new position (a number >= 0) or a negative errno");
         }
     }
 

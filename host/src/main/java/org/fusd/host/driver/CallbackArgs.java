@@ -19,6 +19,8 @@ final class CallbackArgs {
             case Call.Poll p -> new Object[] {sf};
             case Call.Flush f -> new Object[] {sf};
             case Call.Release r -> new Object[] {sf};
+            case Call.Llseek s -> new Object[] {sf, s.offset(), s.whence()};
+            case Call.Mmap m -> new Object[] {sf, m.offset(), m.length(), m.prot()};
         };
     }
 

@@ -21,6 +21,8 @@ public final class ConstantsPrelude {
                       Object.assign(globalThis, {
                         POLLIN: 0x001, POLLPRI: 0x002, POLLOUT: 0x004, POLLERR: 0x008, POLLHUP: 0x010,
                         POLLNVAL: 0x020, POLLRDNORM: 0x040, POLLWRNORM: 0x100,
+                        PROT_READ: 0x1, PROT_WRITE: 0x2, PROT_EXEC: 0x4,
+                        SEEK_SET: 0, SEEK_CUR: 1, SEEK_END: 2, SEEK_DATA: 3, SEEK_HOLE: 4,
                         _IO: (t, nr) => ioc(0, t, nr, 0),
                         _IOW: (t, nr, size) => ioc(1, t, nr, size),
                         _IOR: (t, nr, size) => ioc(2, t, nr, size),
@@ -34,6 +36,8 @@ public final class ConstantsPrelude {
             Source.newBuilder("python", """
                     POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP = 0x001, 0x002, 0x004, 0x008, 0x010
                     POLLNVAL, POLLRDNORM, POLLWRNORM = 0x020, 0x040, 0x100
+                    PROT_READ, PROT_WRITE, PROT_EXEC = 0x1, 0x2, 0x4
+                    SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE = 0, 1, 2, 3, 4
 
 
                     def _IOC(d, t, nr, size):

@@ -163,8 +163,9 @@ public final class DriverRuntime implements AutoCloseable {
         if (name.equals(".") || name.equals("..") || name.contains("..")) {
             return "must not contain \"..\"";
         }
-        if (name.indexOf('/') >= 0) {
-            return "must not contain '/'";
+        if (name.startsWith("/") || name.endsWith("/") || name.contains("//") || ("/" + name + "/").contains("/./")) {
+            return "may use '/' only between non-empty path components (drums/bam: a subdirectory of /dev,"
+                    + " fusd channel)";
         }
         for (int i = 0; i < name.length(); i++) {
             char ch = name.charAt(i);

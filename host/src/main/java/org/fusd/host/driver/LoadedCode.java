@@ -37,6 +37,14 @@ abstract class LoadedCode implements AutoCloseable {
 
     int minor;
 
+    /** Export {@code seekable = true}: the file has a position (lseek, pread, pwrite) where the channel can seek. */
+    boolean seekable;
+
+    /** Export {@code memory = {size: N}}: bytes of memory clients may mmap (0: none). */
+    long memorySize;
+
+    private Value memoryWrapper;
+
     /** The script's own budget per call in ms (export {@code callTimeoutMs}; 0: none); -1: the host's. */
     long callTimeoutMs = -1;
 
@@ -150,6 +158,29 @@ abstract class LoadedCode implements AutoCloseable {
         }
         major = number(exports, "major", 4095);
         minor = number(exports, "minor", (1 << 20) - 1);
+        Value seek = exports.apply("seekable");
+        if (seek != null && !seek.isNull()) {
+            if (!seek.isBoolean()) {
+                throw new ScriptLoadException(path + ": `seekable` must be true or false, not " + seek);
+            }
+            seekable = seek.asBoolean();
+        }
+        Value mem = exports.apply("memory");
+        if (mem != null && !mem.isNull()) {
+            Value size = mem.hasMembers() ? mem.getMember("size") : null;
+            if (size == null && mem.hasHashEntries()) {
+                size = mem.getHashValue("size");
+            }
+            if (size == null
+                    || !size.isNumber()
+                    || !size.fitsInLong()
+                    || size.asLong() <= 0
+                    || size.asLong() > org.fusd.host.device.SharedMemory.MAX) {
+                throw new ScriptLoadException(path + ": `memory` must be {size: BYTES} with 1 <= BYTES <= "
+                        + org.fusd.host.device.SharedMemory.MAX + ", not " + mem);
+            }
+            memorySize = size.asLong();
+        }
         Value budget = exports.apply("callTimeoutMs");
         if (budget != null && !budget.isNull()) {
             if (!budget.isNumber() || !budget.fitsInLong() || budget.asLong() < 0) {
@@ -200,6 +231,90 @@ abstract class LoadedCode implements AutoCloseable {
                     path + ": `" + member + "` must be a function, not " + HostValues.typeName(f));
         }
         return f;
+    }
+
+    /**
+     * The shared memory as the script sees it, without a copy: an ArrayBuffer
+     * over it (JS), a writable memoryview (Python). One per loaded version.
+     */
+    final Object guestMemory(java.nio.ByteBuffer memory) {
+        if (memoryWrapper == null) {
+            boolean js = DriverRuntime.languageOf(path) == DriverRuntime.Language.JS;
+            memoryWrapper = js
+                    ? context.eval("js", "(b) => new ArrayBuffer(b)").execute(memory)
+                    : context.eval(org.graalvm.polyglot.Source.create("python", PY_MEMORY))
+                            .execute(new MemoryView(memory, this));
+        }
+        return memoryWrapper;
+    }
+
+    /** device.memory for Python: a bytearray-like view over {@link MemoryView}; evaluates to its factory. */
+    private static final String PY_MEMORY = """
+            class FusdMemory:
+                __slots__ = ("_m", "_n")
+
+                def __init__(self, m):
+                    self._m = m
+                    self._n = m.size()
+
+                def __len__(self):
+                    return self._n
+
+                def _span(self, k):
+                    start, stop, step = k.indices(self._n)
+                    if step != 1:
+                        raise ValueError("device.memory: slices with a step are not supported")
+                    return start, max(stop - start, 0)
+
+                def _index(self, k):
+                    k = k.__index__()
+                    if k < 0:
+                        k += self._n
+                    if not 0 <= k < self._n:
+                        raise IndexError("device.memory index out of range")
+                    return k
+
+                def __getitem__(self, k):
+                    if isinstance(k, slice):
+                        start, n = self._span(k)
+                        return self._m.read(start, n)
+                    return self._m.get(self._index(k))
+
+                def __setitem__(self, k, v):
+                    if isinstance(k, slice):
+                        start, n = self._span(k)
+                        if len(v) != n:
+                            raise ValueError("device.memory: a slice assignment must keep the size")
+                        self._m.write(start, v)
+                    else:
+                        self._m.set(self._index(k), v)
+
+                def write(self, offset, data):
+                    self._m.write(offset, data)
+
+                def __repr__(self):
+                    return "<device.memory, %d bytes>" % self._n
+
+            FusdMemory
+            """;
+
+    /** The script's Errno class (a global of its language, set by the prelude). */
+    Value errnoClass() {
+        String lang = DriverRuntime.languageOf(path) == DriverRuntime.Language.JS ? "js" : "python";
+        return context.getBindings(lang).getMember("Errno");
+    }
+
+    /**
+     * Throws e into the script as an Errno it may catch (mem.read of a bad
+     * address gives EFAULT), with e's message; uncaught, it fails the call
+     * with that errno like any thrown Errno.
+     */
+    final RuntimeException guestErrno(org.fusd.host.device.ErrnoException e) {
+        Value cls = errnoClass();
+        Value ex = cls.canInstantiate()
+                ? cls.newInstance(e.errno().name(), e.getMessage())
+                : cls.execute(e.errno().name(), e.getMessage());
+        throw ex.throwException();
     }
 
     /** A language may wrap a callback (JS wraps read to copy its bytes into {@link #readScratch()}). */

@@ -3,6 +3,7 @@ package org.fusd.host.driver;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.fusd.host.device.ErrnoException;
 import org.fusd.host.device.IoctlMemory;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
@@ -10,6 +11,9 @@ import org.graalvm.polyglot.Value;
 /**
  * The {@code mem} argument of an ioctl callback: the caller's memory behind
  * pointers (docs/driver-api.md, "Pointers in ioctl arguments").
+ * On a channel with direct access (fusd) both are plain synchronous calls
+ * that reach the caller's memory at once (a bad address throws a catchable
+ * Errno EFAULT). Elsewhere
  * {@code mem.read(addr, len)} returns the caller's bytes if they are mapped
  * for this run of the callback, else notes the region and throws;
  * {@code mem.write(addr, bytes)} stores bytes to copy out with the reply, or
@@ -65,6 +69,13 @@ public final class MemArg {
     public Object read(Value addr, Value len) {
         long a = address(addr);
         int n = length(len);
+        if (memory != null && memory.direct()) {
+            try {
+                return code.guestBytes(memory.readNow(a, n));
+            } catch (ErrnoException e) {
+                throw code.guestErrno(e);
+            }
+        }
         int at = find(in, a, n);
         if (at < 0) {
             note(needIn, a, n);
@@ -82,6 +93,14 @@ public final class MemArg {
         if (b == null) {
             throw new IllegalArgumentException("TypeError: mem.write(addr, bytes): bytes must be a Uint8Array, "
                     + "ArrayBuffer, bytes, bytearray or string");
+        }
+        if (memory != null && memory.direct()) {
+            try {
+                memory.writeNow(a, b);
+            } catch (ErrnoException e) {
+                throw code.guestErrno(e);
+            }
+            return;
         }
         byte[] copy = new byte[b.remaining()];
         b.get(copy);

@@ -173,7 +173,7 @@ final class ScriptApi implements ProxyObject, org.fusd.host.io.Guest {
 
     /** The {@code device} global: name, mode, state, notify(), buffer(size). */
     static final class DeviceApi implements ProxyObject {
-        static final String[] KEYS = {"state", "notify", "name", "mode", "buffer"};
+        static final String[] KEYS = {"state", "notify", "name", "mode", "memory", "buffer"};
         private final ScriptDevice owner;
         private final ProxyExecutable notify;
         private final ProxyExecutable buffer;
@@ -196,6 +196,7 @@ final class ScriptApi implements ProxyObject, org.fusd.host.io.Guest {
                 case "buffer" -> buffer;
                 case "name" -> lc == null ? null : lc.name;
                 case "mode" -> lc == null ? null : lc.mode;
+                case "memory" -> owner.memoryFor(lc);
                 default -> null;
             };
         }
@@ -208,7 +209,7 @@ final class ScriptApi implements ProxyObject, org.fusd.host.io.Guest {
         @Override
         public boolean hasMember(String key) {
             return switch (key) {
-                case "state", "notify", "name", "mode", "buffer" -> true;
+                case "state", "notify", "name", "mode", "memory", "buffer" -> true;
                 default -> false;
             };
         }

@@ -15,6 +15,8 @@ import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
+import org.fusd.host.device.SeekReply;
+import org.fusd.host.device.SharedMemory;
 import org.fusd.host.device.WriteReply;
 import org.fusd.host.takeover.HostImage;
 import org.fusd.host.takeover.ResumedCall;
@@ -46,6 +48,9 @@ public final class ScriptDevice implements Device {
     private final java.util.List<DeviceNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ScriptApi api; // the live code's; loop thread only
     private volatile LoadedCode code;
+    /** Export {@code memory}: made at the first load, kept across reloads, freed at close. */
+    private volatile SharedMemory memory;
+
     private volatile LoadedCode loading; // while a version is evaluated or its reload hook runs
     private final RunningScript run = new RunningScript();
     private final Stops stops;
@@ -82,6 +87,7 @@ public final class ScriptDevice implements Device {
                 Loaded l = load();
                 api = l.api();
                 code = l.code(); // here, on the loop: a timer the top level set may fire right after this task
+                memory = createMemory(code);
                 return code;
             });
         } catch (RuntimeException e) {
@@ -129,6 +135,11 @@ public final class ScriptDevice implements Device {
                     discard(fresh);
                     throw new ScriptLoadException(path + ": device name \"" + newName + "\" " + problem);
                 }
+            }
+            if (fresh.code().memorySize != (memory == null ? 0 : code.memorySize)) {
+                log("the new code asks for " + fresh.code().memorySize + " bytes of shared memory; the device keeps "
+                        + (memory == null ? "none" : memory.size() + " bytes") + " until the host restarts ("
+                        + path + ")");
             }
             api.release();
             LoadedCode old = code;
@@ -268,6 +279,9 @@ public final class ScriptDevice implements Device {
             loop.cancelAllTimers();
             api.release();
             code.close();
+            if (memory != null) {
+                memory.close(); // clients' mappings keep their pages
+            }
         });
         loop.stop();
         try {
@@ -344,6 +358,53 @@ public final class ScriptDevice implements Device {
     @Override
     public boolean pollVaries() {
         return code.callback(Op.POLL) != null;
+    }
+
+    @Override
+    public boolean hasFlush() {
+        return code.callback(Op.FLUSH) != null;
+    }
+
+    @Override
+    public boolean seekable() {
+        return code.seekable || code.callback(Op.LLSEEK) != null;
+    }
+
+    @Override
+    public void llseek(Call.Llseek call, SeekReply reply) {
+        call(call, reply);
+    }
+
+    @Override
+    public SharedMemory sharedMemory() {
+        return memory;
+    }
+
+    @Override
+    public boolean checksMmap() {
+        return code.callback(Op.MMAP) != null;
+    }
+
+    @Override
+    public void mmap(Call.Mmap call, DoneReply reply) {
+        call(call, reply);
+    }
+
+    /** The script's view of the shared memory (no copy), or null without one. */
+    Object memoryFor(LoadedCode lc) {
+        SharedMemory m = memory;
+        return m == null || lc == null ? null : lc.guestMemory(m.buffer());
+    }
+
+    private static SharedMemory createMemory(LoadedCode lc) {
+        if (lc.memorySize == 0) {
+            return null;
+        }
+        try {
+            return SharedMemory.create(lc.name, lc.memorySize);
+        } catch (java.io.IOException e) {
+            throw new ScriptLoadException(lc.path + ": `memory`: " + e.getMessage());
+        }
     }
 
     @Override

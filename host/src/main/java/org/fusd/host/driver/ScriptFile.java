@@ -31,6 +31,10 @@ public final class ScriptFile {
     @HostAccess.Export
     public boolean nonblock;
 
+    /** The caller of this call is a 32-bit process (known on the fusd channel; false elsewhere). */
+    @HostAccess.Export
+    public boolean compat32;
+
     final OpenFile file;
     private final ScriptDevice device;
 
@@ -51,6 +55,7 @@ public final class ScriptFile {
             flags = f;
         }
         nonblock = OpenFlags.nonBlocking(f);
+        compat32 = file.compat32();
     }
 
     /** Answer the current call later: return the Deferred from the callback, then reply or fail it. */

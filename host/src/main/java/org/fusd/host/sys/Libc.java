@@ -27,6 +27,16 @@ public final class Libc {
     public static final int F_SETFL = 4;
     public static final int FD_CLOEXEC = 1;
 
+    // memfd_create(2), F_ADD_SEALS, mmap(2)
+    public static final int MFD_CLOEXEC = 1;
+    public static final int MFD_ALLOW_SEALING = 2;
+    public static final int F_ADD_SEALS = 1033;
+    public static final int F_SEAL_SHRINK = 2;
+    public static final int F_SEAL_GROW = 4;
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int MAP_SHARED = 1;
+
     // mount(2), umount2(2)
     public static final int MS_NOSUID = 2;
     public static final int MS_NODEV = 4;
@@ -81,6 +91,18 @@ public final class Libc {
     public static native int close(int fd) throws LastErrorException;
 
     public static native int open(String path, int flags) throws LastErrorException;
+
+    /** ioctl(2) with a pointer or number argument. */
+    public static native int ioctl(int fd, long request, long arg) throws LastErrorException;
+
+    public static native int memfd_create(String name, int flags) throws LastErrorException;
+
+    public static native int ftruncate(int fd, long length) throws LastErrorException;
+
+    public static native long mmap(long addr, long length, int prot, int flags, int fd, long offset)
+            throws LastErrorException;
+
+    public static native int munmap(long addr, long length) throws LastErrorException;
 
     public static native int getuid();
 

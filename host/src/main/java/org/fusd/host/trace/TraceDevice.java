@@ -12,6 +12,8 @@ import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
+import org.fusd.host.device.SeekReply;
+import org.fusd.host.device.SharedMemory;
 import org.fusd.host.device.WriteReply;
 
 /**
@@ -112,6 +114,37 @@ public final class TraceDevice implements Device {
         inner.release(call, traced(call, reply, ""));
     }
 
+    @Override
+    public boolean hasFlush() {
+        return inner.hasFlush();
+    }
+
+    @Override
+    public boolean seekable() {
+        return inner.seekable();
+    }
+
+    @Override
+    public void llseek(Call.Llseek call, SeekReply reply) {
+        inner.llseek(call, traced(call, reply, "off=" + call.offset() + " whence=" + call.whence()));
+    }
+
+    @Override
+    public SharedMemory sharedMemory() {
+        return inner.sharedMemory();
+    }
+
+    @Override
+    public boolean checksMmap() {
+        return inner.checksMmap();
+    }
+
+    @Override
+    public void mmap(Call.Mmap call, DoneReply reply) {
+        inner.mmap(
+                call, traced(call, reply, "off=" + call.offset() + " len=" + call.length() + " prot=" + call.prot()));
+    }
+
     private <R extends Reply> R traced(Call call, R reply, String args) {
         long start = System.nanoTime();
         reply.listen((r, errno, value) -> {
@@ -138,6 +171,8 @@ public final class TraceDevice implements Device {
             case Call.Open o -> "ok";
             case Call.Flush f -> "ok";
             case Call.Release r -> "ok";
+            case Call.Llseek s -> "pos=" + value;
+            case Call.Mmap m -> "ok";
         };
     }
 

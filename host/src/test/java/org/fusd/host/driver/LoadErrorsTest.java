@@ -54,13 +54,15 @@ class LoadErrorsTest {
     @Test
     void namesAreChecked() {
         try (Harness h = new Harness()) {
-            for (String bad : new String[] {"a/b", "..", "x..y", "", "tab\there", "x".repeat(65)}) {
+            for (String bad :
+                    new String[] {"/a", "a/", "a//b", "a/./b", "..", "x..y", "", "tab\there", "x".repeat(65)}) {
                 String m = loadError(h, "bad.js", "export const name = " + jsString(bad) + ";\n");
                 assertTrue(m.contains("device name"), m);
             }
             assertEquals(null, DriverRuntime.checkName("x".repeat(64)));
-            String m = loadError(h, "bad.py", "name = 'a/b'\n");
-            assertTrue(m.contains("must not contain '/'"), m);
+            assertEquals(null, DriverRuntime.checkName("drums/bam"), "a subdirectory of /dev (fusd)");
+            String m = loadError(h, "bad.py", "name = 'a//b'\n");
+            assertTrue(m.contains("may use '/' only between non-empty path components"), m);
         }
     }
 

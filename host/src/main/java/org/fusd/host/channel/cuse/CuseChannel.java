@@ -95,6 +95,14 @@ public final class CuseChannel implements Channel, HandsOver {
     @Override
     public void add(Device device) throws IOException {
         String name = device.name();
+        if (device.name().indexOf('/') >= 0) {
+            throw new IOException("device name '" + device.name() + "': names with '/' (subdirectories of /dev)"
+                    + " need --channel fusd");
+        }
+        if (device.sharedMemory() != null) {
+            System.err.println("fusd: " + device.name() + " exports `memory`: clients can mmap it only on the fusd"
+                    + " channel (--channel fusd); CUSE has no mmap: mmap(2) of the node fails (ENODEV)");
+        }
         if (closed.get()) {
             throw new IOException("the cuse channel is closed");
         }

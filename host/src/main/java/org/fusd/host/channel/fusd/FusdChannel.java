@@ -25,6 +25,8 @@ import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
+import org.fusd.host.device.SeekReply;
+import org.fusd.host.device.SharedMemory;
 import org.fusd.host.device.WriteReply;
 import org.fusd.host.sys.BufferPool;
 import org.fusd.host.sys.Libc;
@@ -97,7 +99,23 @@ public final class FusdChannel implements Channel {
             throw new IOException(control + ": " + strerror(e.getErrorCode())
                     + (e.getErrorCode() == Errno.ENOENT.number() ? " (is fusd.ko loaded?)" : ""));
         }
+        int version = abiVersion(fd);
+        if (version != FusdAbi.FUSD_ABI_VERSION) {
+            Libc.close(fd);
+            throw new IOException(control + ": the loaded fusd.ko speaks ABI version " + version
+                    + ", this host speaks version " + FusdAbi.FUSD_ABI_VERSION
+                    + ": load the fusd.ko built from the same checkout (kernel-module/)");
+        }
         return overFd(fd);
+    }
+
+    /** The module's ABI version: FUSD_VERSION, which version 1 did not have (ENOTTY). */
+    private static int abiVersion(int fd) {
+        try {
+            return Libc.ioctl(fd, FusdAbi.FUSD_VERSION, 0);
+        } catch (LastErrorException e) {
+            return 1;
+        }
     }
 
     /**
@@ -136,8 +154,9 @@ public final class FusdChannel implements Channel {
         }
         String name = device.name();
         byte[] raw = name.getBytes(StandardCharsets.UTF_8);
-        if (raw.length == 0 || raw.length >= FusdAbi.FUSD_NAME_MAX) {
-            throw new IOException("device name '" + name + "' must be 1.." + (FusdAbi.FUSD_NAME_MAX - 1) + " bytes");
+        String bad = FusdNames.problem(name);
+        if (bad != null) {
+            throw new IOException("device name '" + name + "' " + bad);
         }
         if (byName.containsKey(name)) {
             throw new IOException("a device named '" + name + "' is already served at " + pathOf(name));
@@ -145,12 +164,40 @@ public final class FusdChannel implements Channel {
         FusdNode node = new FusdNode(this, device, nextDevId.incrementAndGet(), name);
         device.attach(node);
         byId.put(node.devId, node);
-        int err = writer.register(node.devId, raw, device.mode() & 0777, uid, gid);
+        int flags = (device.hasFlush() ? FusdAbi.FUSD_DEV_FLUSH : 0)
+                | (device.seekable() ? FusdAbi.FUSD_DEV_SEEKABLE : 0)
+                | (device.checksMmap() ? FusdAbi.FUSD_DEV_MMAP_CHECK : 0);
+        int err = writer.register(node.devId, raw, device.mode() & 0777, uid, gid, flags);
         if (err != 0) {
             byId.remove(node.devId);
             throw new IOException("cannot register " + pathOf(name) + ": " + registerError(err));
         }
+        SharedMemory memory = device.sharedMemory();
+        if (memory != null) {
+            err = setShm(node.devId, memory);
+            if (err != 0) {
+                writer.unregister(node.devId);
+                byId.remove(node.devId);
+                throw new IOException("cannot give " + pathOf(name) + " its shared memory (" + memory.size()
+                        + " bytes): " + strerror(err));
+            }
+        }
         byName.put(name, node);
+    }
+
+    /** FUSD_SET_SHM: the device's sealed memfd becomes what clients' mmap(2) maps; 0 or the errno. */
+    private int setShm(int devId, SharedMemory memory) {
+        ByteBuffer s = ByteBuffer.allocateDirect(FusdAbi.SHM_SIZE).order(FusdAbi.ORDER);
+        s.putInt(FusdAbi.SHM_DEV_ID, devId)
+                .putInt(FusdAbi.SHM_FD, memory.fd())
+                .putLong(FusdAbi.SHM_SIZE_FIELD, memory.size())
+                .putLong(FusdAbi.SHM_RESERVED, 0L);
+        try {
+            Libc.ioctl(fd, FusdAbi.FUSD_SET_SHM & 0xffffffffL, Libc.address(s));
+            return 0;
+        } catch (LastErrorException e) {
+            return e.getErrorCode();
+        }
     }
 
     /**
@@ -312,6 +359,7 @@ public final class FusdChannel implements Channel {
             return false;
         }
         f.file.setFlags(flags);
+        f.file.setCompat32((buf.getInt(FusdAbi.MSG_XFLAGS) & FusdAbi.FUSD_REQ_COMPAT32) != 0);
         Device device = f.node.device;
         int size = buf.getInt(FusdAbi.MSG_SIZE_FIELD);
         long offset = buf.getLong(FusdAbi.MSG_OFFSET);
@@ -334,14 +382,29 @@ public final class FusdChannel implements Channel {
                 int outLen = Ioc.reads(cmd) ? size : 0;
                 IoctlReply r = pend(new IoctlReply(f.encoder, reqId, outLen));
                 ByteBuffer in = buf.slice(FusdAbi.MSG_SIZE, inLen).order(FusdAbi.ORDER);
-                call(r, () -> device.ioctl(new Call.Ioctl(f.file, cmd, offset, in, outLen, null), r));
+                FusdIoctlMemory mem = new FusdIoctlMemory(fd, reqId, offset, in, outLen);
+                call(r, () -> device.ioctl(new Call.Ioctl(f.file, cmd, offset, in, outLen, mem), r));
                 return inLen > 0 && !r.isDone() && r.lend(buf);
             }
             case FusdAbi.FUSD_FLUSH -> {
                 DoneReply r = pend(new DoneReply(f.encoder, reqId));
                 call(r, () -> device.flush(new Call.Flush(f.file), r));
             }
-            case FusdAbi.FUSD_LLSEEK -> replyNow(reqId, -Errno.ESPIPE.number());
+            case FusdAbi.FUSD_LLSEEK -> {
+                if (!device.seekable()) {
+                    replyNow(reqId, -Errno.ESPIPE.number()); // a reload dropped seeking; the node stays seekable
+                    return false;
+                }
+                SeekReply r = pend(new SeekReply(f.encoder, reqId));
+                int whence = buf.getInt(FusdAbi.MSG_ARG);
+                call(r, () -> device.llseek(new Call.Llseek(f.file, offset, whence), r));
+            }
+            case FusdAbi.FUSD_MMAP -> {
+                DoneReply r = pend(new DoneReply(f.encoder, reqId));
+                int prot = buf.getInt(FusdAbi.MSG_ARG);
+                boolean shared = (buf.getInt(FusdAbi.MSG_XFLAGS) & FusdAbi.FUSD_REQ_MAP_SHARED) != 0;
+                call(r, () -> device.mmap(new Call.Mmap(f.file, offset, size & 0xffffffffL, prot, shared), r));
+            }
             default -> replyNow(reqId, -Errno.ENOSYS.number());
         }
         return false;
@@ -361,11 +424,15 @@ public final class FusdChannel implements Channel {
         call(r, () -> node.device.open(new Call.Open(f.file), r));
     }
 
-    /** A successful OPEN: the file becomes known, its poll mask is pushed, then the caller is answered. */
-    void opened(FusdFile f, Runnable answer) {
+    /**
+     * A successful OPEN: the file becomes known, and the caller is answered
+     * with the file's first poll mask in the reply (FUSD_REPLY_POLL), which
+     * the kernel sets before open(2) returns.
+     */
+    void opened(FusdFile f, Reply r) {
         files.put(f.fhId, f);
         f.node.opened(f);
-        f.node.refreshPoll(f, answer);
+        f.node.pollForReply(f, mask -> sendReply(f, r, 0, null, 0, mask));
     }
 
     private void release(FusdFile f) {
@@ -440,7 +507,12 @@ public final class FusdChannel implements Channel {
 
     /** One FUSD_REPLY to f's request: result and n bytes of payload from its position. */
     void sendReply(FusdFile f, Reply r, long result, ByteBuffer payload, int n) {
-        int err = writer.reply(f.node.devId, r.id(), f.fhId, result, payload, n);
+        sendReply(f, r, result, payload, n, -1);
+    }
+
+    /** The same, carrying the file's new poll mask if pollMask >= 0. */
+    void sendReply(FusdFile f, Reply r, long result, ByteBuffer payload, int n, int pollMask) {
+        int err = writer.reply(f.node.devId, r.id(), f.fhId, result, payload, n, pollMask);
         if (err == Errno.EINVAL.number() && result >= 0) {
             // The module refused the reply's shape; the caller must not wait forever.
             System.err.println("fusd: " + f.node.name + ": the kernel rejected a "
@@ -480,7 +552,12 @@ public final class FusdChannel implements Channel {
             return "the name is taken (a device or file of that name exists)";
         }
         if (errno == Errno.EINVAL.number()) {
-            return "invalid name, mode or owner (names: [A-Za-z0-9_.-], no leading '.')";
+            return "invalid name, mode, owner or flags (names: [A-Za-z0-9_.-] and '/', no component starting"
+                    + " with '.')";
+        }
+        if (errno == Errno.EPROTO.number()) {
+            return "the loaded fusd.ko speaks another ABI version (this host speaks version " + FusdAbi.FUSD_ABI_VERSION
+                    + "): load the fusd.ko built from this checkout";
         }
         if (errno == Errno.EPERM.number()) {
             return "not permitted to give the node this owner";

@@ -9,6 +9,7 @@ import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
 import org.fusd.host.device.ReplyEncoder;
+import org.fusd.host.device.SeekReply;
 import org.fusd.host.device.SilentEncoder;
 import org.fusd.host.device.WriteReply;
 
@@ -35,7 +36,7 @@ final class FusdEncoder implements ReplyEncoder {
 
     @Override
     public void opened(OpenReply r) {
-        channel.opened(file, () -> channel.sendReply(file, r, 0, null, 0));
+        channel.opened(file, r);
     }
 
     @Override
@@ -70,6 +71,11 @@ final class FusdEncoder implements ReplyEncoder {
     }
 
     @Override
+    public void seeked(SeekReply r, long position) {
+        channel.sendReply(file, r, position, null, 0);
+    }
+
+    @Override
     public void settled(Reply r, Object lentBuffer) {
         channel.unpend(r);
         if (lentBuffer != null) {
@@ -87,8 +93,9 @@ final class FusdEncoder implements ReplyEncoder {
 
     /**
      * The kernel never asks for a poll mask, and a call may change it (a read
-     * that empties a buffer): the file's mask is asked for and pushed before
-     * the caller is answered, so its next poll(2) is right. Other open files
+     * that empties a buffer): the file's mask is asked for and, if it changed,
+     * carried in the reply (FUSD_REPLY_POLL), which the kernel applies before
+     * the caller wakes, so its next poll(2) is right. Other open files
      * are left alone: their masks change when the driver says so
      * (device.notify(), as on every channel). Refreshing them all after each
      * call made every call cost one poll per open file, and the channel
@@ -103,7 +110,7 @@ final class FusdEncoder implements ReplyEncoder {
             copy = ByteBuffer.wrap(b);
         }
         ByteBuffer data = copy;
-        file.node.refreshPoll(file, () -> channel.sendReply(file, r, result, data, n));
+        file.node.pollForReply(file, mask -> channel.sendReply(file, r, result, data, n, mask));
     }
 
     /** For releases: nothing is written, and nothing was pending. */

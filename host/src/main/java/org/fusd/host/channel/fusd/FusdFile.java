@@ -33,6 +33,23 @@ final class FusdFile {
         return ++asked;
     }
 
+    /**
+     * The mask to carry in a reply (FUSD_REPLY_POLL), recorded as pushed; -1
+     * if a newer answer was pushed or it did not change.
+     */
+    synchronized int claimMask(long seq, int newMask) {
+        if (seq <= pushed) {
+            return -1;
+        }
+        pushed = seq;
+        int m = newMask & FusdAbi.FUSD_POLL_ALL;
+        if (m == mask) {
+            return -1;
+        }
+        mask = m;
+        return m;
+    }
+
     /** Sends the mask unless a newer answer was sent or it did not change. */
     synchronized void pushMask(FusdChannel channel, long seq, int newMask) {
         if (seq <= pushed) {

@@ -1,5 +1,6 @@
 package org.fusd.host.channel.fusd;
 
+import java.util.function.IntConsumer;
 import org.fusd.host.device.Call;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
@@ -55,20 +56,30 @@ final class FusdNode implements DeviceNode {
     @Override
     public void notifyPollers() {
         for (FusdFile f : life.files()) {
-            refreshPoll(f, null);
+            refreshPoll(f);
         }
     }
 
     /**
-     * Asks the device for f's mask and pushes it; then runs next (if any),
-     * whatever the answer. Without next, a refresh already queued for f is
-     * enough: it runs after whatever state change led here.
+     * Asks the device for f's mask and pushes it (FUSD_POLL_NOTIFY). A
+     * refresh already queued for f is enough: it runs after whatever state
+     * change led here.
      */
-    void refreshPoll(FusdFile f, Runnable next) {
-        if (next == null && !f.refreshQueued.compareAndSet(false, true)) {
-            return;
+    void refreshPoll(FusdFile f) {
+        if (f.refreshQueued.compareAndSet(false, true)) {
+            ask(f, new PollPush(f, f.ask(), null));
         }
-        PollPush push = new PollPush(f, f.ask(), next);
+    }
+
+    /**
+     * Asks the device for f's mask and gives then the mask to carry in the
+     * reply it is about to send (FUSD_REPLY_POLL), or -1 if it did not change.
+     */
+    void pollForReply(FusdFile f, IntConsumer then) {
+        ask(f, new PollPush(f, f.ask(), then));
+    }
+
+    private void ask(FusdFile f, PollPush push) {
         PollReply r = new PollReply(push, 0);
         try {
             device.poll(new Call.Poll(f.file), r);
@@ -77,21 +88,30 @@ final class FusdNode implements DeviceNode {
         }
     }
 
-    /** The answer to a poll the channel asked on its own: pushed, never written as a reply. */
+    /**
+     * The answer to a poll the channel asked on its own, never written as a
+     * reply: pushed with POLL_NOTIFY, or handed to carry for the reply about
+     * to be sent.
+     */
     private final class PollPush extends SilentEncoder {
         private final FusdFile f;
         private final long seq;
-        private final Runnable next;
+        private final IntConsumer carry;
+        private int carried = -1;
 
-        PollPush(FusdFile f, long seq, Runnable next) {
+        PollPush(FusdFile f, long seq, IntConsumer carry) {
             this.f = f;
             this.seq = seq;
-            this.next = next;
+            this.carry = carry;
         }
 
         @Override
         public void polled(PollReply r, int mask) {
-            f.pushMask(channel, seq, mask);
+            if (carry != null) {
+                carried = f.claimMask(seq, mask);
+            } else {
+                f.pushMask(channel, seq, mask);
+            }
         }
 
         @Override
@@ -101,10 +121,10 @@ final class FusdNode implements DeviceNode {
 
         @Override
         public void settled(Reply r, Object lentBuffer) {
-            if (next == null) {
-                f.refreshQueued.set(false);
+            if (carry != null) {
+                carry.accept(carried); // the reply goes out whatever the answer
             } else {
-                next.run();
+                f.refreshQueued.set(false);
             }
         }
     }

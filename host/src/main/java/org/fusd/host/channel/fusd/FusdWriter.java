@@ -27,13 +27,13 @@ final class FusdWriter {
         this.fd = fd;
     }
 
-    /** REGISTER: /dev/NAME with this mode and owner; 0 or the errno. */
-    int register(int devId, byte[] name, int mode, int uid, int gid) {
+    /** REGISTER: /dev/NAME with this mode, owner and FUSD_DEV_* flags; 0 or the errno. */
+    int register(int devId, byte[] name, int mode, int uid, int gid, int flags) {
         OutBuffer ob = out.get();
         int len = FusdAbi.MSG_SIZE + FusdAbi.REG_SIZE;
         ByteBuffer b = ob.ensure(len);
         FusdAbi.putHeader(b, FusdAbi.FUSD_REGISTER, len, devId, 0, 0, 0, 0);
-        FusdAbi.putRegister(b, FusdAbi.MSG_SIZE, name, mode, uid, gid, 0, PollEvents.DEFAULT_MASK);
+        FusdAbi.putRegister(b, FusdAbi.MSG_SIZE, name, mode, uid, gid, flags, PollEvents.DEFAULT_MASK);
         return write(ob, len);
     }
 
@@ -46,12 +46,16 @@ final class FusdWriter {
         header(FusdAbi.FUSD_REPLY, 0, reqId, 0, 0, result);
     }
 
-    /** A REPLY with n bytes of payload from its position; 0 or the errno the kernel gave. */
-    int reply(int devId, long reqId, int fhId, long result, ByteBuffer payload, int n) {
+    /**
+     * A REPLY with n bytes of payload from its position and, if pollMask >= 0,
+     * the file's new poll mask (FUSD_REPLY_POLL); 0 or the errno the kernel gave.
+     */
+    int reply(int devId, long reqId, int fhId, long result, ByteBuffer payload, int n, int pollMask) {
         OutBuffer ob = out.get();
         int len = FusdAbi.MSG_SIZE + n;
         ByteBuffer b = ob.ensure(len);
-        FusdAbi.putHeader(b, FusdAbi.FUSD_REPLY, len, devId, reqId, fhId, 0, result);
+        int xflags = pollMask >= 0 ? FusdAbi.FUSD_REPLY_POLL : 0;
+        FusdAbi.putHeader(b, FusdAbi.FUSD_REPLY, len, devId, reqId, fhId, Math.max(pollMask, 0), xflags, result);
         if (n > 0) {
             b.put(FusdAbi.MSG_SIZE, payload, payload.position(), n);
         }

@@ -213,6 +213,15 @@ public final class FuseChannel implements Channel, HandsOver {
 
     @Override
     public void add(Device device) throws IOException {
+        if (device.name().indexOf('/') >= 0) {
+            throw new IOException("device name '" + device.name() + "': names with '/' (subdirectories of /dev)"
+                    + " need --channel fusd");
+        }
+        if (device.sharedMemory() != null) {
+            System.err.println("fusd: " + device.name() + " exports `memory`: clients can mmap it only on the fusd"
+                    + " channel (--channel fusd); here a MAP_SHARED mmap(2) fails (ENODEV) and a MAP_PRIVATE one"
+                    + " is a private copy filled by read calls");
+        }
         if (closed.get()) {
             throw new IOException("the fuse channel at " + dir + " is closed");
         }

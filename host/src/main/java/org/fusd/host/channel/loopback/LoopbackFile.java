@@ -104,6 +104,20 @@ public final class LoopbackFile implements AutoCloseable {
         return ioctl(cmd, 0, Ioc.writes(cmd) ? in : null, Ioc.reads(cmd) ? Ioc.size(cmd) : 0);
     }
 
+    /** An llseek as the fusd channel passes it (SEEK_CUR already resolved); n of the result is the position. */
+    public LoopbackReply.Result llseek(long offset, int whence) {
+        LoopbackReply r = new LoopbackReply();
+        node.device.llseek(new Call.Llseek(file, offset, whence), r.forSeek());
+        return await(r);
+    }
+
+    /** A client's mmap as the fusd channel passes it when the device checks mappings. */
+    public LoopbackReply.Result mmap(long offset, long length, int prot, boolean shared) {
+        LoopbackReply r = new LoopbackReply();
+        node.device.mmap(new Call.Mmap(file, offset, length, prot, shared), r.forDone());
+        return await(r);
+    }
+
     public int poll() {
         LoopbackReply r = new LoopbackReply();
         node.device.poll(new Call.Poll(file), r.forPoll());

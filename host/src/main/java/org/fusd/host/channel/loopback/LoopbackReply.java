@@ -10,6 +10,7 @@ import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
 import org.fusd.host.device.ReplyEncoder;
+import org.fusd.host.device.SeekReply;
 import org.fusd.host.device.WriteReply;
 
 /**
@@ -107,6 +108,10 @@ public final class LoopbackReply implements ReplyEncoder {
         return bind(new DoneReply(this, 0));
     }
 
+    public SeekReply forSeek() {
+        return bind(new SeekReply(this, 0));
+    }
+
     private <R extends Reply> R bind(R r) {
         if (reply != null) {
             throw new IllegalStateException("a LoopbackReply answers one call");
@@ -175,5 +180,10 @@ public final class LoopbackReply implements ReplyEncoder {
     @Override
     public void done(DoneReply r) {
         future.complete(new Result(null, null, 0, null));
+    }
+
+    @Override
+    public void seeked(SeekReply r, long position) {
+        future.complete(new Result(null, null, (int) Math.min(position, Integer.MAX_VALUE), null));
     }
 }

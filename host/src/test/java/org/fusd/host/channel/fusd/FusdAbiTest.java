@@ -80,7 +80,7 @@ class FusdAbiTest {
         assertEquals(0x1122334455L, b.getLong(c.get("fusd_msg.req_id").intValue()));
         assertEquals(9, b.getInt(c.get("fusd_msg.fh_id").intValue()));
         assertEquals(0x15f, b.getInt(c.get("fusd_msg.arg").intValue()));
-        assertEquals(0, b.getInt(c.get("fusd_msg.pad").intValue()));
+        assertEquals(0, b.getInt(c.get("fusd_msg.xflags").intValue()));
         assertEquals(-11L, b.getLong(c.get("fusd_msg.result").intValue()));
         int off = FusdAbi.MSG_SIZE;
         assertTrue(FusdAbi.putRegister(b, off, "ab".getBytes(StandardCharsets.US_ASCII), 0640, 1000, 100, 0, 5));

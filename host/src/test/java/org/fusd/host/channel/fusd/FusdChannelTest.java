@@ -24,6 +24,7 @@ import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
+import org.fusd.host.device.SeekReply;
 import org.fusd.host.device.WriteReply;
 import org.fusd.host.sys.Libc;
 import org.junit.jupiter.api.AfterEach;
@@ -64,6 +65,10 @@ class FusdChannelTest {
         assertEquals(0640, m.getInt(FusdAbi.MSG_SIZE + FusdAbi.REG_MODE));
         assertEquals(Libc.getuid(), m.getInt(FusdAbi.MSG_SIZE + FusdAbi.REG_UID));
         assertEquals(Libc.getgid(), m.getInt(FusdAbi.MSG_SIZE + FusdAbi.REG_GID));
+        assertEquals(
+                FusdAbi.FUSD_DEV_FLUSH | FusdAbi.FUSD_DEV_SEEKABLE | FusdAbi.FUSD_DEV_MMAP_CHECK,
+                m.getInt(FusdAbi.MSG_SIZE + FusdAbi.REG_FLAGS),
+                "flush, seekable and mmap-checking device");
     }
 
     @AfterEach
@@ -74,8 +79,12 @@ class FusdChannelTest {
 
     /** Sends a request from the "kernel". */
     private void request(int opcode, long reqId, int fhId, int arg, long offset, int size, byte[] payload) {
+        request(opcode, reqId, fhId, arg, offset, size, payload, 0);
+    }
+
+    private void request(int opcode, long reqId, int fhId, int arg, long offset, int size, byte[] payload, int xflags) {
         int len = FusdAbi.MSG_SIZE + (payload == null ? 0 : payload.length);
-        FusdAbi.putHeader(out, opcode, len, 1, reqId, fhId, arg, 0);
+        FusdAbi.putHeader(out, opcode, len, 1, reqId, fhId, arg, xflags, 0);
         out.putInt(FusdAbi.MSG_FLAGS, 02);
         out.putInt(FusdAbi.MSG_PID, 4242);
         out.putLong(FusdAbi.MSG_OFFSET, offset);
@@ -95,7 +104,11 @@ class FusdChannelTest {
         }
         long n = Libc.read(kernel, Libc.address(in), in.capacity());
         assertEquals(n, in.getInt(FusdAbi.MSG_LEN), "len field matches the message size");
-        assertEquals(0, in.getInt(FusdAbi.MSG_PAD));
+        int xflags = in.getInt(FusdAbi.MSG_XFLAGS);
+        assertEquals(0, xflags & ~FusdAbi.FUSD_REPLY_FLAGS_ALL, "only REPLY xflags are set");
+        if (in.getShort(FusdAbi.MSG_OPCODE) != FusdAbi.FUSD_REPLY) {
+            assertEquals(0, xflags);
+        }
         return in;
     }
 
@@ -114,11 +127,10 @@ class FusdChannelTest {
 
     private void open(long reqId, int fh) {
         request(FusdAbi.FUSD_OPEN, reqId, fh, 0, 0, 0, null);
-        ByteBuffer m = next(); // the mask is pushed before the open is answered
-        assertEquals(FusdAbi.FUSD_POLL_NOTIFY, m.getShort(FusdAbi.MSG_OPCODE));
-        assertEquals(fh, m.getInt(FusdAbi.MSG_FH_ID));
+        ByteBuffer m = reply(reqId); // the file's first mask rides in the reply
+        assertEquals(0L, m.getLong(FusdAbi.MSG_RESULT));
+        assertEquals(FusdAbi.FUSD_REPLY_POLL, m.getInt(FusdAbi.MSG_XFLAGS));
         assertEquals(dev.mask.get(), m.getInt(FusdAbi.MSG_ARG));
-        assertEquals(0L, reply(reqId).getLong(FusdAbi.MSG_RESULT));
         assertEquals(4242, dev.lastFile.get().opener().pid());
     }
 
@@ -181,14 +193,34 @@ class FusdChannelTest {
     }
 
     @Test
-    void aCallThatChangesTheMaskPushesItBeforeTheReply() {
+    void aCallThatChangesTheMaskCarriesItInTheReply() {
         open(40, 8);
         dev.mask.set(FusdAbi.FUSD_POLLIN); // as if the write below made data readable
         request(FusdAbi.FUSD_WRITE, 41, 8, 0, 0, 2, "hi".getBytes(StandardCharsets.US_ASCII));
-        ByteBuffer m = next();
-        assertEquals(FusdAbi.FUSD_POLL_NOTIFY, m.getShort(FusdAbi.MSG_OPCODE));
+        ByteBuffer m = reply(41);
+        assertEquals(2L, m.getLong(FusdAbi.MSG_RESULT));
+        assertEquals(FusdAbi.FUSD_REPLY_POLL, m.getInt(FusdAbi.MSG_XFLAGS));
         assertEquals(FusdAbi.FUSD_POLLIN, m.getInt(FusdAbi.MSG_ARG));
-        assertEquals(2L, reply(41).getLong(FusdAbi.MSG_RESULT));
+        request(FusdAbi.FUSD_WRITE, 42, 8, 0, 0, 2, "hi".getBytes(StandardCharsets.US_ASCII));
+        m = reply(42);
+        assertEquals(0, m.getInt(FusdAbi.MSG_XFLAGS), "an unchanged mask is not carried again");
+        assertNull(next(300), "no separate POLL_NOTIFY");
+    }
+
+    @Test
+    void llseekMmapAndCompat32ReachTheDevice() {
+        open(70, 13);
+        request(FusdAbi.FUSD_LLSEEK, 71, 13, 2, -10, 0, null); // SEEK_END
+        assertEquals(990L, reply(71).getLong(FusdAbi.MSG_RESULT));
+        request(FusdAbi.FUSD_MMAP, 72, 13, 3, 4096, 8192, null, FusdAbi.FUSD_REQ_MAP_SHARED);
+        assertEquals(-Errno.EACCES.number(), reply(72).getLong(FusdAbi.MSG_RESULT), "PROT_WRITE refused");
+        request(FusdAbi.FUSD_MMAP, 73, 13, 1, 0, 4096, null, FusdAbi.FUSD_REQ_MAP_SHARED);
+        assertEquals(0L, reply(73).getLong(FusdAbi.MSG_RESULT));
+        assertEquals("mmap 4096+8192 prot 3 shared; mmap 0+4096 prot 1 shared", String.join("; ", dev.maps));
+        assertFalse(dev.lastFile.get().compat32());
+        request(FusdAbi.FUSD_WRITE, 74, 13, 0, 0, 2, "hi".getBytes(StandardCharsets.US_ASCII), 1);
+        reply(74);
+        assertTrue(dev.lastFile.get().compat32(), "FUSD_REQ_COMPAT32 reaches the open file");
     }
 
     @Test
@@ -335,6 +367,34 @@ class FusdChannelTest {
         public void release(Call.Release call, DoneReply reply) {
             releases.incrementAndGet();
             reply.ok();
+        }
+
+        final CopyOnWriteArrayList<String> maps = new CopyOnWriteArrayList<>();
+
+        @Override
+        public boolean seekable() {
+            return true;
+        }
+
+        @Override
+        public void llseek(Call.Llseek call, SeekReply reply) {
+            reply.position(call.whence() == 2 ? 1000 + call.offset() : call.offset());
+        }
+
+        @Override
+        public boolean checksMmap() {
+            return true;
+        }
+
+        @Override
+        public void mmap(Call.Mmap call, DoneReply reply) {
+            maps.add("mmap " + call.offset() + "+" + call.length() + " prot " + call.prot()
+                    + (call.shared() ? " shared" : " private"));
+            if ((call.prot() & 2) != 0) {
+                reply.error(Errno.EACCES);
+            } else {
+                reply.ok();
+            }
         }
     }
 }
