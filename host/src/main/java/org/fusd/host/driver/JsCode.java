@@ -160,7 +160,7 @@ final class JsCode extends LoadedCode {
     }
 
     @Override
-    Object lend(ByteBuffer memory) {
+    Value lend(ByteBuffer memory) {
         return lend.execute(memory);
     }
 

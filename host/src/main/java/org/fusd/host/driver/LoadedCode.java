@@ -235,13 +235,14 @@ abstract class LoadedCode implements AutoCloseable {
 
     /**
      * The shared memory as the script sees it, without a copy: an ArrayBuffer
-     * over it (JS), a writable memoryview (Python). One per loaded version.
+     * over it, lent like device.buffer's (JS), a writable memoryview (Python).
+     * One per loaded version.
      */
     final Object guestMemory(java.nio.ByteBuffer memory) {
         if (memoryWrapper == null) {
             boolean js = DriverRuntime.languageOf(path) == DriverRuntime.Language.JS;
             memoryWrapper = js
-                    ? context.eval("js", "(b) => new ArrayBuffer(b)").execute(memory)
+                    ? lend(memory) // a read returning a view of it goes out without a copy
                     : context.eval(org.graalvm.polyglot.Source.create("python", PY_MEMORY))
                             .execute(new MemoryView(memory, this));
         }
@@ -338,7 +339,7 @@ abstract class LoadedCode implements AutoCloseable {
      * Host memory as the script's buffer (device.buffer): JS an ArrayBuffer over it, which a
      * read may return to have it sent without a copy.
      */
-    abstract Object lend(ByteBuffer memory);
+    abstract Value lend(ByteBuffer memory);
 
     /** Stored bytes handed back to the script (a copy). */
     abstract Object guestBytes(byte[] bytes);

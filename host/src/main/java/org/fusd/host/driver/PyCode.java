@@ -147,7 +147,7 @@ final class PyCode extends LoadedCode {
 
     /** A bytearray of the memory's size: GraalPy 25.0 has no view of host memory, so nothing is lent. */
     @Override
-    Object lend(ByteBuffer memory) {
+    Value lend(ByteBuffer memory) {
         return bytearrayFn.execute(memory.capacity());
     }
 

@@ -93,7 +93,7 @@ class TypingsTest {
             }
 
             @Override
-            Object lend(ByteBuffer memory) {
+            Value lend(ByteBuffer memory) {
                 return null;
             }
 
