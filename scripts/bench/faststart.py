@@ -29,6 +29,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOST = os.path.join(ROOT, "host", "bin", "fusd-host")
 SCRIPTS = {"js": "examples/hello.js", "py": "examples/hello.py"}
+DEVICES = {"js": "hello", "py": "hello-py"}
 
 
 def log(*a):
@@ -59,7 +60,7 @@ def java_pids_under(root_pid):
 
 def one(lang, mode):
     mnt = tempfile.mkdtemp(prefix="fusd-faststart-")
-    dev = os.path.join(mnt, "hello")
+    dev = os.path.join(mnt, DEVICES[lang])
     cmd = [HOST, "run", "--no-watch", "--channel", "fuse", "--mount", mnt, SCRIPTS[lang]]
     if mode == "jit":
         cmd.insert(2, "--no-handover")
@@ -76,7 +77,7 @@ def one(lang, mode):
                 took_over.set()
     threading.Thread(target=drain, daemon=True).start()
     first = None
-    while first is None and time.monotonic() - t0 < 120:
+    while first is None and time.monotonic() - t0 < 120 and proc.poll() is None:
         try:
             fd = os.open(dev, os.O_RDONLY)
             try:
