@@ -32,7 +32,7 @@ fmt: check-jdk
 
 SHELL_SCRIPTS := scripts/vmtest scripts/vmtest.d/* host/bin/fusd-host .ci/run \
 	scripts/deps scripts/kernel-deps scripts/find-jdk scripts/checkpatch $(wildcard scripts/check-types)
-PYTHON_FILES := scripts/bench/run scripts/bench/*.py scripts/e2e/*.py examples/*.py \
+PYTHON_FILES := scripts/bench/run scripts/bench/*.py scripts/bench/fusdbench/*.py scripts/e2e/*.py examples/*.py \
 	host/src/main/resources/org/fusd/host/testing/client.py \
 	$(wildcard docs/labs/*/*.py)
 
@@ -71,6 +71,7 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/lib/fusd/bin $(DESTDIR)$(PREFIX)/bin
 	cp -r host/target/fusd-host.jar host/target/lib host/target/jit types $(DESTDIR)$(PREFIX)/lib/fusd/
 	install -m 755 host/bin/fusd-host scripts/find-jdk $(DESTDIR)$(PREFIX)/lib/fusd/bin/
+	install -m 644 host/bin/jvm-options $(DESTDIR)$(PREFIX)/lib/fusd/bin/
 	ln -sf $(PREFIX)/lib/fusd/bin/fusd-host $(DESTDIR)$(PREFIX)/bin/fusd-host
 
 clean:

@@ -1,0 +1,112 @@
+"""scripts/bench/run's options and the run from start to end."""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+from .build import build, ensure_packages
+from .charts import gnuplot_charts
+from .check import check
+from .drivers import all_drivers
+from .measure import measure_device_counts, measure_reload, measure_startup, run_placements
+from .paths import OUT, log
+from .report import print_report, summarise, write_docs
+from .samples import Samples
+from .vm import not_run, run_vm
+
+# rounds, seconds per measure, warm-up seconds (any driver; script drivers before the unpinned
+# rounds), startups, most devices in one host, reloads
+QUICK = dict(rounds=2, seconds=0.1, warmup=0.3, warmup_script=6.0, startups=1, max_devices=100, reloads=2)
+FULL = dict(rounds=3, seconds=1.0, warmup=1.0, warmup_script=20.0, startups=3, max_devices=1000, reloads=5)
+READY_TIMEOUT = 180.0
+
+
+def parse_args(description):
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--quick", action="store_true", default=os.environ.get("QUICK", "") not in ("", "0"))
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--drivers", default="")
+    ap.add_argument("--rounds", type=int)
+    ap.add_argument("--seconds", type=float)
+    ap.add_argument("--no-install", dest="install", action="store_false")
+    ap.add_argument("--no-docs", dest="docs", action="store_false")
+    ap.add_argument("--no-vm", dest="vm", action="store_false")
+    cfg = ap.parse_args()
+    defaults = QUICK if cfg.quick else FULL
+    if cfg.quick:
+        cfg.docs = False                    # BENCHMARKS.md reports full runs only
+    cfg.rounds = cfg.rounds or defaults["rounds"]
+    cfg.seconds = cfg.seconds or defaults["seconds"]
+    for k in ("warmup", "warmup_script", "startups", "max_devices", "reloads"):
+        setattr(cfg, k, defaults[k])
+    cfg.ready_timeout = READY_TIMEOUT
+    return cfg
+
+
+def chosen_drivers(cfg, java_error):
+    """The drivers --drivers names (all by default), each with why it is skipped, if it is."""
+    drivers = all_drivers(java_error)
+    if cfg.drivers:
+        want = cfg.drivers.split(",")
+        drivers = [d for d in drivers if d.name in want]
+    for d in drivers:
+        d.skip = d.prereq() if d.prereq else None
+    return drivers
+
+
+def measure_all(drivers, cfg, workdir, t_start):
+    """The measuring run: every measure, the VM part of a full run, then the report."""
+    live = [d for d in drivers if not d.skip]
+    samples = Samples()
+    run_placements(live, cfg, workdir, samples)
+    log("bench: startup")
+    measure_startup(live, cfg, workdir, samples)
+    log("bench: reload")
+    measure_reload(drivers, cfg, samples)
+    log("bench: memory with many devices")
+    measure_device_counts(drivers, cfg, workdir, samples)
+    vm = None if cfg.quick else run_vm() if cfg.vm else {"skipped": "--no-vm given"}
+    if vm is not None and not_run(vm):
+        log(f"bench: VM part skipped: {vm['skipped']}")
+    results = summarise(samples, drivers, cfg)
+    if vm is not None:
+        results["vm"] = vm
+    results["meta"]["elapsed_s"] = round(time.monotonic() - t_start, 1)
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+        f.write("\n")
+    charts = gnuplot_charts(results, drivers)
+    if cfg.docs:
+        write_docs(results, drivers, charts)
+    print_report(results, drivers, vm, cfg.docs, time.monotonic() - t_start)
+    return 0
+
+
+def unmount_under(workdir):
+    """umount -l whatever a driver left mounted under workdir."""
+    with open("/proc/self/mounts") as f:
+        left = [ln.split()[1] for ln in f if ln.split()[1].startswith(workdir + "/")]
+    for m in left:
+        subprocess.run(["umount", "-l", m], capture_output=True)
+
+
+def main(description):
+    cfg = parse_args(description)
+    t_start = time.monotonic()
+    if os.geteuid() != 0:
+        log("bench: not root: FUSE mounts may fail (the harness mounts with mount(2) via the daemons)")
+    ensure_packages(cfg.install, need_charts=not cfg.check)
+    java_error = build()
+    log("bench: built; checking drivers")
+    drivers = chosen_drivers(cfg, java_error)
+    workdir = tempfile.mkdtemp(prefix="fusd-bench.")
+    try:
+        if cfg.check:
+            return check(drivers, workdir)
+        return measure_all(drivers, cfg, workdir, t_start)
+    finally:
+        unmount_under(workdir)
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,93 @@
+"""The VM part of a full run: `scripts/vmtest bench` (fusd.ko and CUSE in
+QEMU), its bench.json, and how it reads on stdout and in BENCHMARKS.md."""
+import json
+import os
+import re
+import subprocess
+import time
+
+from .paths import ROOT, log
+from .tables import fmt
+
+VM_MEASURES = [("roundtrip_1b_p50_us", "1-byte read round trip p50"),
+               ("read_64k_mb_s", "64 KiB read throughput")]
+
+
+def run_vm():
+    """The VM part: `scripts/vmtest bench` (docs/benchmarks.md). Returns the
+    bench.json it leaves, or {"skipped": why} when it gave none."""
+    vmtest = os.path.join(ROOT, "scripts", "vmtest")
+    if os.geteuid() != 0:
+        return {"skipped": "not root (scripts/vmtest needs root)"}
+    log("bench: VM part, scripts/vmtest bench (QEMU TCG, about 8 minutes)")
+    t0, lines = time.monotonic(), []
+    proc = subprocess.Popen([vmtest, "bench"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, text=True, cwd=ROOT, start_new_session=True)
+    for line in proc.stdout:
+        lines.append(line.rstrip("\n"))
+        log(f"vm: {lines[-1]}")
+    proc.wait()
+    run = next((m.group(1) for ln in lines for m in [re.search(r"results in (\S+)", ln)] if m), None)
+    path = os.path.join(run, "bench.json") if run else None
+    if not path or not os.path.exists(path):
+        tail = " | ".join(ln.strip() for ln in lines[-3:])
+        return {"skipped": f"scripts/vmtest bench exited {proc.returncode} without bench.json: {tail}"}
+    with open(path) as f:
+        vm = json.load(f)
+    vm["meta"]["vmtest"] = {"exit": proc.returncode, "results": os.path.relpath(path, ROOT),
+                            "wall_s": round(time.monotonic() - t0, 1),
+                            "failures": [ln for ln in lines if ln.startswith("FAIL ")]}
+    return vm
+
+
+def not_run(vm):
+    """True for {"skipped": why}: the VM part gave no figures."""
+    return "skipped" in vm and "meta" not in vm
+
+
+def vm_drivers(vm):
+    return list(vm.get("meta", {}).get("drivers", {}))
+
+
+def vm_text(vm):
+    if not_run(vm):
+        return f"VM part not run: {vm['skipped']}"
+    ds = vm_drivers(vm)
+    out = ["VM (QEMU TCG), ratio to c_fusd (absolute values under TCG in results.json):",
+           "  " + "measure".ljust(22) + "".join(d.rjust(10) for d in ds)]
+    for k, _ in VM_MEASURES:
+        out.append("  " + k.ljust(22) + "".join(fmt(vm["ratio_to_c_fusd"][k].get(d)).rjust(10) for d in ds))
+    return "\n".join(out)
+
+
+def vm_md(vm):
+    """BENCHMARKS.md's section for the VM part: ratios to c_fusd."""
+    lines = ["## VM (QEMU TCG): fusd.ko and CUSE", ""]
+    if vm is None or not_run(vm):
+        why = "not a full run" if vm is None else vm["skipped"]
+        return lines + [f"Not run: {why}.", ""]
+    m, ds = vm["meta"], vm_drivers(vm)
+    jit = "; ".join(f"`{d}` warmed up {m.get('warmup_s', {}).get(d, 0):.0f} s, "
+                    f"{j.get('done_before_rounds')} Truffle compilations done before the rounds"
+                    for d, j in m.get("jit_compilations", {}).items())
+    lines += [
+        "`scripts/vmtest bench` (`scripts/vmtest.d/bench`): Debian's kernel"
+        f" {m.get('kernel', '')} in QEMU without KVM (TCG, one vCPU), fusd.ko loaded. The same device"
+        " served by a C daemon on `/dev/fusd` (`c_fusd`), a C CUSE daemon (`c_cuse`) and fusd-host's JS"
+        " driver (`js_*`, with the Graal JIT), measured by the same `bench_client`,"
+        f" {m.get('rounds')} interleaved rounds, medians. Emulation slows everything by an order of"
+        " magnitude and the JIT's own compilations far more"
+        f"{' (' + jit + ')' if jit else ''}, so the JS figures are of a partly compiled driver and only"
+        " ratios are shown: the driver's value divided by `c_fusd`'s (above 1 is slower for the round"
+        " trip, faster for throughput). Values: `target/bench/results.json`, key `vm`.",
+        "",
+        "| measure | " + " | ".join(f"`{d}`" for d in ds) + " |",
+        "|---|" + "---:|" * len(ds),
+    ]
+    for k, label in VM_MEASURES:
+        lines.append(f"| {label} (`{k}`) | "
+                     + " | ".join(fmt(vm["ratio_to_c_fusd"][k].get(d)) for d in ds) + " |")
+    lines.append("")
+    notes = [f"- `{d}`: {why}" for d, why in vm.get("skipped", {}).items()]
+    notes += [f"- {ln}" for ln in m.get("vmtest", {}).get("failures", [])]
+    return lines + (["Not measured or failed in the VM:", ""] + notes + [""] if notes else [])
