@@ -17,6 +17,7 @@ import org.fusd.host.testing.LoopbackClient;
 import org.fusd.host.testing.ProcessClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -48,6 +49,9 @@ public final class TestCommand implements Callable<Integer> {
             description = "Test files (.js, .mjs, .py); default: DRIVER's NAME.test.js, NAME.test.mjs, NAME_test.py"
                     + " and test_NAME.py next to it, those that exist.")
     List<Path> testFiles;
+
+    @Mixin
+    GrantOptions grantOptions = new GrantOptions();
 
     @Option(
             names = "--channel",
@@ -87,6 +91,13 @@ public final class TestCommand implements Callable<Integer> {
                 return Main.EXIT_LOAD;
             }
         }
+        org.fusd.host.io.Grants grants;
+        try {
+            grants = grantOptions.grants();
+        } catch (IllegalArgumentException e) {
+            err.println("fusd-host: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
         Path tempMount = null;
         Channel ch = null;
         Client client = null;
@@ -101,7 +112,7 @@ public final class TestCommand implements Callable<Integer> {
                 client = new LoopbackClient(lb);
             }
             DriverTests.Summary s =
-                    new DriverTests(driver, files, spec.commandLine().getOut()).run(ch, client);
+                    new DriverTests(driver, files, spec.commandLine().getOut(), grants).run(ch, client);
             return s.failed() == 0 ? Main.EXIT_OK : Main.EXIT_FAILURE;
         } catch (ScriptLoadException e) {
             err.println("fusd-host: " + e.getMessage());

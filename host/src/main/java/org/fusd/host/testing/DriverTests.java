@@ -45,10 +45,18 @@ public final class DriverTests {
     private final PrintWriter out;
     private final List<String> driverLog = new CopyOnWriteArrayList<>();
 
+    private final org.fusd.host.io.Grants grants;
+
     public DriverTests(Path driver, List<Path> testFiles, PrintWriter out) {
+        this(driver, testFiles, out, org.fusd.host.io.Grants.none());
+    }
+
+    /** grants: what the driver (and its tests) may reach, as fusd-host run's flags give it. */
+    public DriverTests(Path driver, List<Path> testFiles, PrintWriter out, org.fusd.host.io.Grants grants) {
         this.driver = driver;
         this.testFiles = List.copyOf(testFiles);
         this.out = out;
+        this.grants = grants;
     }
 
     /**
@@ -57,7 +65,7 @@ public final class DriverTests {
      * file or the driver does not load.
      */
     public Summary run(Channel channel, Client client) {
-        DriverRuntime runtime = new DriverRuntime(false, driverLog::add);
+        DriverRuntime runtime = new DriverRuntime(grants, driverLog::add);
         runtime.keepSpareContext(DriverRuntime.languageOf(driver)); // the next test's context starts during this one
         List<TestScript> scripts = new ArrayList<>();
         try {

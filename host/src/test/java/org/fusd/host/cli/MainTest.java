@@ -57,6 +57,20 @@ class MainTest {
     }
 
     @Test
+    void grantsMissingAre3AndBadPatternsAre2() throws Exception {
+        Path needs = Files.writeString(
+                dir.resolve("needs.js"),
+                "export const name = \"needs\";\nexport const grants = { net: [\"127.0.0.1:7000\"] };\n");
+        String err = stderrOf(() -> assertEquals(
+                Main.EXIT_LOAD, run(new StringWriter(), "run", "--channel", "loopback", needs.toString())));
+        assertTrue(err.contains("run fusd-host with --allow-net 127.0.0.1:7000"), err);
+        String bad = stderrOf(() -> assertEquals(
+                Main.EXIT_USAGE,
+                run(new StringWriter(), "run", "--channel", "loopback", "--allow-net", "localhost", needs.toString())));
+        assertTrue(bad.contains("--allow-net localhost: want HOST:PORT"), bad);
+    }
+
+    @Test
     void helpAndVersionAre0() {
         assertEquals(Main.EXIT_OK, run(new StringWriter(), "--help"));
         assertEquals(Main.EXIT_OK, run(new StringWriter(), "--version"));

@@ -240,4 +240,44 @@ class HostIoTest {
             second.close();
         }
     }
+
+    @Test
+    void aFullSocketBufferGivesEagainToNonBlockingWriters() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+                Harness h = new Harness(grants(List.of(), List.of("127.0.0.1:*")))) {
+            h.serve(dir, "bp.js", """
+                    export const name = "bp-js";
+                    const conn = hostio.connect("127.0.0.1", %d);
+                    let c = null;
+                    conn.then((x) => { c = x; });
+                    export function write(file, data) {
+                        if (c === null) throw Errno.EAGAIN;
+                        if (!c.writable()) throw Errno.EAGAIN;
+                        c.write(data.slice()).then(() => device.notify()); // pollers learn of the room
+                        return data.length;
+                    }
+                    export function poll(file) { return c !== null && c.writable() ? POLLOUT : 0; }
+                    """.formatted(server.getLocalPort()));
+            try (Socket peer = server.accept(); // it never reads: the socket buffers fill up
+                    LoopbackFile f = h.open("bp-js", OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK)) {
+                byte[] chunk = new byte[65536];
+                long written = 0;
+                org.fusd.host.device.ErrnoException refused = null;
+                for (int i = 0; i < 100_000 && refused == null; i++) {
+                    try {
+                        written += f.write(chunk);
+                    } catch (org.fusd.host.device.ErrnoException e) {
+                        if (written == 0) {
+                            Thread.sleep(10); // not connected yet
+                            continue;
+                        }
+                        refused = e;
+                    }
+                }
+                assertTrue(refused != null && refused.errno().name().equals("EAGAIN"), "no EAGAIN after " + written);
+                peer.getInputStream().readNBytes((int) Math.min(written, 8 << 20)); // the peer drains some
+                assertTrue(f.pollFor(0x004, 10_000) != 0, "writable again once the peer read");
+            }
+        }
+    }
 }
