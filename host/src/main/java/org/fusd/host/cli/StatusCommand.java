@@ -40,7 +40,8 @@ public final class StatusCommand implements Callable<Integer> {
                 if (f == null) {
                     throw new IOException("host " + p + " closed the connection");
                 }
-                System.out.print(json ? f.text() + "\n" : f.text());
+                String text = f.text();
+                System.out.print(text.endsWith("\n") ? text : text + "\n"); // the report's last line too
             } catch (IOException e) {
                 System.err.println("fusd-host: " + e.getMessage());
                 failed++;
