@@ -110,3 +110,68 @@ else
     fail v2/host-killed-mapping-stays "$(tr '\n' ' ' <"$W/map.out"); /dev/fb $([[ -e /dev/fb ]] && echo exists)"
 fi
 rm -f "$W/killed"
+
+# Takeover on fusd (docs/takeover.md): `fusd-host takeover` while a reader
+# blocks on /dev/pipe (its Deferred in device.state), a second file of it
+# stays open and a client maps /dev/fb. The successor takes the control fd
+# and fb's memfd: the reader gets what is written after the takeover, and
+# the client's mapping shows the frames the successor draws.
+if v2_start "$W/tk.log" examples/pipe.js examples/fb.js --no-handover; then
+    python3 -c 'import os
+fd = os.open("/dev/pipe", os.O_RDONLY)
+print("open", flush=True)
+print(os.read(fd, 100).decode().strip(), flush=True)' >"$W/tk-reader.out" 2>&1 &
+    reader=$!
+    exec 7>/dev/pipe
+    python3 - >"$W/tk-map.out" 2>&1 <<'PY' &
+import mmap, os, struct, time
+fd = os.open("/dev/fb", os.O_RDONLY)
+m = mmap.mmap(fd, 4096, mmap.MAP_SHARED, mmap.PROT_READ)
+print("mapped", flush=True)
+while not os.path.exists("/tmp/java-fusd-v2/taken"):
+    time.sleep(0.1)
+seen = {struct.unpack("<I", m[0:4])[0]}
+for _ in range(100):
+    time.sleep(0.1)
+    seen.add(struct.unpack("<I", m[0:4])[0])
+print("frames after takeover", len(seen), flush=True)
+PY
+    mapper=$!
+    for ((i = 0; i < 300; i++)); do
+        grep -q open "$W/tk-reader.out" && grep -q mapped "$W/tk-map.out" && break
+        sleep 0.1
+    done
+    out=$("$HOSTBIN" takeover --pid "$HOST_PID" 2>&1)
+    if [[ $out =~ handed\ over\ to\ ([0-9]+) ]]; then
+        new=${BASH_REMATCH[1]}
+        if grep -q "^fusd: takeover: pid $HOST_PID -> $new, gap .* (2 devices, 3 open files, 1 pending calls)" \
+                "$W/tk.log.err"; then
+            pass v2/takeover
+        else
+            fail v2/takeover "no takeover line: $(tail -n2 "$W/tk.log.err")"
+        fi
+        HOST_PID=$new
+    else
+        fail v2/takeover "$(tail -n3 <<<"$out")"
+    fi
+    touch "$W/taken"
+    echo crossed >&7
+    exec 7>&-
+    for ((i = 0; i < 300; i++)); do kill -0 "$reader" 2>/dev/null || break; sleep 0.1; done
+    if [[ $(tail -n1 "$W/tk-reader.out") == crossed ]]; then pass v2/takeover-blocked-reader
+    else fail v2/takeover-blocked-reader "$(tail -n2 "$W/tk-reader.out")"; fi
+    kill "$reader" 2>/dev/null
+    wait "$mapper"
+    if grep -Eq "^frames after takeover ([2-9]|[1-9][0-9]+)$" "$W/tk-map.out"; then pass v2/takeover-mapping-live
+    else fail v2/takeover-mapping-live "$(tr '\n' ' ' <"$W/tk-map.out")"; fi
+    check v2/takeover-fb-client "$BIN/fb_client" /dev/fb 3
+    check v2/takeover-status "$HOSTBIN" status --pid "$HOST_PID"
+    v2_stop
+    for ((i = 0; i < 50; i++)); do [[ -e /dev/pipe ]] || break; sleep 0.1; done
+    if [[ ! -e /dev/pipe && ! -e /dev/fb ]]; then pass v2/takeover-nodes-removed-on-exit
+    else fail v2/takeover-nodes-removed-on-exit "/dev/pipe or /dev/fb still there"; fi
+else
+    fail v2/takeover-start "host did not start: $(tail -n3 "$W/tk.log.err")"
+    v2_stop
+fi
+rm -f "$W/taken"

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.fusd.host.channel.Channel;
 import org.fusd.host.channel.cuse.CuseChannel;
+import org.fusd.host.channel.fusd.FusdChannel;
 import org.fusd.host.channel.fuse.FuseChannel;
 import org.fusd.host.control.ControlServer;
 import org.fusd.host.device.Device;
@@ -74,6 +75,7 @@ final class Succession implements AutoCloseable {
         Channel ch = switch (image.channel()) {
             case "fuse" -> FuseChannel.adopt(channelFds.get(0), image, served, adoptions);
             case "cuse" -> CuseChannel.adopt(channelFds, image, served, adoptions);
+            case "fusd" -> FusdChannel.adopt(channelFds, image, served, adoptions);
             default -> throw new IOException("the " + image.channel() + " channel cannot be taken over yet");
         };
         channel = (HandsOver) ch;

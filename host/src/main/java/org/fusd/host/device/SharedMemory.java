@@ -18,7 +18,7 @@ public final class SharedMemory implements AutoCloseable {
     /** The largest memory a device may ask for (the module's FUSD_SHM_MAX). */
     public static final long MAX = 1L << 30;
 
-    private final int fd;
+    private volatile int fd;
     private final long size;
     private final long address;
     private final ByteBuffer buffer;
@@ -68,6 +68,39 @@ public final class SharedMemory implements AutoCloseable {
     /** The host's mapping of all of it; writes are seen by every client mapping at once. */
     public ByteBuffer buffer() {
         return buffer.duplicate();
+    }
+
+    /**
+     * Takes over another host's memory of the same size (its memfd, passed in
+     * a takeover): the host's mapping is replaced in place by one of that
+     * memfd, so every view the driver already holds now sees the pages the
+     * clients map. This memory's own memfd is closed; fd is kept.
+     */
+    public synchronized void adopt(int otherFd) throws IOException {
+        long theirs;
+        try {
+            theirs = Libc.lseek(otherFd, 0, Libc.SEEK_END);
+        } catch (LastErrorException e) {
+            throw new IOException("the passed shared memory: "
+                    + Errno.byNumber(e.getErrorCode()).name());
+        }
+        if (theirs != size) {
+            throw new IOException("the running host's shared memory is " + theirs + " bytes, this script's " + size
+                    + " (restart the host to change `memory`)");
+        }
+        try {
+            Libc.mmap(address, size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_FIXED, otherFd, 0);
+        } catch (LastErrorException e) {
+            throw new IOException("mapping the passed shared memory: "
+                    + Errno.byNumber(e.getErrorCode()).name());
+        }
+        int mine = fd;
+        fd = otherFd;
+        try {
+            Libc.close(mine);
+        } catch (LastErrorException ignored) {
+            // closed already
+        }
     }
 
     /** Unmaps and closes; clients' mappings keep the pages. */

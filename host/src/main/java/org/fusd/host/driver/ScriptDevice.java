@@ -769,7 +769,8 @@ public final class ScriptDevice implements Device {
                 faultErrno.number(),
                 fileImages,
                 calls,
-                StateCodec.encode(deviceState));
+                StateCodec.encode(deviceState),
+                -1);
     }
 
     private static HostImage.CallImage callImage(Invocation c, boolean kept) {
@@ -785,6 +786,10 @@ public final class ScriptDevice implements Device {
                         + " over yet; try again once it is answered");
             case Call.Ioctl i ->
                 new HostImage.CallImage(id, "IOCTL", file, i.outSize(), 0, bytesOf(i.in()), i.cmd(), i.arg(), kept);
+            case Call.Llseek s -> new HostImage.CallImage(id, "LLSEEK", file, 0, s.offset(), null, s.whence(), 0, kept);
+            case Call.Mmap m ->
+                new HostImage.CallImage(
+                        id, "MMAP", file, (int) m.length(), m.offset(), null, m.prot(), m.shared() ? 1 : 0, kept);
             default -> new HostImage.CallImage(id, c.op().name(), file, 0, 0, null, 0, 0, kept);
         };
     }

@@ -94,8 +94,7 @@ public final class FileOps {
                     h.fh, h.kh, file.id(), c.pid(), c.uid(), c.gid(), file.flags(), f == null ? null : f.state()));
         }
         out.addAll(byId.values()); // opens still pending: no fh yet
-        return new HostImage.DeviceImage(
-                d.script(), d.name(), nodeid, d.version(), d.faulted(), d.faultErrno(), out, d.calls(), d.state());
+        return d.withChannel(nodeid, out, -1);
     }
 
     /**

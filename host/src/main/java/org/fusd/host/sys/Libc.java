@@ -36,6 +36,8 @@ public final class Libc {
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
     public static final int MAP_SHARED = 1;
+    public static final int MAP_FIXED = 0x10;
+    public static final int SEEK_END = 2;
 
     // mount(2), umount2(2)
     public static final int MS_NOSUID = 2;
@@ -103,6 +105,8 @@ public final class Libc {
             throws LastErrorException;
 
     public static native int munmap(long addr, long length) throws LastErrorException;
+
+    public static native long lseek(int fd, long offset, int whence) throws LastErrorException;
 
     public static native int getuid();
 

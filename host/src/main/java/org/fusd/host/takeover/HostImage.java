@@ -23,11 +23,12 @@ import java.util.Map;
  */
 public record HostImage(
         long oldPid, long pausedAtNanos, String channel, String mountDir, long nextNodeid, List<DeviceImage> devices) {
-    public static final int FORMAT = 1;
+    public static final int FORMAT = 2;
 
     /**
      * One device. state: device.state encoded by the driver runtime; faulted:
-     * why it refuses calls, or null.
+     * why it refuses calls, or null; memoryFd: the index among the passed fds
+     * of its shared memory's memfd (fusd), or -1.
      */
     @SuppressWarnings("ArrayRecordComponent") // encoded bytes: passed along, never compared
     public record DeviceImage(
@@ -39,7 +40,13 @@ public record HostImage(
             int faultErrno,
             List<FileImage> files,
             List<CallImage> calls,
-            byte[] state) {}
+            byte[] state,
+            int memoryFd) {
+        /** The same device with what its channel adds: the node id, the open files and the memory's fd. */
+        public DeviceImage withChannel(long nodeid, List<FileImage> files, int memoryFd) {
+            return new DeviceImage(script, name, nodeid, version, faulted, faultErrno, files, calls, state, memoryFd);
+        }
+    }
 
     /**
      * One open file: the kernel's handle (fh, 0 while its open is pending), the
@@ -101,6 +108,7 @@ public record HostImage(
                     out.writeBoolean(c.kept());
                 }
                 writeBytes(out, d.state());
+                out.writeInt(d.memoryFd());
             }
         } catch (IOException e) {
             throw new IllegalStateException(e); // memory streams do not fail
@@ -155,8 +163,9 @@ public record HostImage(
                         in.readLong(),
                         in.readBoolean()));
             }
-            devices.add(
-                    new DeviceImage(script, name, nodeid, version, faulted, faultErrno, files, calls, readBytes(in)));
+            byte[] state = readBytes(in);
+            devices.add(new DeviceImage(
+                    script, name, nodeid, version, faulted, faultErrno, files, calls, state, in.readInt()));
         }
         return new HostImage(oldPid, paused, channel, mountDir, nextNodeid, devices);
     }

@@ -31,6 +31,10 @@ import org.fusd.host.device.WriteReply;
 import org.fusd.host.sys.BufferPool;
 import org.fusd.host.sys.Libc;
 import org.fusd.host.sys.ReaderPool;
+import org.fusd.host.takeover.Adoption;
+import org.fusd.host.takeover.HandsOver;
+import org.fusd.host.takeover.HostImage;
+import org.fusd.host.takeover.ResumedCall;
 
 /**
  * The `fusd` channel: devices are real character devices, /dev/NAME, made by
@@ -46,9 +50,14 @@ import org.fusd.host.sys.ReaderPool;
  *
  * Closing the channel closes the fd: the kernel removes every node and fails
  * the calls still waiting with ENODEV. The control fd is non-blocking and the
- * reader waits in poll(2) together with an eventfd, so close() can wake it.
+ * reader waits in poll(2) together with an eventfd, so close() and a
+ * takeover's pause can wake it.
+ *
+ * A successor host takes the control fd over (docs/takeover.md): the
+ * channel's devices, open files and queue live as long as an fd of it is
+ * open, so nothing in the kernel changes hands but the fd.
  */
-public final class FusdChannel implements Channel {
+public final class FusdChannel implements Channel, HandsOver {
     /** The module's control node. */
     public static final Path CONTROL = Path.of("/dev/fusd");
 
@@ -64,6 +73,9 @@ public final class FusdChannel implements Channel {
     private final ConcurrentHashMap<String, FusdNode> byName = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, FusdNode> byId = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, FusdFile> files = new ConcurrentHashMap<>();
+    /** Files whose OPEN is not answered yet, by OpenFile id: a takeover hands their fh_id over too. */
+    private final ConcurrentHashMap<Long, FusdFile> opening = new ConcurrentHashMap<>();
+
     private final ConcurrentHashMap<Long, Reply> pending = new ConcurrentHashMap<>();
     private final Set<Long> earlyInterrupts = ConcurrentHashMap.newKeySet();
     private final BufferPool<ByteBuffer> buffers = new BufferPool<>(
@@ -72,13 +84,22 @@ public final class FusdChannel implements Channel {
     private final AtomicInteger nextDevId = new AtomicInteger();
 
     private volatile boolean closed;
-    private final ReaderPool readers;
+    /** A takeover asked the readers to stop: they leave instead of reading. */
+    private volatile boolean paused;
+
+    private volatile ReaderPool readers;
+    /** The memfds of the devices a takeover hands over, in the order their images refer to them. */
+    private final List<Integer> handedMemory = new ArrayList<>();
 
     private FusdChannel(int fd, int wakeFd) {
         this.fd = fd;
         this.writer = new FusdWriter(fd);
         this.wakeFd = wakeFd;
-        this.readers = new ReaderPool("fusd-reader", 1, MAX_READERS, Reader::new, null);
+        this.readers = newReaders();
+    }
+
+    private ReaderPool newReaders() {
+        return new ReaderPool("fusd-reader", 1, MAX_READERS, Reader::new, null);
     }
 
     /** True if the module's control node exists (the module is loaded). */
@@ -124,6 +145,12 @@ public final class FusdChannel implements Channel {
      * plays the kernel. The channel owns the fd.
      */
     static FusdChannel overFd(int fd) throws IOException {
+        FusdChannel ch = unstarted(fd);
+        ch.readers.start();
+        return ch;
+    }
+
+    private static FusdChannel unstarted(int fd) throws IOException {
         int wake;
         try {
             wake = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
@@ -131,9 +158,7 @@ public final class FusdChannel implements Channel {
             Libc.close(fd);
             throw new IOException("eventfd: " + strerror(e.getErrorCode()));
         }
-        FusdChannel ch = new FusdChannel(fd, wake);
-        ch.readers.start();
-        return ch;
+        return new FusdChannel(fd, wake);
     }
 
     @Override
@@ -254,6 +279,261 @@ public final class FusdChannel implements Channel {
         return readers.isRunning();
     }
 
+    // ---- takeover (docs/takeover.md) ----
+
+    @Override
+    public boolean pauseReading(long millis) {
+        synchronized (this) {
+            handedMemory.clear();
+        }
+        paused = true;
+        wakeReader();
+        return readers.await(millis);
+    }
+
+    @Override
+    public synchronized void resumeReading() {
+        readers.await(5000);
+        drainWake();
+        paused = false;
+        handedMemory.clear();
+        readers = newReaders();
+        readers.start();
+    }
+
+    /** The image's nodeid is the device's dev_id; each file's fh its fh_id (pending opens included). */
+    @Override
+    public synchronized HostImage.DeviceImage complete(HostImage.DeviceImage d, Device device) {
+        FusdNode node = byName.get(device.name());
+        if (node == null || node.device != device) {
+            throw new IllegalStateException(device.name() + " is not served on this host's fusd channel");
+        }
+        if (node.isRemoved()) {
+            throw new IllegalStateException(
+                    pathOf(node.name) + " is being removed (files still open); try again once they are closed");
+        }
+        java.util.Map<Long, HostImage.FileImage> byId = new java.util.LinkedHashMap<>();
+        for (HostImage.FileImage f : d.files()) {
+            byId.put(f.id(), f);
+        }
+        List<HostImage.FileImage> out = new ArrayList<>();
+        for (FusdFile f : files.values()) {
+            if (f.node == node) {
+                out.add(image(f, byId.remove(f.file.id())));
+            }
+        }
+        for (FusdFile f : opening.values()) {
+            if (f.node == node) {
+                out.add(image(f, byId.remove(f.file.id())));
+            }
+        }
+        out.addAll(byId.values()); // known to the device only: released meanwhile
+        int memoryFd = -1;
+        SharedMemory memory = device.sharedMemory();
+        if (memory != null) {
+            handedMemory.add(memory.fd());
+            memoryFd = handedMemory.size(); // fds(): the control fd comes first
+        }
+        return d.withChannel(node.devId, out, memoryFd);
+    }
+
+    private static HostImage.FileImage image(FusdFile f, HostImage.FileImage known) {
+        Caller c = f.file.opener();
+        return new HostImage.FileImage(
+                f.fhId,
+                0,
+                f.file.id(),
+                c.pid(),
+                c.uid(),
+                c.gid(),
+                f.file.flags(),
+                known == null ? null : known.state());
+    }
+
+    /** The control fd, then the memfds the completed images refer to. */
+    @Override
+    public synchronized int[] fds() {
+        int[] out = new int[1 + handedMemory.size()];
+        out[0] = fd;
+        for (int i = 0; i < handedMemory.size(); i++) {
+            out[i + 1] = handedMemory.get(i);
+        }
+        return out;
+    }
+
+    @Override
+    public String mountPoint() {
+        return null;
+    }
+
+    /** The dev_id the last device got: a successor numbers new devices after it. */
+    @Override
+    public long nextNodeid() {
+        return nextDevId.get();
+    }
+
+    /**
+     * Rebuilds a previous host's channel on its control fd (fds.get(0)): its
+     * devices under their dev_ids, with their shared memory, open files and
+     * pending calls. Nothing is read until {@link #startReading}.
+     */
+    public static FusdChannel adopt(
+            List<Integer> fds,
+            HostImage image,
+            java.util.Map<String, Device> byScript,
+            java.util.Map<String, Adoption> out)
+            throws IOException {
+        int version = abiVersion(fds.get(0));
+        if (version != FusdAbi.FUSD_ABI_VERSION) {
+            throw new IOException("the control fd speaks fusd ABI version " + version + ", this host speaks version "
+                    + FusdAbi.FUSD_ABI_VERSION);
+        }
+        return adoptOverFd(fds, image, byScript, out);
+    }
+
+    /** {@link #adopt} without the version check (tests: a socket plays the kernel). */
+    static FusdChannel adoptOverFd(
+            List<Integer> fds,
+            HostImage image,
+            java.util.Map<String, Device> byScript,
+            java.util.Map<String, Adoption> out)
+            throws IOException {
+        FusdChannel ch = unstarted(fds.get(0));
+        ch.nextDevId.set((int) image.nextNodeid());
+        for (HostImage.DeviceImage d : image.devices()) {
+            Device device = byScript.get(d.script());
+            if (device == null) {
+                throw new IOException(d.script() + " (device " + d.name() + ") is not among the successor's scripts");
+            }
+            if (!device.name().equals(d.name())) {
+                throw new IOException(d.script() + " now names its device '" + device.name()
+                        + "', the running host's is '" + d.name() + "': a device cannot be renamed by a takeover");
+            }
+            adoptMemory(d, device, fds);
+            FusdNode node = new FusdNode(ch, device, (int) d.nodeid(), d.name());
+            device.attach(node);
+            ch.byId.put(node.devId, node);
+            ch.byName.put(node.name, node);
+            out.put(d.script(), ch.adoptFiles(d, node));
+        }
+        return ch;
+    }
+
+    /** The device's shared memory becomes the pages the kernel maps to clients: the previous host's memfd. */
+    private static void adoptMemory(HostImage.DeviceImage d, Device device, List<Integer> fds) throws IOException {
+        SharedMemory mine = device.sharedMemory();
+        if (d.memoryFd() < 0) {
+            if (mine != null) {
+                throw new IOException(d.name() + ": the running host's device has no shared memory; this script asks"
+                        + " for " + mine.size() + " bytes (restart the host to change `memory`)");
+            }
+            return;
+        }
+        if (d.memoryFd() >= fds.size()) {
+            throw new IOException(d.name() + ": its shared memory's fd was not passed");
+        }
+        int theirs = fds.get(d.memoryFd());
+        if (mine == null) {
+            throw new IOException(d.name() + ": the running host's device has shared memory and this script asks for"
+                    + " none (restart the host to change `memory`)");
+        }
+        mine.adopt(theirs);
+    }
+
+    private Adoption adoptFiles(HostImage.DeviceImage d, FusdNode node) throws IOException {
+        java.util.Set<Long> openPending = new java.util.HashSet<>();
+        for (HostImage.CallImage c : d.calls()) {
+            if (c.op().equals("OPEN")) {
+                openPending.add(c.fileId());
+            }
+        }
+        java.util.Map<Long, OpenFile> opened = new java.util.HashMap<>();
+        java.util.Map<Long, FusdFile> byFile = new java.util.HashMap<>();
+        for (HostImage.FileImage fi : d.files()) {
+            OpenFile of = new OpenFile(fi.id(), new Caller(fi.pid(), fi.uid(), fi.gid()), fi.flags());
+            opened.put(fi.id(), of);
+            if (fi.fh() == 0) {
+                continue;
+            }
+            FusdFile f = new FusdFile(node, (int) fi.fh(), of);
+            of.setChannelData(f);
+            byFile.put(fi.id(), f);
+            if (openPending.contains(fi.id())) {
+                opening.put(fi.id(), f);
+            } else {
+                files.put(f.fhId, f);
+                node.opened(f);
+            }
+        }
+        java.util.Map<Long, ResumedCall> calls = new java.util.HashMap<>();
+        for (HostImage.CallImage c : d.calls()) {
+            FusdFile f = byFile.get(c.fileId());
+            if (f == null) {
+                throw new IOException(d.name() + ": a pending " + c.op() + " of a file the channel does not know");
+            }
+            ResumedCall rc = resume(c, f);
+            pend(rc.reply());
+            calls.put(c.unique(), rc);
+        }
+        return new Adoption(opened, calls);
+    }
+
+    /** A call the previous host read and did not answer: the same request id, op and arguments. */
+    private ResumedCall resume(HostImage.CallImage c, FusdFile f) throws IOException {
+        OpenFile of = f.file;
+        long id = c.unique();
+        return switch (c.op()) {
+            case "OPEN" -> new ResumedCall(new Call.Open(of), new OpenReply(f.encoder, id));
+            case "READ" ->
+                new ResumedCall(new Call.Read(of, c.size(), c.offset()), new ReadReply(f.encoder, id, c.size()));
+            case "WRITE" -> {
+                ByteBuffer data = direct(c.data());
+                yield new ResumedCall(
+                        new Call.Write(of, data, c.offset()), new WriteReply(f.encoder, id, data.remaining()));
+            }
+            case "IOCTL" -> {
+                ByteBuffer in = direct(c.data());
+                FusdIoctlMemory mem = new FusdIoctlMemory(fd, id, c.arg(), in, c.size());
+                yield new ResumedCall(
+                        new Call.Ioctl(of, c.cmd(), c.arg(), in, c.size(), mem),
+                        new IoctlReply(f.encoder, id, c.size()));
+            }
+            case "FLUSH" -> new ResumedCall(new Call.Flush(of), new DoneReply(f.encoder, id));
+            case "LLSEEK" -> new ResumedCall(new Call.Llseek(of, c.offset(), c.cmd()), new SeekReply(f.encoder, id));
+            case "MMAP" ->
+                new ResumedCall(
+                        new Call.Mmap(of, c.offset(), c.size() & 0xffffffffL, c.cmd(), c.arg() != 0),
+                        new DoneReply(f.encoder, id));
+            default -> throw new IOException("a pending " + c.op() + " cannot be handed over on the fusd channel");
+        };
+    }
+
+    private static ByteBuffer direct(byte[] b) {
+        byte[] bytes = b == null ? new byte[0] : b;
+        return ByteBuffer.allocateDirect(bytes.length)
+                .order(FusdAbi.ORDER)
+                .put(bytes)
+                .flip();
+    }
+
+    /** Reads on an adopted channel; every open file's poll mask is asked for again and pushed. */
+    @Override
+    public void startReading() {
+        readers.start();
+        for (FusdNode node : byId.values()) {
+            node.notifyPollers();
+        }
+    }
+
+    private void drainWake() {
+        ByteBuffer b = ByteBuffer.allocateDirect(8);
+        try {
+            Libc.read(wakeFd, Libc.address(b), 8);
+        } catch (LastErrorException ignored) {
+            // EAGAIN: nothing to drain
+        }
+    }
+
     // ---- the reader thread ----
 
     /** One reader thread: its request buffer, and poll(2) on the control fd and the wake eventfd. */
@@ -272,7 +552,7 @@ public final class FusdChannel implements Channel {
 
         @Override
         public boolean next() {
-            while (!closed) {
+            while (!closed && !paused) {
                 long n;
                 try {
                     n = Libc.read(fd, Libc.address(buf), buf.capacity());
@@ -420,6 +700,7 @@ public final class FusdChannel implements Channel {
                 new Caller(buf.getInt(FusdAbi.MSG_PID), buf.getInt(FusdAbi.MSG_UID), buf.getInt(FusdAbi.MSG_GID));
         FusdFile f = new FusdFile(node, fhId, new OpenFile(caller, flags));
         f.file.setChannelData(f);
+        opening.put(f.file.id(), f);
         OpenReply r = pend(new OpenReply(f.encoder, reqId));
         call(r, () -> node.device.open(new Call.Open(f.file), r));
     }
@@ -447,6 +728,11 @@ public final class FusdChannel implements Channel {
         } catch (RuntimeException e) {
             System.err.println("fusd: release of " + f.node.name + " failed: " + e);
         }
+    }
+
+    /** f's OPEN was answered, whichever way. */
+    void openSettled(FusdFile f) {
+        opening.remove(f.file.id(), f);
     }
 
     /** The device accepted an open whose caller had given up (signal): it gets the release it expects. */

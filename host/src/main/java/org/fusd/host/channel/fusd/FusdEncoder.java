@@ -78,6 +78,9 @@ final class FusdEncoder implements ReplyEncoder {
     @Override
     public void settled(Reply r, Object lentBuffer) {
         channel.unpend(r);
+        if (r instanceof OpenReply) {
+            channel.openSettled(file);
+        }
         if (lentBuffer != null) {
             channel.giveBack((ByteBuffer) lentBuffer);
         }

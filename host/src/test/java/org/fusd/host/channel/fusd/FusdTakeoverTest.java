@@ -1,0 +1,164 @@
+package org.fusd.host.channel.fusd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.fusd.host.device.Call;
+import org.fusd.host.device.PollEvents;
+import org.fusd.host.device.ReadReply;
+import org.fusd.host.sys.Libc;
+import org.fusd.host.takeover.Adoption;
+import org.fusd.host.takeover.HostImage;
+import org.fusd.host.takeover.ResumedCall;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A takeover of the fusd channel against a fake kernel (a SEQPACKET
+ * socketpair, as in FusdChannelTest): the old channel stops reading, its
+ * image names the dev_id, the open file's fh_id and the pending read, and a
+ * channel adopted on the same connection answers that read under its
+ * request id and serves the open file's next requests.
+ */
+class FusdTakeoverTest {
+    private int kernel;
+    private FusdChannel old;
+    private FusdChannel successor;
+    private final ByteBuffer in =
+            ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
+    private final ByteBuffer out =
+            ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
+    private final FusdChannelTest.TestDevice dev = new FusdChannelTest.TestDevice();
+
+    @BeforeEach
+    void start() throws Exception {
+        int[] sv = new int[2];
+        Libc.Ext.INSTANCE.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET, 0, sv);
+        Libc.Ext.INSTANCE.fcntl(sv[0], Libc.F_SETFL, Libc.O_NONBLOCK);
+        kernel = sv[1];
+        old = FusdChannel.overFd(sv[0]);
+        old.add(dev);
+        assertEquals(FusdAbi.FUSD_REGISTER, next(5000).getShort(FusdAbi.MSG_OPCODE));
+    }
+
+    @AfterEach
+    void stop() {
+        if (successor != null) {
+            successor.close();
+        }
+        old.close();
+        Libc.close(kernel);
+    }
+
+    @Test
+    void successorAnswersThePendingReadAndServesTheOpenFile() throws Exception {
+        request(FusdAbi.FUSD_OPEN, 10, 5, 0);
+        assertEquals(0L, reply(10).getLong(FusdAbi.MSG_RESULT));
+        request(FusdAbi.FUSD_READ, 11, 5, 100); // the device parks it
+        waitFor(() -> dev.parked.get() != null);
+
+        assertTrue(old.pauseReading(2000), "readers stopped");
+        request(FusdAbi.FUSD_READ, 12, 5, 3); // queued while nobody reads
+        long fileId = dev.lastFile.get().id();
+        HostImage.DeviceImage described = new HostImage.DeviceImage(
+                "test.js",
+                "test",
+                0,
+                1,
+                null,
+                0,
+                List.of(new HostImage.FileImage(0, 0, fileId, 4242, 0, 0, 02, null)),
+                List.of(new HostImage.CallImage(11, "READ", fileId, 100, 0, null, 0, 0, false)),
+                null,
+                -1);
+        HostImage.DeviceImage completed = old.complete(described, dev);
+        assertEquals(1, completed.nodeid(), "the dev_id");
+        assertEquals(5, completed.files().get(0).fh(), "the fh_id");
+        assertEquals(-1, completed.memoryFd(), "no shared memory");
+        int[] fds = old.fds();
+        assertEquals(1, fds.length);
+        assertNull(next(200), "the old channel read nothing after the pause");
+
+        HostImage image =
+                HostImage.decode(new HostImage(1, 0, "fusd", null, old.nextNodeid(), List.of(completed)).encode());
+        FusdChannelTest.TestDevice dev2 = new FusdChannelTest.TestDevice();
+        Map<String, Adoption> adopted = new HashMap<>();
+        successor = FusdChannel.adoptOverFd(
+                List.of(Libc.Ext.INSTANCE.dup(fds[0])), image, Map.of("test.js", dev2), adopted);
+        Adoption a = adopted.get("test.js");
+        assertNotNull(a.files().get(fileId), "the open file crossed");
+        ResumedCall pending = a.calls().get(11L);
+        assertNotNull(pending, "the pending read crossed");
+        successor.startReading();
+
+        ByteBuffer served = reply(12); // the request queued during the pause, read by the successor
+        assertEquals(3L, served.getLong(FusdAbi.MSG_RESULT), "3 of the 4 bytes asked for");
+        ((ReadReply) pending.reply()).bytes(ByteBuffer.wrap("late".getBytes(StandardCharsets.US_ASCII)));
+        ByteBuffer late = reply(11);
+        assertEquals(4L, late.getLong(FusdAbi.MSG_RESULT));
+        byte[] b = new byte[4];
+        late.get(FusdAbi.MSG_SIZE, b);
+        assertArrayEquals("late".getBytes(StandardCharsets.US_ASCII), b);
+        assertTrue(pending.call() instanceof Call.Read r && r.size() == 100);
+
+        request(FusdAbi.FUSD_RELEASE, 13, 5, 0);
+        waitFor(() -> dev2.releases.get() == 1);
+    }
+
+    @Test
+    void aFailedTakeoverReadsAgain() throws Exception {
+        assertTrue(old.pauseReading(2000));
+        request(FusdAbi.FUSD_OPEN, 20, 6, 0);
+        assertNull(next(200), "paused: nothing read");
+        old.resumeReading();
+        assertEquals(0L, reply(20).getLong(FusdAbi.MSG_RESULT));
+    }
+
+    private void request(int opcode, long reqId, int fhId, int size) {
+        int len = FusdAbi.MSG_SIZE;
+        FusdAbi.putHeader(out, opcode, len, 1, reqId, fhId, 0, 0, 0);
+        out.putInt(FusdAbi.MSG_FLAGS, 02);
+        out.putInt(FusdAbi.MSG_PID, 4242);
+        out.putLong(FusdAbi.MSG_OFFSET, 0);
+        out.putInt(FusdAbi.MSG_SIZE_FIELD, size);
+        Libc.write(kernel, Libc.address(out), len);
+    }
+
+    private ByteBuffer next(long millis) {
+        ByteBuffer pfd = ByteBuffer.allocateDirect(8).order(FusdAbi.ORDER);
+        pfd.putInt(0, kernel).putShort(4, (short) PollEvents.POLLIN);
+        if (Libc.poll(Libc.address(pfd), 1, (int) millis) <= 0) {
+            return null;
+        }
+        Libc.read(kernel, Libc.address(in), in.capacity());
+        return in;
+    }
+
+    /** The next REPLY (poll pushes skipped), which must answer reqId. */
+    private ByteBuffer reply(long reqId) {
+        while (true) {
+            ByteBuffer m = next(5000);
+            assertNotNull(m, "no reply to " + reqId);
+            if (m.getShort(FusdAbi.MSG_OPCODE) == FusdAbi.FUSD_REPLY) {
+                assertEquals(reqId, m.getLong(FusdAbi.MSG_REQ_ID));
+                return m;
+            }
+        }
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
+        for (int i = 0; i < 500 && !c.getAsBoolean(); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(c.getAsBoolean());
+    }
+}
