@@ -22,7 +22,6 @@ import org.fusd.host.device.Ioc;
 import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.OpenReply;
-import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
 import org.fusd.host.device.SeekReply;
@@ -31,6 +30,7 @@ import org.fusd.host.device.WriteReply;
 import org.fusd.host.sys.BufferPool;
 import org.fusd.host.sys.Libc;
 import org.fusd.host.sys.ReaderPool;
+import org.fusd.host.sys.ThreadKick;
 import org.fusd.host.takeover.Adoption;
 import org.fusd.host.takeover.HandsOver;
 import org.fusd.host.takeover.HostImage;
@@ -49,9 +49,12 @@ import org.fusd.host.takeover.ResumedCall;
  * after open and whenever the device calls notifyPollers().
  *
  * Closing the channel closes the fd: the kernel removes every node and fails
- * the calls still waiting with ENODEV. The control fd is non-blocking and the
- * reader waits in poll(2) together with an eventfd, so close() and a
- * takeover's pause can wake it.
+ * the calls still waiting with ENODEV. The reader blocks in read(2) on the
+ * control fd, one system call per request; close() and a takeover's pause
+ * wake it with {@link ThreadKick} (the read fails with EINTR). A
+ * non-blocking fd with poll(2) on it and an eventfd cost two more calls per
+ * request when the queue is empty, which is every request of a caller
+ * waiting for its answer.
  *
  * A successor host takes the control fd over (docs/takeover.md): the
  * channel's devices, open files and queue live as long as an fd of it is
@@ -67,7 +70,6 @@ public final class FusdChannel implements Channel, HandsOver {
 
     private final int fd;
     private final FusdWriter writer;
-    private final int wakeFd;
     private final int uid = Libc.getuid();
     private final int gid = Libc.getgid();
     private final ConcurrentHashMap<String, FusdNode> byName = new ConcurrentHashMap<>();
@@ -88,13 +90,14 @@ public final class FusdChannel implements Channel, HandsOver {
     private volatile boolean paused;
 
     private volatile ReaderPool readers;
+    /** The reader threads alive, for waking the one blocked in read(2). */
+    private final Set<Reader> liveReaders = ConcurrentHashMap.newKeySet();
     /** The memfds of the devices a takeover hands over, in the order their images refer to them. */
     private final List<Integer> handedMemory = new ArrayList<>();
 
-    private FusdChannel(int fd, int wakeFd) {
+    private FusdChannel(int fd) {
         this.fd = fd;
         this.writer = new FusdWriter(fd);
-        this.wakeFd = wakeFd;
         this.readers = newReaders();
     }
 
@@ -115,7 +118,7 @@ public final class FusdChannel implements Channel, HandsOver {
     public static FusdChannel open(Path control) throws IOException {
         int fd;
         try {
-            fd = Libc.open(control.toString(), Libc.O_RDWR | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
+            fd = Libc.open(control.toString(), Libc.O_RDWR | Libc.O_CLOEXEC);
         } catch (LastErrorException e) {
             throw new IOException(control + ": " + strerror(e.getErrorCode())
                     + (e.getErrorCode() == Errno.ENOENT.number() ? " (is fusd.ko loaded?)" : ""));
@@ -140,9 +143,9 @@ public final class FusdChannel implements Channel, HandsOver {
     }
 
     /**
-     * Serves over an fd already open (non-blocking; one message per read and
-     * per write): the control node, or in tests a SEQPACKET socket whose peer
-     * plays the kernel. The channel owns the fd.
+     * Serves over an fd already open (one message per read and per write;
+     * made blocking): the control node, or in tests a SEQPACKET socket whose
+     * peer plays the kernel. The channel owns the fd.
      */
     static FusdChannel overFd(int fd) throws IOException {
         FusdChannel ch = unstarted(fd);
@@ -151,14 +154,13 @@ public final class FusdChannel implements Channel, HandsOver {
     }
 
     private static FusdChannel unstarted(int fd) throws IOException {
-        int wake;
         try {
-            wake = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+            Libc.Ext.INSTANCE.fcntl(fd, Libc.F_SETFL, 0); // blocking reads (an older host's fd was not)
         } catch (LastErrorException e) {
             Libc.close(fd);
-            throw new IOException("eventfd: " + strerror(e.getErrorCode()));
+            throw new IOException("fcntl: " + strerror(e.getErrorCode()));
         }
-        return new FusdChannel(fd, wake);
+        return new FusdChannel(fd);
     }
 
     @Override
@@ -252,10 +254,8 @@ public final class FusdChannel implements Channel, HandsOver {
             }
             closed = true;
         }
-        wakeReader();
-        readers.await(2000);
+        stopReaders(2000);
         writer.closeFd();
-        closeQuietly(wakeFd);
         for (Reply r : pending.values()) {
             r.error(Errno.ENODEV); // nothing is written any more: this only settles them
         }
@@ -287,14 +287,33 @@ public final class FusdChannel implements Channel, HandsOver {
             handedMemory.clear();
         }
         paused = true;
-        wakeReader();
-        return readers.await(millis);
+        return stopReaders(millis);
+    }
+
+    /**
+     * Waits up to millis for the readers to leave, waking the one blocked in
+     * read(2) every 2 ms: a wake-up sent just before its read began is lost,
+     * the next one is not.
+     */
+    private boolean stopReaders(long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        ReaderPool r = readers;
+        while (!r.await(2)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            for (Reader reader : liveReaders) {
+                if (reader.inRead) {
+                    ThreadKick.kick(reader.thread);
+                }
+            }
+        }
+        return true;
     }
 
     @Override
     public synchronized void resumeReading() {
         readers.await(5000);
-        drainWake();
         paused = false;
         handedMemory.clear();
         readers = newReaders();
@@ -525,54 +544,43 @@ public final class FusdChannel implements Channel, HandsOver {
         }
     }
 
-    private void drainWake() {
-        ByteBuffer b = ByteBuffer.allocateDirect(8);
-        try {
-            Libc.read(wakeFd, Libc.address(b), 8);
-        } catch (LastErrorException ignored) {
-            // EAGAIN: nothing to drain
-        }
-    }
-
     // ---- the reader thread ----
 
-    /** One reader thread: its request buffer, and poll(2) on the control fd and the wake eventfd. */
+    /** One reader thread: its request buffer, and whether it is in read(2) now (what a stop wakes). */
     private final class Reader implements ReaderPool.Reader {
         private ByteBuffer buf = takeBuffer();
         private int length;
-        private final ByteBuffer pfds = ByteBuffer.allocateDirect(16).order(FusdAbi.ORDER);
-        private final long pfdsAddr = Libc.address(pfds);
+        volatile long thread;
+        volatile boolean inRead;
 
         Reader() {
-            pfds.putInt(0, fd)
-                    .putShort(4, (short) PollEvents.POLLIN)
-                    .putInt(8, wakeFd)
-                    .putShort(12, (short) PollEvents.POLLIN);
+            liveReaders.add(this);
         }
 
         @Override
         public boolean next() {
-            while (!closed && !paused) {
+            if (thread == 0) {
+                thread = ThreadKick.self();
+            }
+            while (true) {
+                if (closed || paused) {
+                    return false;
+                }
                 long n;
+                inRead = true;
                 try {
                     n = Libc.read(fd, Libc.address(buf), buf.capacity());
                 } catch (LastErrorException e) {
                     int errno = e.getErrorCode();
-                    if (errno == Errno.EAGAIN.number()) {
-                        try {
-                            Libc.poll(pfdsAddr, 2, -1);
-                        } catch (LastErrorException ignored) {
-                            // EINTR: look again
-                        }
-                        continue;
-                    }
-                    if (errno == Errno.EINTR.number()) {
+                    if (errno == Errno.EINTR.number() || errno == Errno.EAGAIN.number()) {
                         continue;
                     }
                     if (!closed) {
                         System.err.println("fusd: reading " + CONTROL + " failed: " + strerror(errno) + "; stopping");
                     }
                     return false;
+                } finally {
+                    inRead = false;
                 }
                 if (n == 0) {
                     return false; // end of file: only a test's socket peer does this
@@ -582,7 +590,6 @@ public final class FusdChannel implements Channel, HandsOver {
                     return true;
                 }
             }
-            return false;
         }
 
         @Override
@@ -598,6 +605,7 @@ public final class FusdChannel implements Channel, HandsOver {
 
         @Override
         public void close() {
+            liveReaders.remove(this);
             buffers.giveBack(buf);
         }
     }
@@ -813,15 +821,6 @@ public final class FusdChannel implements Channel, HandsOver {
         writer.pollNotify(devId, fhId, mask);
     }
 
-    private void wakeReader() {
-        ByteBuffer one = ByteBuffer.allocateDirect(8).order(FusdAbi.ORDER).putLong(0, 1L);
-        try {
-            Libc.write(wakeFd, Libc.address(one), 8);
-        } catch (LastErrorException ignored) {
-            // the counter is already non-zero
-        }
-    }
-
     // ---- request buffers lent to pending requests ----
 
     private ByteBuffer takeBuffer() {
@@ -849,14 +848,6 @@ public final class FusdChannel implements Channel, HandsOver {
             return "not permitted to give the node this owner";
         }
         return strerror(errno);
-    }
-
-    private static void closeQuietly(int fd) {
-        try {
-            Libc.close(fd);
-        } catch (LastErrorException ignored) {
-            // already closed
-        }
     }
 
     private static String strerror(int errno) {
