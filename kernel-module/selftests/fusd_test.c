@@ -1421,6 +1421,52 @@ static int t_mmap_death(void)
 	return 0;
 }
 
+/* UNREGISTER while a client maps the memory: the mapping stays. */
+static int t_mmap_unregister(void)
+{
+	static unsigned char buf[FUSD_MSG_MAX];
+	struct fusd_msg *m = (struct fusd_msg *)buf;
+	int ctl, go[2], mapped[2], rc;
+	char c = 0;
+	pid_t pid;
+
+	ctl = fusd_ctl_open();
+	CHECK_OK(ctl);
+	CHECK_OK(fusd_register_dev(ctl, 1, "ft-shmun", 0666, 0, 0, 0, 0));
+	CHECK_OK(td_shm(ctl, 1));
+	CHECK(pipe(go) == 0 && pipe(mapped) == 0, "pipe");
+	pid = fork();
+	if (!pid) {
+		int fd = open_dev("ft-shmun", O_RDWR);
+		unsigned char *a;
+
+		if (fd < 0)
+			_exit(2);
+		a = mmap(NULL, SHM_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+		if (a == MAP_FAILED || a[3] != 21 || write(mapped[1], &c, 1) != 1)
+			_exit(3);
+		if (read(go[0], &c, 1) != 1)	/* the device is gone now */
+			_exit(4);
+		if (a[3] != 21 || a[SHM_SIZE - 1] != (unsigned char)((SHM_SIZE - 1) * 7))
+			_exit(5);
+		if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) != MAP_FAILED ||
+		    errno != ENODEV)
+			_exit(6);
+		_exit(munmap(a, SHM_SIZE) ? 7 : 0);
+	}
+	close(mapped[1]);
+	CHECK(recv_op(ctl, buf, FUSD_OPEN) > 0, "no OPEN");
+	CHECK_OK(fusd_reply(ctl, m, 0, NULL, 0));
+	CHECK(read(mapped[0], &c, 1) == 1, "the client did not map");
+	CHECK_OK(fusd_unregister_dev(ctl, 1));
+	CHECK(!exists("ft-shmun"), "node left after UNREGISTER");
+	CHECK(write(go[1], &c, 1) == 1, "go");
+	rc = child_status(pid);
+	CHECK(rc == 0, "client status %d", rc);
+	close(ctl);
+	return 0;
+}
+
 /* ---- status ---- */
 
 static int read_status(char *out, size_t size)
@@ -1658,6 +1704,7 @@ static const struct test tests[] = {
 	{ "mmap", t_mmap, 60 },
 	{ "mmap-check", t_mmap_check, 30 },
 	{ "mmap-death", t_mmap_death, 30 },
+	{ "mmap-unregister", t_mmap_unregister, 30 },
 	{ "status", t_status, 30 },
 	{ "stress", t_stress, 900 },
 	{ "load-cycle", t_load_cycle, 600 },
