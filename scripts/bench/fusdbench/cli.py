@@ -34,6 +34,9 @@ def parse_args(description):
     ap.add_argument("--no-install", dest="install", action="store_false")
     ap.add_argument("--no-docs", dest="docs", action="store_false")
     ap.add_argument("--no-vm", dest="vm", action="store_false")
+    ap.add_argument("--vm-into", metavar="RESULTS",
+                    help="run only the VM part and put it into RESULTS, the results.json of an earlier full run"
+                         " (made with --no-vm), then write the report and BENCHMARKS.md from them")
     cfg = ap.parse_args()
     defaults = QUICK if cfg.quick else FULL
     if cfg.quick:
@@ -85,6 +88,28 @@ def measure_all(drivers, cfg, workdir, t_start):
     return 0
 
 
+def vm_into(path, drivers, t_start):
+    """The VM part of a full run measured on its own: added to that run's
+    results, and the report and BENCHMARKS.md written again from them."""
+    with open(path) as f:
+        results = json.load(f)
+    if results.get("meta", {}).get("quick", True):
+        log(f"bench: {path} is not a full run's results")
+        return 2
+    vm = run_vm()
+    if not_run(vm):
+        log(f"bench: VM part not run: {vm['skipped']}")
+        return 1
+    results["vm"] = vm
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+        f.write("\n")
+    measured = [d for d in drivers if d.name in results["meta"]["drivers"]]
+    write_docs(results, measured, gnuplot_charts(results, measured))
+    print_report(results, measured, vm, True, time.monotonic() - t_start)
+    return 0
+
+
 def unmount_under(workdir):
     """umount -l whatever a driver left mounted under workdir."""
     with open("/proc/self/mounts") as f:
@@ -102,6 +127,8 @@ def main(description):
     java_error = build()
     log("bench: built; checking drivers")
     drivers = chosen_drivers(cfg, java_error)
+    if cfg.vm_into:
+        return vm_into(cfg.vm_into, drivers, t_start)
     workdir = tempfile.mkdtemp(prefix="fusd-bench.")
     try:
         if cfg.check:

@@ -19,7 +19,7 @@ def run_vm():
     vmtest = os.path.join(ROOT, "scripts", "vmtest")
     if os.geteuid() != 0:
         return {"skipped": "not root (scripts/vmtest needs root)"}
-    log("bench: VM part, scripts/vmtest bench (QEMU TCG, about 8 minutes)")
+    log("bench: VM part, scripts/vmtest bench (QEMU TCG, 20 to 60 minutes: JVM warm-up)")
     t0, lines = time.monotonic(), []
     proc = subprocess.Popen([vmtest, "bench"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, text=True, cwd=ROOT, start_new_session=True)
@@ -45,6 +45,11 @@ def not_run(vm):
     return "skipped" in vm and "meta" not in vm
 
 
+def vcpus(meta):
+    n = meta.get("vcpus", 1)
+    return "one vCPU" if n == 1 else f"{n} vCPUs"
+
+
 def vm_drivers(vm):
     return list(vm.get("meta", {}).get("drivers", {}))
 
@@ -67,19 +72,23 @@ def vm_md(vm):
         why = "not a full run" if vm is None else vm["skipped"]
         return lines + [f"Not run: {why}.", ""]
     m, ds = vm["meta"], vm_drivers(vm)
-    jit = "; ".join(f"`{d}` warmed up {m.get('warmup_s', {}).get(d, 0):.0f} s, "
+    settled = m.get("settled", {})
+    jit = "; ".join(f"`{d}` warmed up {m.get('warmup_s', {}).get(d, 0):.0f} s"
+                    f"{'' if d not in settled else ' until it settled' if settled[d] else ' without settling'}, "
                     f"{j.get('done_before_rounds')} Truffle compilations done before the rounds"
                     for d, j in m.get("jit_compilations", {}).items())
     lines += [
         "`scripts/vmtest bench` (`scripts/vmtest.d/bench`): Debian's kernel"
-        f" {m.get('kernel', '')} in QEMU without KVM (TCG, one vCPU), fusd.ko loaded. The same device"
-        " served by a C daemon on `/dev/fusd` (`c_fusd`), a C CUSE daemon (`c_cuse`) and fusd-host's JS"
-        " driver (`js_*`, with the Graal JIT), measured by the same `bench_client`,"
+        f" {m.get('kernel', '')} in QEMU without KVM (TCG, {vcpus(m)}), fusd.ko loaded. The same device"
+        " served by a C daemon on `/dev/fusd` (`c_fusd`), a C CUSE daemon (`c_cuse`), fusd-host's JS"
+        " driver (`js_*`, with the Graal JIT) and the host's fusd channel with a Java device and no"
+        " script engine (`java_fusd`), measured by the same `bench_client`,"
         f" {m.get('rounds')} interleaved rounds, medians. Emulation slows everything by an order of"
-        " magnitude and the JIT's own compilations far more"
-        f"{' (' + jit + ')' if jit else ''}, so the JS figures are of a partly compiled driver and only"
-        " ratios are shown: the driver's value divided by `c_fusd`'s (above 1 is slower for the round"
-        " trip, faster for throughput). Values: `target/bench/results.json`, key `vm`.",
+        " magnitude and the JIT's own compilations far more, so each JVM driver is warmed up until it"
+        " settles (no compilation and a steady round trip for a while) or a time limit"
+        f"{' (' + jit + ')' if jit else ''}. Only ratios are shown: the driver's value divided by"
+        " `c_fusd`'s (above 1 is slower for the round trip, faster for throughput)."
+        " Values: `target/bench/results.json`, key `vm`.",
         "",
         "| measure | " + " | ".join(f"`{d}`" for d in ds) + " |",
         "|---|" + "---:|" * len(ds),
@@ -88,6 +97,25 @@ def vm_md(vm):
         lines.append(f"| {label} (`{k}`) | "
                      + " | ".join(fmt(vm["ratio_to_c_fusd"][k].get(d)) for d in ds) + " |")
     lines.append("")
+    lines += v2_md(vm.get("v2"))
     notes = [f"- `{d}`: {why}" for d, why in vm.get("skipped", {}).items()]
     notes += [f"- {ln}" for ln in m.get("vmtest", {}).get("failures", [])]
     return lines + (["Not measured or failed in the VM:", ""] + notes + [""] if notes else [])
+
+
+def v2_md(v2):
+    """The ABI version 2 measures: mmap against a plain memfd mapping, and a
+    64 KiB mem.read ioctl by channel."""
+    if not v2:
+        return []
+    mmap, p50 = v2.get("mmap_read_mb_s", {}), v2.get("mem_64k_p50_us", {})
+    lines = ["ABI version 2, same guest:", "",
+             f"- mmap: a bulk read of a fusd device's shared memory mapped by a client runs at"
+             f" {fmt(v2.get('mmap_ratio_to_plain_memfd'))}x the same read of a plain memfd mapping"
+             f" ({fmt(mmap.get('c_fusd_mapping'))} and {fmt(mmap.get('plain_memfd'))} MB/s under TCG).",
+             "- `mem`: one 64 KiB `mem.read` ioctl, p50: "
+             + ", ".join(f"`{d}` {fmt(v)} µs" for d, v in p50.items() if v is not None)
+             + (f"; fusd is {fmt(v2['mem_js_fusd_speedup_over_js_cuse'])}x as fast as cuse for the same script."
+                if v2.get("mem_js_fusd_speedup_over_js_cuse") else "."),
+             ""]
+    return lines
