@@ -34,7 +34,6 @@ import org.fusd.host.sys.ThreadKick;
 import org.fusd.host.takeover.Adoption;
 import org.fusd.host.takeover.HandsOver;
 import org.fusd.host.takeover.HostImage;
-import org.fusd.host.takeover.ResumedCall;
 
 /**
  * The `fusd` channel: devices are real character devices, /dev/NAME, made by
@@ -394,7 +393,7 @@ public final class FusdChannel implements Channel, HandsOver {
     /**
      * Rebuilds a previous host's channel on its control fd (fds.get(0)): its
      * devices under their dev_ids, with their shared memory, open files and
-     * pending calls. Nothing is read until {@link #startReading}.
+     * pending calls ({@link FusdAdoption}). Nothing is read until {@link #startReading}.
      */
     public static FusdChannel adopt(
             List<Integer> fds,
@@ -419,120 +418,33 @@ public final class FusdChannel implements Channel, HandsOver {
             throws IOException {
         FusdChannel ch = unstarted(fds.get(0));
         ch.nextDevId.set((int) image.nextNodeid());
-        for (HostImage.DeviceImage d : image.devices()) {
-            Device device = byScript.get(d.script());
-            if (device == null) {
-                throw new IOException(d.script() + " (device " + d.name() + ") is not among the successor's scripts");
-            }
-            if (!device.name().equals(d.name())) {
-                throw new IOException(d.script() + " now names its device '" + device.name()
-                        + "', the running host's is '" + d.name() + "': a device cannot be renamed by a takeover");
-            }
-            adoptMemory(d, device, fds);
-            FusdNode node = new FusdNode(ch, device, (int) d.nodeid(), d.name());
-            device.attach(node);
-            ch.byId.put(node.devId, node);
-            ch.byName.put(node.name, node);
-            out.put(d.script(), ch.adoptFiles(d, node));
-        }
+        new FusdAdoption(ch, fds).adopt(image, byScript, out);
         return ch;
     }
 
-    /** The device's shared memory becomes the pages the kernel maps to clients: the previous host's memfd. */
-    private static void adoptMemory(HostImage.DeviceImage d, Device device, List<Integer> fds) throws IOException {
-        SharedMemory mine = device.sharedMemory();
-        if (d.memoryFd() < 0) {
-            if (mine != null) {
-                throw new IOException(d.name() + ": the running host's device has no shared memory; this script asks"
-                        + " for " + mine.size() + " bytes (restart the host to change `memory`)");
-            }
-            return;
-        }
-        if (d.memoryFd() >= fds.size()) {
-            throw new IOException(d.name() + ": its shared memory's fd was not passed");
-        }
-        int theirs = fds.get(d.memoryFd());
-        if (mine == null) {
-            throw new IOException(d.name() + ": the running host's device has shared memory and this script asks for"
-                    + " none (restart the host to change `memory`)");
-        }
-        mine.adopt(theirs);
+    /** A device handed over: known under its dev_id and name (FusdAdoption). */
+    void adoptNode(FusdNode node) {
+        byId.put(node.devId, node);
+        byName.put(node.name, node);
     }
 
-    private Adoption adoptFiles(HostImage.DeviceImage d, FusdNode node) throws IOException {
-        java.util.Set<Long> openPending = new java.util.HashSet<>();
-        for (HostImage.CallImage c : d.calls()) {
-            if (c.op().equals("OPEN")) {
-                openPending.add(c.fileId());
-            }
+    /** A file handed over: open, or with its OPEN pending (FusdAdoption). */
+    void adoptFile(FusdFile f, boolean openPending) {
+        if (openPending) {
+            opening.put(f.file.id(), f);
+        } else {
+            files.put(f.fhId, f);
+            f.node.opened(f);
         }
-        java.util.Map<Long, OpenFile> opened = new java.util.HashMap<>();
-        java.util.Map<Long, FusdFile> byFile = new java.util.HashMap<>();
-        for (HostImage.FileImage fi : d.files()) {
-            OpenFile of = new OpenFile(fi.id(), new Caller(fi.pid(), fi.uid(), fi.gid()), fi.flags());
-            opened.put(fi.id(), of);
-            if (fi.fh() == 0) {
-                continue;
-            }
-            FusdFile f = new FusdFile(node, (int) fi.fh(), of);
-            of.setChannelData(f);
-            byFile.put(fi.id(), f);
-            if (openPending.contains(fi.id())) {
-                opening.put(fi.id(), f);
-            } else {
-                files.put(f.fhId, f);
-                node.opened(f);
-            }
-        }
-        java.util.Map<Long, ResumedCall> calls = new java.util.HashMap<>();
-        for (HostImage.CallImage c : d.calls()) {
-            FusdFile f = byFile.get(c.fileId());
-            if (f == null) {
-                throw new IOException(d.name() + ": a pending " + c.op() + " of a file the channel does not know");
-            }
-            ResumedCall rc = resume(c, f);
-            pend(rc.reply());
-            calls.put(c.unique(), rc);
-        }
-        return new Adoption(opened, calls);
     }
 
-    /** A call the previous host read and did not answer: the same request id, op and arguments. */
-    private ResumedCall resume(HostImage.CallImage c, FusdFile f) throws IOException {
-        OpenFile of = f.file;
-        long id = c.unique();
-        return switch (c.op()) {
-            case "OPEN" -> new ResumedCall(new Call.Open(of), new OpenReply(f.encoder, id));
-            case "READ" ->
-                new ResumedCall(new Call.Read(of, c.size(), c.offset()), new ReadReply(f.encoder, id, c.size()));
-            case "WRITE" -> {
-                ByteBuffer data = direct(c.data());
-                yield new ResumedCall(
-                        new Call.Write(of, data, c.offset()), new WriteReply(f.encoder, id, data.remaining()));
-            }
-            case "IOCTL" -> {
-                ByteBuffer in = direct(c.data());
-                FusdIoctlMemory mem = new FusdIoctlMemory(fd, id, c.arg(), in, c.size());
-                yield new ResumedCall(
-                        new Call.Ioctl(of, c.cmd(), c.arg(), in, c.size(), mem),
-                        new IoctlReply(f.encoder, id, c.size()));
-            }
-            case "FLUSH" -> new ResumedCall(new Call.Flush(of), new DoneReply(f.encoder, id));
-            case "LLSEEK" -> new ResumedCall(new Call.Llseek(of, c.offset(), c.cmd()), new SeekReply(f.encoder, id));
-            case "MMAP" ->
-                new ResumedCall(
-                        new Call.Mmap(of, c.offset(), c.size() & 0xffffffffL, c.cmd(), c.arg() != 0),
-                        new DoneReply(f.encoder, id));
-            default -> throw new IOException("a pending " + c.op() + " cannot be handed over on the fusd channel");
-        };
+    /** A request handed over, registered so that its INTERRUPT finds it (FusdAdoption). */
+    void adoptPending(Reply r) {
+        pend(r);
     }
 
-    private static ByteBuffer direct(byte[] b) {
-        byte[] bytes = b == null ? new byte[0] : b;
-        return ByteBuffer.allocateDirect(bytes.length)
-                .order(FusdAbi.ORDER)
-                .put(bytes)
-                .flip();
+    int controlFd() {
+        return fd;
     }
 
     /** Reads on an adopted channel; every open file's poll mask is asked for again and pushed. */
