@@ -15,7 +15,7 @@ from .measure import measure_device_counts, measure_reload, measure_startup, run
 from .paths import OUT, log
 from .report import print_report, summarise, write_docs
 from .samples import Samples
-from .vm import not_run, run_vm
+from .vm import load_vm, not_run, run_vm
 
 # rounds, seconds per measure, warm-up seconds (any driver; script drivers before the unpinned
 # rounds), startups, most devices in one host, reloads
@@ -37,6 +37,9 @@ def parse_args(description):
     ap.add_argument("--vm-into", metavar="RESULTS",
                     help="run only the VM part and put it into RESULTS, the results.json of an earlier full run"
                          " (made with --no-vm), then write the report and BENCHMARKS.md from them")
+    ap.add_argument("--vm-from", metavar="BENCH_JSON",
+                    help="with --vm-into: take the VM part from this bench.json of a `scripts/vmtest bench` run"
+                         " instead of running it")
     cfg = ap.parse_args()
     defaults = QUICK if cfg.quick else FULL
     if cfg.quick:
@@ -88,7 +91,7 @@ def measure_all(drivers, cfg, workdir, t_start):
     return 0
 
 
-def vm_into(path, drivers, t_start):
+def vm_into(path, drivers, t_start, vm_from=None):
     """The VM part of a full run measured on its own: added to that run's
     results, and the report and BENCHMARKS.md written again from them."""
     with open(path) as f:
@@ -96,7 +99,7 @@ def vm_into(path, drivers, t_start):
     if results.get("meta", {}).get("quick", True):
         log(f"bench: {path} is not a full run's results")
         return 2
-    vm = run_vm()
+    vm = load_vm(vm_from) if vm_from else run_vm()
     if not_run(vm):
         log(f"bench: VM part not run: {vm['skipped']}")
         return 1
@@ -128,7 +131,7 @@ def main(description):
     log("bench: built; checking drivers")
     drivers = chosen_drivers(cfg, java_error)
     if cfg.vm_into:
-        return vm_into(cfg.vm_into, drivers, t_start)
+        return vm_into(cfg.vm_into, drivers, t_start, cfg.vm_from)
     workdir = tempfile.mkdtemp(prefix="fusd-bench.")
     try:
         if cfg.check:

@@ -40,6 +40,19 @@ def run_vm():
     return vm
 
 
+def load_vm(path):
+    """The VM part from a bench.json that `scripts/vmtest bench` left (run
+    apart, e.g. from another checkout), described as run_vm describes it."""
+    run = os.path.dirname(os.path.abspath(path))
+    with open(path) as f:
+        vm = json.load(f)
+    rc_file, out_file = os.path.join(run, "bench.rc"), os.path.join(run, "bench.out")
+    rc = int(open(rc_file).read().strip() or 0) if os.path.exists(rc_file) else None
+    failures = [ln.rstrip("\n") for ln in open(out_file) if ln.startswith("FAIL ")] if os.path.exists(out_file) else []
+    vm["meta"]["vmtest"] = {"exit": rc, "results": os.path.relpath(path, ROOT), "wall_s": None, "failures": failures}
+    return vm
+
+
 def not_run(vm):
     """True for {"skipped": why}: the VM part gave no figures."""
     return "skipped" in vm and "meta" not in vm
@@ -74,8 +87,8 @@ def vm_md(vm):
     m, ds = vm["meta"], vm_drivers(vm)
     settled = m.get("settled", {})
     jit = "; ".join(f"`{d}` warmed up {m.get('warmup_s', {}).get(d, 0):.0f} s"
-                    f"{'' if d not in settled else ' until it settled' if settled[d] else ' without settling'}, "
-                    f"{j.get('done_before_rounds')} Truffle compilations done before the rounds"
+                    f"{'' if d not in settled else ' until it settled' if settled[d] else ' without settling'}"
+                    f"{compilations(d, j)}"
                     for d, j in m.get("jit_compilations", {}).items())
     lines += [
         "`scripts/vmtest bench` (`scripts/vmtest.d/bench`): Debian's kernel"
@@ -101,6 +114,11 @@ def vm_md(vm):
     notes = [f"- `{d}`: {why}" for d, why in vm.get("skipped", {}).items()]
     notes += [f"- {ln}" for ln in m.get("vmtest", {}).get("failures", [])]
     return lines + (["Not measured or failed in the VM:", ""] + notes + [""] if notes else [])
+
+
+def compilations(driver, jit):
+    """", N Truffle compilations" for a script driver; nothing for the Java device."""
+    return "" if driver.startswith("java") else f", {jit.get('done_before_rounds')} Truffle compilations"
 
 
 def v2_md(v2):
