@@ -233,7 +233,7 @@ class RunawayHostTest {
     void aTimerPastItsBudgetIsCancelledAndStateIsCapped(String lang) throws Exception {
         write("tick." + lang, lang.equals("js") ? """
                 export const name = "tick";
-                export const callTimeoutMs = 300;
+                export const callTimeoutMs = 2000; // the top level runs under it too: room for a loaded machine
                 device.state.ticks = 0;
                 device.state.hoard = [];
                 setInterval(() => { device.state.ticks++; while (true) {} }, 50);
@@ -241,7 +241,7 @@ class RunawayHostTest {
                 export function write(file, data) { device.state.hoard.push("x".repeat(100000)); return data.length; }
                 """ : """
                 name = "tick"
-                callTimeoutMs = 300
+                callTimeoutMs = 2000
                 device.state.ticks = 0
                 device.state.hoard = []
 
@@ -264,7 +264,7 @@ class RunawayHostTest {
                     return len(data)
                 """);
         startHost(List.of(), List.of("--state-limit", "1"), "tick." + lang);
-        awaitHostErr("tick: setInterval: stopped at ", "tick." + lang + ":", "300 ms budget");
+        awaitHostErr("tick: setInterval: stopped at ", "tick." + lang + ":", "2000 ms budget");
         awaitHostErr("tick: setInterval callback ran past its budget: the interval is cancelled");
         Thread.sleep(500);
         assertEquals("1", readOnce(dev("tick")), "the interval ran once; the host said: " + hostErr());
