@@ -111,6 +111,7 @@ final class HostControl implements ControlServer.Handler {
                 opens.add(new HostReport.OpenReport(
                         f.id(), f.opener().pid(), f.opener().uid(), f.flags()));
             }
+            List<HostReport.PendingReport> calls = pendingOf(d);
             ds.add(new HostReport.DeviceReport(
                     d.name(),
                     channel.pathOf(d.name()),
@@ -118,8 +119,8 @@ final class HostControl implements ControlServer.Handler {
                     d.version(),
                     d.faulted(),
                     opens,
-                    d.pendingCalls(),
-                    pendingOf(d),
+                    calls != null ? calls.size() : d.pendingCalls(), // the count may hold calls interrupted since
+                    calls,
                     runningOf(d),
                     d.queuedCalls(),
                     d.stats().figures()));

@@ -60,7 +60,12 @@ public final class StatusCommand implements Callable<Integer> {
                 String text = f.text();
                 System.out.print(text.endsWith("\n") ? text : text + "\n"); // the report's last line too
             } catch (IOException e) {
-                System.err.println("fusd-host: " + e.getMessage());
+                String m = e.getMessage();
+                System.err.println("fusd-host: "
+                        + (m != null && m.contains("error: unknown command '" + command + "'")
+                                ? "host " + h.pid() + " runs an older fusd-host, without `" + command
+                                        + "`: `fusd-host status --pid " + h.pid() + "` shows it"
+                                : m));
                 failed++;
             }
         }
