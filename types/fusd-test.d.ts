@@ -56,7 +56,27 @@ declare namespace fusd {
         poll(events?: number, timeoutMs?: number): number;
         /** fcntl(F_SETFL): O_NONBLOCK and O_APPEND can change. */
         setFlags(flags: number): void;
+        /**
+         * mmap(2) of length bytes at offset (a multiple of 4096, default 0),
+         * MAP_SHARED, with prot (default PROT_READ; PROT_READ | PROT_WRITE to
+         * write). The device's `memory`: fusd and loopback channels only.
+         */
+        mmap(length: number, prot?: number, offset?: number): TestMapping;
         /** close(2). Files a test leaves open are closed after it. */
+        close(): void;
+    }
+
+    /** A mapping from TestFile.mmap. An access a process would get a signal for fails the test. */
+    interface TestMapping {
+        readonly length: number;
+        readonly prot: number;
+        /** A copy of the bytes at offset (default 0) now, length of them (default: to the end). */
+        read(offset?: number, length?: number): Uint8Array;
+        /** The same, decoded as UTF-8. */
+        readText(offset?: number, length?: number): string;
+        /** Stores a string (as UTF-8) or bytes at offset; needs PROT_WRITE. */
+        write(offset: number, data: string | ArrayBuffer | ArrayBufferView): void;
+        /** munmap(2). Mappings a test leaves are unmapped after it. */
         close(): void;
     }
 
@@ -66,7 +86,7 @@ declare namespace fusd {
         readonly name: string;
         /** Where the client opens it: a path on a real channel, the name on loopback. */
         readonly path: string;
-        /** "loopback" or "fuse". */
+        /** "loopback", "fuse" or "fusd". */
         readonly channel: string;
         /** The pid the driver sees in file.pid. */
         readonly pid: number;

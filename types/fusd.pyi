@@ -451,9 +451,30 @@ class TestFile:
         """poll(2) for events (default POLLIN | POLLOUT) up to timeout_ms; the ready events, 0 if none."""
     def set_flags(self, flags: int) -> None:
         """fcntl(F_SETFL): O_NONBLOCK and O_APPEND can change."""
+    def mmap(self, length: int, prot: int = ..., offset: int = 0) -> TestMapping:
+        """mmap(2) of length bytes at offset (a multiple of 4096), MAP_SHARED, with prot (default PROT_READ).
+
+        The device's `memory`: fusd and loopback channels only."""
     def close(self) -> None:
         """close(2). Files a test leaves open are closed after it."""
     def __enter__(self) -> TestFile: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class TestMapping:
+    """A mapping from TestFile.mmap. An access a process would get a signal for fails the test."""
+
+    length: int
+    prot: int
+    def read(self, offset: int = 0, length: int | None = None) -> bytes:
+        """A copy of the bytes at offset now, length of them (default: to the end)."""
+    def read_text(self, offset: int = 0, length: int | None = None) -> str:
+        """The same, decoded as UTF-8."""
+    def write(self, offset: int, data: str | bytes | bytearray) -> None:
+        """Stores a str (as UTF-8) or bytes at offset; needs PROT_WRITE."""
+    def close(self) -> None:
+        """munmap(2). Mappings a test leaves are unmapped after it."""
+    def __enter__(self) -> TestMapping: ...
     def __exit__(self, *exc: object) -> None: ...
 
 
@@ -476,7 +497,7 @@ class Test:
         """Where the client opens it: a path on a real channel, the name on loopback."""
     @property
     def channel(self) -> str:
-        """"loopback" or "fuse"."""
+        """"loopback", "fuse" or "fusd"."""
     @property
     def pid(self) -> int:
         """The pid the driver sees in file.pid."""

@@ -10,10 +10,12 @@ import org.fusd.host.control.ControlServer;
 import org.fusd.host.control.HostReport;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.driver.ScriptDevice;
+import org.fusd.host.sys.Libc;
 
 /**
  * What a serving `fusd-host run` answers on its control socket: {@code
- * status} (text, or JSON with {@code --json}), {@code describe} (its working
+ * status} (text, or JSON with {@code --json}), {@code list} (one line, or
+ * one JSON object), {@code describe} (its working
  * directory and command line, for a successor) and {@code takeover} (given to
  * the {@link Takeovers} handler).
  */
@@ -59,6 +61,15 @@ final class HostControl implements ControlServer.Handler {
                         .sendText(
                                 r.args().contains("--json") ? report.json() : report.text(System.currentTimeMillis()));
             }
+            case "list" -> {
+                r.ok();
+                HostReport report = report();
+                r.conn()
+                        .sendText(
+                                r.args().contains("--json")
+                                        ? report.lineJson()
+                                        : report.line(System.currentTimeMillis()));
+            }
             case "describe" -> {
                 r.ok();
                 List<String> lines = new ArrayList<>();
@@ -76,7 +87,7 @@ final class HostControl implements ControlServer.Handler {
                     h.handle(r);
                 }
             }
-            default -> r.error("unknown command '" + r.command() + "' (status, describe, takeover)");
+            default -> r.error("unknown command '" + r.command() + "' (status, list, describe, takeover)");
         }
     }
 
@@ -100,6 +111,7 @@ final class HostControl implements ControlServer.Handler {
                 opens.add(new HostReport.OpenReport(
                         f.id(), f.opener().pid(), f.opener().uid(), f.flags()));
             }
+            List<HostReport.PendingReport> calls = pendingOf(d);
             ds.add(new HostReport.DeviceReport(
                     d.name(),
                     channel.pathOf(d.name()),
@@ -107,10 +119,27 @@ final class HostControl implements ControlServer.Handler {
                     d.version(),
                     d.faulted(),
                     opens,
-                    d.pendingCalls(),
-                    pendingOf(d)));
+                    calls != null ? calls.size() : d.pendingCalls(), // the count may hold calls interrupted since
+                    calls,
+                    runningOf(d),
+                    d.queuedCalls(),
+                    d.stats().figures()));
         }
         String where = channel instanceof FuseChannel f ? f.mountDir().toString() : null;
-        return new HostReport(ProcessHandle.current().pid(), startMillis, channel.kind(), where, ds, history);
+        return new HostReport(
+                ProcessHandle.current().pid(),
+                startMillis,
+                channel.kind(),
+                where,
+                ds,
+                history,
+                Libc.getuid(),
+                System.getProperty("user.name"),
+                cwd.toString());
+    }
+
+    private static HostReport.RunningReport runningOf(ScriptDevice d) {
+        ScriptDevice.Running r = d.runningNow();
+        return r == null ? null : new HostReport.RunningReport(r.what(), r.fileId(), r.millis());
     }
 }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             RunCommand.class,
             StatusCommand.class,
+            ListCommand.class,
             TakeoverCommand.class,
             TestCommand.class,
             NewCommand.class,

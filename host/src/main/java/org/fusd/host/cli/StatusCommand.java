@@ -11,13 +11,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code fusd-host status [--pid PID] [--json]}: asks each running host of
- * this user (root: every host) through its control socket what it serves.
+ * this user (root: of every user) through its control socket what it
+ * serves, in detail.
  */
 @Command(
         name = "status",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Show what the running hosts serve: devices, open files, pending calls, faults.")
+        description = "Show what the running hosts serve: devices, open files, pending calls, faults,"
+                + " calls and errors per op, p50 latency.")
 public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--pid", paramLabel = "PID", description = "Only the host with this process id.")
     Long pid;
@@ -27,23 +29,43 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<Long> hosts = pid != null ? List.of(pid) : RuntimeDir.liveHosts();
+        return ask(pid, "status", json);
+    }
+
+    /**
+     * Sends command (with --json if asked) to the host pid, or to every host
+     * this user may ask, and prints each answer; 0, or 1 when no host runs or
+     * one did not answer.
+     */
+    static int ask(Long pid, String command, boolean json) throws IOException {
+        List<RuntimeDir.Host> hosts = RuntimeDir.visibleHosts();
+        if (pid != null) {
+            hosts = hosts.stream().filter(h -> h.pid() == pid).toList();
+            if (hosts.isEmpty()) {
+                hosts = List.of(new RuntimeDir.Host(pid, RuntimeDir.socketOf(pid)));
+            }
+        }
         if (hosts.isEmpty()) {
             System.err.println("fusd-host: no running host (no control socket in " + RuntimeDir.path() + ")");
             return Main.EXIT_FAILURE;
         }
         int failed = 0;
-        for (long p : hosts) {
+        for (RuntimeDir.Host h : hosts) {
             try (UnixSocket s =
-                    json ? ControlServer.request(p, "status", "--json") : ControlServer.request(p, "status")) {
+                    json ? ControlServer.request(h, command, "--json") : ControlServer.request(h, command)) {
                 UnixSocket.Frame f = s.receive();
                 if (f == null) {
-                    throw new IOException("host " + p + " closed the connection");
+                    throw new IOException("host " + h.pid() + " closed the connection");
                 }
                 String text = f.text();
                 System.out.print(text.endsWith("\n") ? text : text + "\n"); // the report's last line too
             } catch (IOException e) {
-                System.err.println("fusd-host: " + e.getMessage());
+                String m = e.getMessage();
+                System.err.println("fusd-host: "
+                        + (m != null && m.contains("error: unknown command '" + command + "'")
+                                ? "host " + h.pid() + " runs an older fusd-host, without `" + command
+                                        + "`: `fusd-host status --pid " + h.pid() + "` shows it"
+                                : m));
                 failed++;
             }
         }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.fusd.host.channel.Channel;
+import org.fusd.host.channel.fusd.FusdChannel;
 import org.fusd.host.channel.fuse.FuseChannel;
 import org.fusd.host.channel.loopback.LoopbackChannel;
 import org.fusd.host.driver.ScriptLoadException;
@@ -23,8 +24,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code fusd-host test DRIVER [TESTFILE...]}: runs a driver's tests against
- * it (docs/testing-drivers.md), on loopback (in process) or over a real fuse
- * mount with a client process making the system calls. Exit status 0 if every
+ * it (docs/testing-drivers.md), on loopback (in process), or over a real fuse
+ * mount or fusd.ko's /dev with a client process making the system calls. Exit status 0 if every
  * test passed, 1 if one failed, 3 if the driver or a test file did not load.
  */
 @Command(
@@ -36,7 +37,8 @@ public final class TestCommand implements Callable<Integer> {
     /** --channel values. */
     enum ChannelKind {
         loopback,
-        fuse
+        fuse,
+        fusd
     }
 
     @Parameters(index = "0", paramLabel = "DRIVER", description = "The driver script under test.")
@@ -57,8 +59,8 @@ public final class TestCommand implements Callable<Integer> {
             names = "--channel",
             defaultValue = "loopback",
             paramLabel = "KIND",
-            description = "loopback (default: in process, no root, no FUSE) or fuse (a real mount; the calls come from"
-                    + " a separate client process).")
+            description = "loopback (default: in process, no root, no FUSE), fuse (a real mount) or fusd (/dev/NAME"
+                    + " through fusd.ko, as root); on fuse and fusd the calls come from a separate client process.")
     ChannelKind channel;
 
     @Option(
@@ -105,6 +107,9 @@ public final class TestCommand implements Callable<Integer> {
             if (channel == ChannelKind.fuse) {
                 tempMount = mount == null ? Files.createTempDirectory("fusd-test") : null;
                 ch = FuseChannel.open(mount != null ? mount : tempMount).closeOnExit();
+                client = ProcessClient.start();
+            } else if (channel == ChannelKind.fusd) {
+                ch = FusdChannel.open();
                 client = ProcessClient.start();
             } else {
                 LoopbackChannel lb = new LoopbackChannel();

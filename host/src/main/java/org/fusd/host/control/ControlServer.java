@@ -108,7 +108,13 @@ public final class ControlServer implements AutoCloseable {
 
     /** Connects to the host with pid and sends a request; the answer's first frame is checked. */
     public static UnixSocket request(long pid, String command, String... args) throws IOException {
-        UnixSocket s = UnixSocket.connect(RuntimeDir.socketOf(pid));
+        return request(new RuntimeDir.Host(pid, RuntimeDir.socketOf(pid)), command, args);
+    }
+
+    /** The same, for a host found by {@link RuntimeDir#visibleHosts} (its socket may be in another user's dir). */
+    public static UnixSocket request(RuntimeDir.Host host, String command, String... args) throws IOException {
+        long pid = host.pid();
+        UnixSocket s = UnixSocket.connect(host.socket());
         try {
             StringBuilder b = new StringBuilder(MAGIC)
                     .append('\n')

@@ -30,7 +30,7 @@ public abstract sealed class Reply
         }
     }
 
-    /** Told how each call ended (tracing). */
+    /** Told how each call ended (tracing, call counts). */
     @FunctionalInterface
     public interface Listener {
         /** errno null: success, with value the bytes, count, result or mask the op answers. */
@@ -111,9 +111,18 @@ public abstract sealed class Reply
         }
     }
 
-    /** Sets the one listener told how the call ended; before the call is made. */
+    /**
+     * Adds a listener told how the call ended (tracing, the device's call
+     * counts), after those added before; before the call is made.
+     */
     public final void listen(Listener l) {
-        listener = l;
+        Listener before = listener;
+        listener = before == null
+                ? l
+                : (r, errno, value) -> {
+                    before.completed(r, errno, value);
+                    l.completed(r, errno, value);
+                };
     }
 
     // ---- the channel's side ----

@@ -110,6 +110,17 @@ final class DeviceLoop implements Runnable {
         }
     }
 
+    /** How many tasks of this kind wait in the queue now (status; any thread, approximate). */
+    int queued(Class<?> kind) {
+        int n = 0;
+        for (Runnable t : tasks) {
+            if (kind.isInstance(t)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Stops after the queued tasks; pending timers are dropped. Tasks submitted later run on their caller. */
     void stop() {
         stopping = true;

@@ -1,6 +1,7 @@
 package org.fusd.host.driver;
 
 import org.fusd.host.device.Call;
+import org.fusd.host.device.Errno;
 import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.Op;
 import org.fusd.host.device.OpenFile;
@@ -12,10 +13,12 @@ import org.fusd.host.device.Reply;
  * what the script side keeps about it while it waits for an answer. Runs on
  * the device's loop; its mutable fields are the owning thread's only.
  */
-final class Invocation implements Runnable {
+final class Invocation implements Runnable, Reply.Listener {
     final ScriptDevice device;
     final Call call;
     final Reply reply;
+    /** System.nanoTime() when the call reached the device: its latency runs from here to the answer. */
+    final long arrivedAt = System.nanoTime();
     /** The script's view of the caller's memory (ioctl only). */
     MemArg mem;
     /** The script answers later (a Deferred or a promise): tracked for a reload. */
@@ -50,6 +53,12 @@ final class Invocation implements Runnable {
             case IoctlReply r -> r.maxOut();
             default -> 0;
         };
+    }
+
+    /** The call was answered: the device's call counts take it (status). */
+    @Override
+    public void completed(Reply r, Errno errno, long value) {
+        device.stats().record(call.op(), errno, System.nanoTime() - arrivedAt);
     }
 
     /** The caller got a signal: if the callback runs now, it is cancelled. */

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 import org.fusd.host.device.Call;
+import org.fusd.host.device.CallStats;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.DeviceNode;
 import org.fusd.host.device.DoneReply;
@@ -64,6 +65,9 @@ public final class ScriptDevice implements Device {
     private volatile boolean closed; // set on the loop thread; calls then get ENODEV
     private Invocation current; // loop thread only
     private final Answers answers = new Answers(this);
+    /** Calls, errors and latency per op since the device was loaded (status); kept across reloads. */
+    private final CallStats stats = new CallStats();
+
     private final Deferrals deferrals;
 
     ScriptDevice(DriverRuntime runtime, Path path) {
@@ -417,10 +421,15 @@ public final class ScriptDevice implements Device {
         call(call, reply);
     }
 
-    /** Runs the call now if the device is idle, else queues it; a faulted device refuses it here. */
+    /**
+     * Runs the call now if the device is idle, else queues it; a faulted
+     * device refuses it here. Either way its answer is counted (status).
+     */
     private void call(Call call, Reply reply) {
+        Invocation c = new Invocation(this, call, reply);
+        reply.listen(c);
         if (faulted == null) {
-            loop.execute(new Invocation(this, call, reply));
+            loop.execute(c);
         } else {
             refuse(call, reply);
         }
@@ -911,6 +920,29 @@ public final class ScriptDevice implements Device {
             Thread.currentThread().interrupt();
             return null;
         }
+    }
+
+    /** How the device's calls went: counts, errnos and latency per op (any thread). */
+    public CallStats stats() {
+        return stats;
+    }
+
+    /** The script code running now on the device's thread, for status: what, the call's file (-1: none), since. */
+    public record Running(String what, long fileId, long millis) {}
+
+    /** What the device's script runs now, or null if it runs nothing (any thread; approximate). */
+    public Running runningNow() {
+        long ns = run.runningFor(System.nanoTime());
+        if (ns < 0) {
+            return null;
+        }
+        Invocation c = run.call();
+        return new Running(run.what(), c == null ? -1 : c.file().id(), ns / 1_000_000L);
+    }
+
+    /** Calls queued for the device's thread now, not yet begun (any thread; approximate). */
+    public int queuedCalls() {
+        return loop.queued(Invocation.class);
     }
 
     /** The script this device runs. */

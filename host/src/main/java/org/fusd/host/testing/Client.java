@@ -33,6 +33,21 @@ public interface Client extends AutoCloseable {
     /** fcntl(F_SETFL, flags): O_NONBLOCK and O_APPEND can change; the answer is 0. */
     ClientCall setFlags(int file, int flags);
 
+    /**
+     * mmap(2) of length bytes of the file at offset, MAP_SHARED, with prot
+     * (PROT_READ | PROT_WRITE); the answer is the mapping (an Integer).
+     */
+    ClientCall mmap(int file, long length, int prot, long offset);
+
+    /** Copies length bytes at offset out of a mapping; the answer is a byte[]. */
+    ClientCall mapRead(int map, long offset, int length);
+
+    /** Stores data at offset into a mapping; the answer is 0. */
+    ClientCall mapWrite(int map, long offset, byte[] data);
+
+    /** munmap(2) of a mapping; the answer is 0. */
+    ClientCall munmap(int map);
+
     /** close(2); the answer is 0. */
     ClientCall close(int file);
 

@@ -85,6 +85,13 @@ final class JsTestScript extends TestScript {
                 interrupt() { this._call.interrupt(); }
                 wait() { return this._convert(settle(this._call.outcome())); }
               }
+              class Mapping {
+                constructor(api, id, length, prot) { this._api = api; this._id = id; this.length = length; this.prot = prot; }
+                read(offset = 0, length = this.length - offset) { return bytes(settle(this._api.mapRead(this._id, offset, length).outcome()).bytes); }
+                readText(offset = 0, length = this.length - offset) { return settle(this._api.mapRead(this._id, offset, length).outcome()).text; }
+                write(offset, data) { settle(this._api.mapWrite(this._id, offset, data).outcome()); }
+                close() { settle(this._api.munmap(this._id).outcome()); }
+              }
               class File {
                 constructor(api, fd) { this._api = api; this.fd = fd; }
                 startRead(size = 65536) { return new Pending(this._api.read(this.fd, size), (o) => bytes(o.bytes)); }
@@ -103,6 +110,9 @@ final class JsTestScript extends TestScript {
                   return settle(this._api.poll(this.fd, events, timeoutMs).outcome()).number;
                 }
                 setFlags(flags) { settle(this._api.setFlags(this.fd, flags).outcome()); }
+                mmap(length, prot = PROT_READ, offset = 0) {
+                  return new Mapping(this._api, settle(this._api.mmap(this.fd, length, prot, offset).outcome()).number, length, prot);
+                }
                 close() { settle(this._api.close(this.fd).outcome()); }
               }
               class Test {

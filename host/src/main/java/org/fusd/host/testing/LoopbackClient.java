@@ -1,5 +1,6 @@
 package org.fusd.host.testing;
 
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +28,10 @@ public final class LoopbackClient implements Client {
     private final LoopbackChannel channel;
     private final Map<Integer, LoopbackFile> files = new ConcurrentHashMap<>();
     private final AtomicInteger nextFile = new AtomicInteger(3);
+    /** Mappings: the device's shared pages, as a process would see them. */
+    private final Map<Integer, ByteBuffer> maps = new ConcurrentHashMap<>();
+
+    private final AtomicInteger nextMap = new AtomicInteger(1);
     private final ExecutorService blocking = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "fusd-test-client");
         t.setDaemon(true);
@@ -110,6 +115,43 @@ public final class LoopbackClient implements Client {
     }
 
     @Override
+    public ClientCall mmap(int file, long length, int prot, long offset) {
+        LoopbackFile f = file(file);
+        return blocking("mmap", () -> {
+            ByteBuffer pages = f.map(offset, length, prot);
+            int id = nextMap.getAndIncrement();
+            maps.put(id, pages);
+            return id;
+        });
+    }
+
+    @Override
+    public ClientCall mapRead(int map, long offset, int length) {
+        byte[] out = new byte[length];
+        mapping(map).get((int) offset, out);
+        return ClientCall.done("mapping read", out);
+    }
+
+    @Override
+    public ClientCall mapWrite(int map, long offset, byte[] data) {
+        mapping(map).put((int) offset, data);
+        return ClientCall.done("mapping write", 0);
+    }
+
+    @Override
+    public ClientCall munmap(int map) {
+        return maps.remove(map) == null ? failed("munmap", Errno.EINVAL) : ClientCall.done("munmap", 0);
+    }
+
+    private ByteBuffer mapping(int map) {
+        ByteBuffer b = maps.get(map);
+        if (b == null) {
+            throw new IllegalArgumentException("mapping " + map + " is not mapped");
+        }
+        return b;
+    }
+
+    @Override
     public ClientCall close(int file) {
         LoopbackFile f = files.remove(file);
         if (f == null) {
@@ -123,6 +165,7 @@ public final class LoopbackClient implements Client {
 
     @Override
     public void close() {
+        maps.clear();
         for (Integer fd : files.keySet()) {
             close(fd).awaitDone(ClientCall.TIMEOUT_MS);
         }

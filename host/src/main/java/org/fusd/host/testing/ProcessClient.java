@@ -114,6 +114,26 @@ public final class ProcessClient implements Client {
     }
 
     @Override
+    public ClientCall mmap(int file, long length, int prot, long offset) {
+        return call("mmap", "mmap", file, length, prot, offset).then(Integer::valueOf);
+    }
+
+    @Override
+    public ClientCall mapRead(int map, long offset, int length) {
+        return call("mapping read", "mapread", map, offset, length).then(ProcessClient::unhex);
+    }
+
+    @Override
+    public ClientCall mapWrite(int map, long offset, byte[] data) {
+        return call("mapping write", "mapwrite", map, offset, hex(data)).then(Integer::valueOf);
+    }
+
+    @Override
+    public ClientCall munmap(int map) {
+        return call("munmap", "munmap", map).then(Integer::valueOf);
+    }
+
+    @Override
     public ClientCall close(int file) {
         return call("close", "close", file).then(Integer::valueOf);
     }

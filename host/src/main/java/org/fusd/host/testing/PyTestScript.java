@@ -59,6 +59,34 @@ final class PyTestScript extends TestScript {
                     return self._convert(_fusd_settle(self._call.outcome()))
 
 
+            class _FusdMapping:
+                def __init__(self, api, map_id, length, prot):
+                    self._api = api
+                    self._id = map_id
+                    self.length = length
+                    self.prot = prot
+
+                def read(self, offset=0, length=None):
+                    n = self.length - offset if length is None else length
+                    return _fusd_bytes(_fusd_settle(self._api.mapRead(self._id, offset, n).outcome()))
+
+                def read_text(self, offset=0, length=None):
+                    n = self.length - offset if length is None else length
+                    return _fusd_settle(self._api.mapRead(self._id, offset, n).outcome()).text
+
+                def write(self, offset, data):
+                    _fusd_settle(self._api.mapWrite(self._id, offset, data).outcome())
+
+                def close(self):
+                    _fusd_settle(self._api.munmap(self._id).outcome())
+
+                def __enter__(self):
+                    return self
+
+                def __exit__(self, *exc):
+                    self.close()
+
+
             class _FusdFile:
                 def __init__(self, api, fd):
                     self._api = api
@@ -93,6 +121,10 @@ final class PyTestScript extends TestScript {
 
                 def set_flags(self, flags):
                     _fusd_settle(self._api.setFlags(self.fd, flags).outcome())
+
+                def mmap(self, length, prot=PROT_READ, offset=0):
+                    o = _fusd_settle(self._api.mmap(self.fd, length, prot, offset).outcome())
+                    return _FusdMapping(self._api, int(o.number), length, prot)
 
                 def close(self):
                     _fusd_settle(self._api.close(self.fd).outcome())

@@ -23,6 +23,7 @@ public final class TestApi {
     private final String target;
     private final String channel;
     private final Set<Integer> open = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<Integer, Mapped> maps = new ConcurrentHashMap<>();
     /** Opens the test started; one still going when the test ends may yet add a file to close. */
     private final List<ClientCall> opening = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -115,6 +116,68 @@ public final class TestApi {
         return new GuestCall(client.setFlags(file, flags));
     }
 
+    /** A mapping the test made: its length and protection, checked before each access. */
+    private record Mapped(long length, int prot) {}
+
+    private static final int PROT_READ = 0x1;
+    private static final int PROT_WRITE = 0x2;
+
+    @HostAccess.Export
+    public GuestCall mmap(int file, long length, int prot, long offset) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("mmap: length must be more than 0, not " + length);
+        }
+        return new GuestCall(
+                client.mmap(file, length, prot, offset).then(id -> maps.put((Integer) id, new Mapped(length, prot))));
+    }
+
+    @HostAccess.Export
+    public GuestCall mapRead(int map, long offset, long length) {
+        String problem = problem(map, offset, length, PROT_READ);
+        return problem != null
+                ? failed("mapping read", problem)
+                : new GuestCall(client.mapRead(map, offset, (int) length));
+    }
+
+    @HostAccess.Export
+    public GuestCall mapWrite(int map, long offset, Value data) {
+        byte[] bytes = bytesOf(data, "mapping write");
+        String problem = problem(map, offset, bytes.length, PROT_WRITE);
+        return problem != null ? failed("mapping write", problem) : new GuestCall(client.mapWrite(map, offset, bytes));
+    }
+
+    @HostAccess.Export
+    public GuestCall munmap(int map) {
+        if (maps.remove(map) == null) {
+            return failed("munmap", "the mapping is unmapped already");
+        }
+        return new GuestCall(client.munmap(map));
+    }
+
+    /** Why an access would get a process a signal, or null: a test failure with the reason, at the test's line. */
+    private String problem(int map, long offset, long length, int prot) {
+        Mapped m = maps.get(map);
+        if (m == null) {
+            return "the mapping is unmapped (a process gets SIGSEGV)";
+        }
+        if ((m.prot() & prot) == 0) {
+            return "the mapping has no " + (prot == PROT_READ ? "PROT_READ" : "PROT_WRITE")
+                    + " (a process gets SIGSEGV)";
+        }
+        if (offset < 0 || length < 0 || offset + length > m.length()) {
+            return length + " bytes at " + offset + " are outside the mapping's " + m.length()
+                    + " bytes (a process gets SIGSEGV or SIGBUS)";
+        }
+        return null;
+    }
+
+    private static GuestCall failed(String what, String problem) {
+        return new GuestCall(new ClientCall(
+                what,
+                java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException(problem)),
+                () -> {}));
+    }
+
     @HostAccess.Export
     public GuestCall close(int file) {
         open.remove(file);
@@ -122,13 +185,17 @@ public final class TestApi {
     }
 
     /**
-     * Closes what the test left open; returns how many. An open still going
+     * Unmaps the test's mappings and closes what it left open; returns how many files. An open still going
      * gets a moment to end first (one the driver never answers is ended by
      * unloading the device).
      */
     int closeAll() {
         for (ClientCall c : opening) {
             c.awaitDone(OPEN_GRACE_MS);
+        }
+        for (Integer map : List.copyOf(maps.keySet())) {
+            maps.remove(map);
+            client.munmap(map).awaitDone(ClientCall.TIMEOUT_MS); // a mapping holds its file open
         }
         int n = 0;
         for (Integer fd : List.copyOf(open)) {

@@ -11,6 +11,10 @@ call ends (so not in request order). Paths and bytes are hex ("-": empty):
     ID poll FD EVENTS TIMEOUT_MS    -> ID ok REVENTS
     ID setfl FD FLAGS               -> ID ok 0
     ID close FD                     -> ID ok 0
+    ID mmap FD LENGTH PROT OFFSET   -> ID ok MAP       (MAP_SHARED)
+    ID mapread MAP OFFSET LENGTH    -> ID ok HEXBYTES
+    ID mapwrite MAP OFFSET HEXBYTES -> ID ok 0
+    ID munmap MAP                   -> ID ok 0
     ID interrupt CALL_ID            -> ID ok 0, once CALL_ID has ended
 
 A failed call answers `ID err ERRNO`. Each call runs on its own thread, so a
@@ -22,6 +26,7 @@ uid/gid switches this process's effective ids around the open(2) (root only).
 End of input closes every file and exits.
 """
 import ctypes
+import mmap
 import os
 import signal
 import sys
@@ -119,6 +124,35 @@ def do_close(fd):
     return checked(libc.close(int(fd)))
 
 
+maps = {}
+
+
+def do_mmap(fd, length, prot, offset):
+    m = mmap.mmap(int(fd), int(length), flags=mmap.MAP_SHARED, prot=int(prot), offset=int(offset))
+    with id_lock:
+        map_id = len(maps) + 1
+        while map_id in maps:
+            map_id += 1
+        maps[map_id] = m
+    return map_id
+
+
+def do_mapread(map_id, offset, length):
+    offset = int(offset)
+    return tohex(maps[int(map_id)][offset:offset + int(length)])
+
+
+def do_mapwrite(map_id, offset, data):
+    offset, data = int(offset), unhex(data)
+    maps[int(map_id)][offset:offset + len(data)] = data
+    return 0
+
+
+def do_munmap(map_id):
+    maps.pop(int(map_id)).close()
+    return 0
+
+
 def do_interrupt(target):
     t = calls.get(target)
     while t is not None and t.is_alive():
@@ -131,7 +165,8 @@ def do_interrupt(target):
 
 
 OPS = {"open": do_open, "read": do_read, "write": do_write, "ioctl": do_ioctl, "poll": do_poll,
-       "setfl": do_setfl, "close": do_close, "interrupt": do_interrupt}
+       "setfl": do_setfl, "close": do_close, "interrupt": do_interrupt, "mmap": do_mmap,
+       "mapread": do_mapread, "mapwrite": do_mapwrite, "munmap": do_munmap}
 
 
 def run(call_id, op, args):

@@ -131,6 +131,71 @@ class TestCommandTest {
     }
 
     /** Real system calls from the client process: a blocked read, a signal, O_NONBLOCK, poll, another uid. */
+    private static final String SHM_DRIVER = """
+            export const name = "shm";
+            export const memory = {size: 8192};
+            export function read(file, size) { return new Uint8Array(device.memory, 0, 3).slice(); }
+            export function mmap(file, offset, length, prot) { if (offset === 4096) throw Errno.EPERM; }
+            """;
+
+    @Test
+    void pythonTestsMapTheDevicesMemory() throws Exception {
+        Path driver = write("shm.js", SHM_DRIVER);
+        Path tests = write("shm_test.py", """
+                import os
+
+
+                def test_maps(t):
+                    f = t.open(os.O_RDWR)
+                    with f.mmap(4096, PROT_READ | PROT_WRITE) as m:
+                        m.write(0, b"abc")
+                        t.eq(f.read(10), b"abc")
+                        t.eq(m.read(1, 2), b"bc")
+                        t.eq(m.read_text(0, 3), "abc")
+                        t.eq(len(m.read()), 4096)
+                    with t.raises("EACCES"):
+                        t.open(os.O_RDONLY).mmap(4096, PROT_READ | PROT_WRITE)
+                    with t.raises("ENXIO"):
+                        f.mmap(4096, PROT_READ, 8192)
+                    with t.raises("EINVAL"):
+                        f.mmap(4096, PROT_READ, 100)
+                    with t.raises("EPERM"):
+                        f.mmap(4096, PROT_READ, 4096)
+
+
+                def test_a_store_a_process_would_die_of(t):
+                    m = t.open(os.O_RDONLY).mmap(4096)
+                    m.write(0, b"x")
+                """);
+        LabsTest.Run r = LabsTest.fusdHostTest(driver.toString(), tests.toString());
+        assertTrue(r.out().endsWith("1 passed, 1 failed\n"), r.out() + r.err());
+        assertTrue(r.out().contains("  ok    test_maps"), r.out());
+        assertTrue(
+                r.out()
+                        .contains(tests + ":24: RuntimeError: mapping write: the mapping has no PROT_WRITE (a process"
+                                + " gets SIGSEGV)"),
+                r.out());
+    }
+
+    @Test
+    void fuseRefusesSharedMappingsAsTheKernelDoes() throws Exception {
+        Assumptions.assumeTrue(Libc.getuid() == 0 && Files.exists(Path.of("/dev/fuse")), "needs root and /dev/fuse");
+        Path driver = write("shm.js", SHM_DRIVER);
+        Path tests = write("shm.test.js", """
+                export function test_no_shared_mappings_on_fuse(t) {
+                    t.raises("ENODEV", () => t.open(O_RDWR).mmap(4096));
+                }
+                """);
+        LabsTest.Run r = LabsTest.fusdHostTest(
+                driver.toString(),
+                tests.toString(),
+                "--channel",
+                "fuse",
+                "--mount",
+                dir.resolve("mnt").toString());
+        assertTrue(r.out().endsWith("1 passed, 0 failed\n"), r.out() + r.err());
+    }
+
     @Test
     void fuseChannelRunsTheSameTestsWithRealCalls() throws Exception {
         Assumptions.assumeTrue(Libc.getuid() == 0 && Files.exists(Path.of("/dev/fuse")), "needs root and /dev/fuse");

@@ -11,7 +11,9 @@ import org.fusd.host.device.Errno;
 import org.fusd.host.device.ErrnoException;
 import org.fusd.host.device.Ioc;
 import org.fusd.host.device.OpenFile;
+import org.fusd.host.device.OpenFlags;
 import org.fusd.host.device.PollEvents;
+import org.fusd.host.device.SharedMemory;
 
 /**
  * One open of a loopback device: read, write, ioctl, poll, close, as blocking
@@ -117,6 +119,40 @@ public final class LoopbackFile implements AutoCloseable {
         node.device.mmap(new Call.Mmap(file, offset, length, prot, shared), r.forDone());
         return await(r);
     }
+
+    /**
+     * A client's mmap(2) with MAP_SHARED of the device's shared memory, as
+     * the kernel and fusd.ko make it: the same checks in the same order and
+     * errnos, then the device's mmap callback if it checks mappings. Returns
+     * the shared pages themselves (length rounded up to pages), valid while
+     * the device lives. Throws ErrnoException.
+     */
+    public ByteBuffer map(long offset, long length, int prot) {
+        int acc = file.flags() & OpenFlags.O_ACCMODE;
+        if (length <= 0 || offset < 0 || offset % SharedMemory.PAGE != 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        if (acc == OpenFlags.O_WRONLY || ((prot & PROT_WRITE) != 0 && acc == OpenFlags.O_RDONLY)) {
+            throw new ErrnoException(Errno.EACCES); // a shared mapping needs the file open for reading (and writing)
+        }
+        SharedMemory m = node.device.sharedMemory();
+        if (m == null) {
+            throw new ErrnoException(Errno.ENXIO); // fusd.ko: the device has no memory
+        }
+        long len = (length + SharedMemory.PAGE - 1) / SharedMemory.PAGE * SharedMemory.PAGE;
+        if (offset > m.size() || len > m.size() - offset) {
+            throw new ErrnoException(Errno.ENXIO);
+        }
+        if (node.device.checksMmap()) {
+            LoopbackReply.Result r = mmap(offset, len, prot, true);
+            if (!r.ok()) {
+                throw new ErrnoException(r.errno());
+            }
+        }
+        return m.buffer().slice((int) offset, (int) len);
+    }
+
+    private static final int PROT_WRITE = 0x2;
 
     public int poll() {
         LoopbackReply r = new LoopbackReply();
