@@ -83,7 +83,7 @@ static long long realtime_ns(void)
 }
 
 /* Sets our OOM score: -1000 (exempt) needs root; raising it back does not. */
-static void oom_score_adj(const char *value)
+static void set_oom_score(const char *value)
 {
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	ssize_t n;
@@ -95,7 +95,7 @@ static void oom_score_adj(const char *value)
 	close(fd);
 }
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr,
 		"usage: fusd-keeper [--restarts N] [--window SEC] [--attach SEC] -- COMMAND...\n");
@@ -108,7 +108,7 @@ static long number(const char *s)
 	long v = strtol(s, &end, 10);
 
 	if (!*s || *end || v < 0)
-		usage();
+		print_usage();
 	return v;
 }
 
@@ -191,7 +191,7 @@ static void start_host(int restart, const char *why)
 			setenv("FUSD_KEEPER_RESTART", env, 1);
 		}
 		/* The keeper may be exempt from the OOM killer; its hosts are not. */
-		oom_score_adj("0");
+		set_oom_score("0");
 		execvp(command[0], command);
 		fprintf(stderr, "fusd-keeper: cannot run %s: %s\n", command[0], strerror(errno));
 		_exit(127);
@@ -359,7 +359,7 @@ int main(int argc, char **argv)
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i += 2) {
 		if (i + 1 >= argc)
-			usage();
+			print_usage();
 		if (!strcmp(argv[i], "--restarts"))
 			restarts_max = number(argv[i + 1]);
 		else if (!strcmp(argv[i], "--window"))
@@ -367,10 +367,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--attach"))
 			attach_s = number(argv[i + 1]);
 		else
-			usage();
+			print_usage();
 	}
 	if (i + 1 >= argc || restarts_max >= MAX_RESTARTS)
-		usage();
+		print_usage();
 	command = argv + i + 1;
 
 	registry = memfd_create("fusd-registry", MFD_CLOEXEC);
@@ -379,7 +379,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* As root, the keeper is exempt from the OOM killer (its hosts are not). */
-	oom_score_adj("-1000");
+	set_oom_score("-1000");
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGCHLD);
 	sigaddset(&sigs, SIGTERM);
