@@ -71,6 +71,7 @@ test-vm: deps build
 install: build
 	install -d $(DESTDIR)$(PREFIX)/lib/fusd/bin $(DESTDIR)$(PREFIX)/bin
 	cp -r host/target/fusd-host.jar host/target/lib host/target/jit types $(DESTDIR)$(PREFIX)/lib/fusd/
+	install -m 755 host/target/fusd-keeper $(DESTDIR)$(PREFIX)/lib/fusd/
 	install -m 755 host/bin/fusd-host scripts/find-jdk $(DESTDIR)$(PREFIX)/lib/fusd/bin/
 	install -m 644 host/bin/jvm-options $(DESTDIR)$(PREFIX)/lib/fusd/bin/
 	ln -sf $(PREFIX)/lib/fusd/bin/fusd-host $(DESTDIR)$(PREFIX)/bin/fusd-host

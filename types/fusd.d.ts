@@ -260,6 +260,8 @@ declare namespace fusd {
         grants?: { read?: string[]; write?: string[]; net?: string[]; device?: string[] };
         /** The file has a position: lseek, pread, pwrite work and read/write get their offset (fusd channel). */
         seekable?: boolean;
+        /** A call the host had read when it crashed (under fusd-keeper): "fail" (EIO, the default) or "reissue" (run again). */
+        recovery?: "fail" | "reissue";
         /** Memory clients may mmap (fusd channel): {size: bytes}, rounded up to whole pages; see device.memory. */
         memory?: {size: number};
         open?: Open;

@@ -389,6 +389,8 @@ class Driver:
     """The grants the driver needs (keys read, write, net, device); the host refuses to serve it without them."""
     seekable: bool
     """The file has a position: lseek, pread, pwrite work and read/write get their offset (fusd channel)."""
+    recovery: Literal["fail", "reissue"]
+    """A call the host had read when it crashed (under fusd-keeper): "fail" (EIO, the default) or "reissue" (run again)."""
     memory: dict[str, int]
     """Memory clients may mmap (fusd channel): {"size": bytes}, rounded up to whole pages; see device.memory."""
     open: Open

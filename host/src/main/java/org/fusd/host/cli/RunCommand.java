@@ -25,6 +25,8 @@ import org.fusd.host.driver.DriverRuntime;
 import org.fusd.host.driver.ScriptDevice;
 import org.fusd.host.driver.ScriptLoadException;
 import org.fusd.host.io.Grants;
+import org.fusd.host.keeper.KeeperLink;
+import org.fusd.host.keeper.Registry;
 import org.fusd.host.reload.HotReload;
 import org.fusd.host.takeover.HandsOver;
 import org.fusd.host.trace.TraceDevice;
@@ -127,6 +129,12 @@ public final class RunCommand implements Callable<Integer> {
     boolean noHandover;
 
     @Option(
+            names = "--keeper",
+            description =
+                    "Survive a crash (fuse channel): fusd-keeper holds the channel and starts a new host if this one is killed; see docs/takeover.md. host/bin/fusd-host starts the keeper.")
+    boolean underKeeper;
+
+    @Option(
             names = "--exit-when-serving",
             hidden = true,
             description = "Exit once every device serves (AOT cache training).")
@@ -144,8 +152,29 @@ public final class RunCommand implements Callable<Integer> {
                 return Main.EXIT_LOAD;
             }
         }
+        KeeperLink keeper = null;
+        if (underKeeper) {
+            String why = keeperRefusal();
+            if (why != null) {
+                System.err.println("fusd-host: --keeper: " + why);
+                return Main.EXIT_USAGE;
+            }
+            try {
+                keeper = KeeperLink.fromEnvironment();
+            } catch (IOException e) {
+                System.err.println("fusd-host: --keeper: " + e.getMessage());
+                return Main.EXIT_FAILURE;
+            }
+            if (keeper == null) {
+                System.err.println(
+                        "fusd-host: --keeper: not started by fusd-keeper; run host/bin/fusd-host run --keeper,"
+                                + " which starts it");
+                return Main.EXIT_USAGE;
+            }
+        }
+        boolean recovering = keeper != null && keeper.restart() != null;
         // The channel opens (JNA, mount) while the scripts load: startup is the longer of the two, not their sum.
-        CompletableFuture<Channel> opening = takeOver != null
+        CompletableFuture<Channel> opening = takeOver != null || recovering
                 ? CompletableFuture.failedFuture(new IllegalStateException("taking over"))
                 : CompletableFuture.supplyAsync(this::openChannelUnchecked);
         if (callTimeoutMs < 0 || stateLimitMib < 0 || stateLimitMib > (Long.MAX_VALUE >> 20)) {
@@ -189,8 +218,18 @@ public final class RunCommand implements Callable<Integer> {
             served.put(d, trace ? new TraceDevice(d, System.err) : d);
         }
         Succession succession = null;
+        CrashRecovery recovery = null;
         Channel ch;
-        if (takeOver != null) {
+        if (recovering) {
+            try {
+                recovery = CrashRecovery.begin(keeper);
+                ch = recovery.adopt(devices, served);
+            } catch (IOException | RuntimeException e) {
+                System.err.println("fusd-host: cannot serve the devices again after the crash: " + e.getMessage());
+                runtime.close();
+                return Main.EXIT_FAILURE;
+            }
+        } else if (takeOver != null) {
             try {
                 succession = fromChild ? FastStart.takeOverFromChild(takeOver) : Succession.begin(takeOver);
             } catch (FastStart.ChildEnded e) {
@@ -228,8 +267,13 @@ public final class RunCommand implements Callable<Integer> {
                 return Main.EXIT_FAILURE;
             }
         }
+        if (keeper != null) {
+            keepFor(keeper, (FuseChannel) ch); // before any device is added: every open is recorded
+        }
         HotReload reload = new HotReload(runtime, ch, System.out::println, System.err::println);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(reload, ch, runtime), "fusd-shutdown"));
+        KeeperLink stopKeeper = keeper;
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(() -> shutDown(stopKeeper, reload, ch, runtime), "fusd-shutdown"));
         Runtime.getRuntime().addShutdownHook(new Thread(this::closeControl, "fusd-control-close"));
         if (succession != null) {
             try {
@@ -261,6 +305,10 @@ public final class RunCommand implements Callable<Integer> {
         if (succession != null) {
             hostControl.setHistory("took over from " + succession.oldPid());
         }
+        if (recovering) {
+            hostControl.setHistory("restarted by fusd-keeper " + keeper.keeperPid() + " after a crash ("
+                    + keeper.restart().why() + ")");
+        }
         try {
             control = org.fusd.host.control.ControlServer.start(hostControl);
         } catch (IOException e) {
@@ -270,7 +318,9 @@ public final class RunCommand implements Callable<Integer> {
         if (succession == null) {
             try {
                 for (ScriptDevice d : devices) {
-                    ch.add(served.get(d));
+                    if (recovery == null || recovery.fresh().contains(d)) {
+                        ch.add(served.get(d));
+                    }
                     reload.add(scripts.get(devices.indexOf(d)), d, served.get(d));
                     System.out.println("fusd: serving " + d.name() + " at " + ch.pathOf(d.name()));
                 }
@@ -279,8 +329,19 @@ public final class RunCommand implements Callable<Integer> {
                 return Main.EXIT_FAILURE; // the shutdown hook unmounts
             }
         }
-        if (ch instanceof HandsOver channelHandsOver) {
+        if (keeper != null) {
+            hostControl.onTakeover(r -> r.error("this host runs under fusd-keeper (--keeper), which cannot hand"
+                    + " over to another host yet; it serves on"));
+        } else if (ch instanceof HandsOver channelHandsOver) {
             hostControl.onTakeover(new TakeoverServer(channelHandsOver, served, this::closeControl));
+        }
+        if (recovery != null) {
+            recovery.serve();
+        } else if (keeper != null) {
+            keeper.hold("fuse", ((FuseChannel) ch).mountDir().toString(), ((FuseChannel) ch).fds());
+        }
+        if (keeper != null) {
+            keeper.serving();
         }
         hostControl.serving();
         if (exitWhenServing) {
@@ -307,7 +368,10 @@ public final class RunCommand implements Callable<Integer> {
      * does, the process is gone within {@link #SHUTDOWN_MILLIS}: past that it
      * halts, and the kernel ends what is left of the connection.
      */
-    private static void shutDown(HotReload reload, Channel ch, DriverRuntime runtime) {
+    private static void shutDown(KeeperLink keeper, HotReload reload, Channel ch, DriverRuntime runtime) {
+        if (keeper != null) {
+            keeper.stop(); // it lets its copies of the fds go: the unmount ends the connection, as without it
+        }
         Thread last = Thread.ofPlatform()
                 .daemon()
                 .name("fusd-shutdown-deadline")
@@ -325,6 +389,26 @@ public final class RunCommand implements Callable<Integer> {
         ch.close();
         runtime.close();
         last.interrupt();
+    }
+
+    /** Why --keeper cannot be used with these options, or null. */
+    private String keeperRefusal() {
+        if (takeOver != null) {
+            return "a host under fusd-keeper cannot take over another host yet";
+        }
+        boolean fuse = channel == ChannelKind.fuse
+                || (channel == ChannelKind.auto && !FusdChannel.available() && !CuseChannel.available());
+        return fuse ? null : "crash survival works on the fuse channel only so far; add --channel fuse";
+    }
+
+    /** The keeper's registry follows the channel: its device table, and every open file from now on. */
+    private static void keepFor(KeeperLink keeper, FuseChannel ch) {
+        Runnable writeTable = () -> keeper.registry()
+                .writeTable(new Registry.Table(
+                        "fuse", ch.mountDir().toString(), ch.nextNodeid(), ch.nodeids(), ch.inodeNames()));
+        ch.logFilesTo(keeper.registry());
+        ch.onDevicesChanged(writeTable);
+        writeTable.run();
     }
 
     /**

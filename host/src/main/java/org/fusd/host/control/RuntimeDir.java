@@ -40,7 +40,7 @@ public final class RuntimeDir {
     }
 
     /** Creates the directory (0700: only this user's hosts and clients). */
-    static Path create() throws IOException {
+    public static Path create() throws IOException {
         Path dir = path();
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(

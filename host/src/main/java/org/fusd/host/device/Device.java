@@ -61,6 +61,16 @@ public interface Device {
         return true;
     }
 
+    /**
+     * What happens to a call the host had read when it crashed (fusd-keeper,
+     * docs/takeover.md): true, the next host runs it again (export {@code
+     * recovery = "reissue"}); false, its caller gets EIO ("fail", the default:
+     * a write run twice is not safe in general).
+     */
+    default boolean reissuesAfterCrash() {
+        return false;
+    }
+
     void flush(Call.Flush call, DoneReply reply);
 
     /**

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.function.Consumer;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.Op;
@@ -47,6 +48,9 @@ abstract class LoadedCode implements AutoCloseable {
 
     /** The script's own budget per call in ms (export {@code callTimeoutMs}; 0: none); -1: the host's. */
     long callTimeoutMs = -1;
+
+    /** Export {@code recovery = "reissue"}: a call read by a host that crashed runs again (default "fail": EIO). */
+    boolean reissue;
 
     /** What the script says it needs (export {@code grants}); the host refuses to serve it without them. */
     Grants.Declared grants = Grants.Declared.NONE;
@@ -189,6 +193,13 @@ abstract class LoadedCode implements AutoCloseable {
                                 + budget);
             }
             callTimeoutMs = budget.asLong();
+        }
+        Value recovery = exports.apply("recovery");
+        if (recovery != null && !recovery.isNull()) {
+            if (!recovery.isString() || !List.of("fail", "reissue").contains(recovery.asString())) {
+                throw new ScriptLoadException(path + ": `recovery` must be \"fail\" or \"reissue\", not " + recovery);
+            }
+            reissue = recovery.asString().equals("reissue");
         }
         Value declared = exports.apply("grants");
         if (declared != null && !declared.isNull()) {

@@ -364,6 +364,12 @@ public final class ScriptDevice implements Device {
         return code.callback(Op.POLL) != null;
     }
 
+    /** Export {@code recovery = "reissue"} (the default is "fail"). */
+    @Override
+    public boolean reissuesAfterCrash() {
+        return code.reissue;
+    }
+
     @Override
     public boolean hasFlush() {
         return code.callback(Op.FLUSH) != null;
@@ -863,7 +869,9 @@ public final class ScriptDevice implements Device {
                 }
             };
             try {
-                StateCodec.decodeInto(deviceState, img.state(), stateSpace, refs);
+                if (img.state() != null) { // null: a host that crashed left no state
+                    StateCodec.decodeInto(deviceState, img.state(), stateSpace, refs);
+                }
                 for (HostImage.FileImage fi : img.files()) {
                     if (fi.state() == null) {
                         continue; // opened while the device was faulted: no state

@@ -40,6 +40,8 @@ public final class FileOps {
     private final int openFlags;
     private final HandleTable handles = new HandleTable();
     private final FuseIoctlMemory.Rounds ioctlRounds = new FuseIoctlMemory.Rounds();
+    /** Told of open files for a host started after a crash (fusd-keeper); null: nobody. */
+    private volatile OpenFileLog log;
 
     /**
      * @param openFlags the FOPEN_* flags every OPEN reply carries (a FUSE
@@ -58,6 +60,23 @@ public final class FileOps {
         t.add(FuseProtocol.POLL, "POLL", FuseProtocol.POLL_IN, this::poll);
         t.add(FuseProtocol.FLUSH, "FLUSH", FuseProtocol.FLUSH_IN, this::flush);
         t.add(FuseProtocol.RELEASE, "RELEASE", FuseProtocol.RELEASE_IN, this::release);
+    }
+
+    /** From now on, tells log of every file opened, armed for poll and released. */
+    public void logTo(OpenFileLog log) {
+        this.log = log;
+    }
+
+    /** Gives an opened file its fh (and tells the log) before the OPEN reply carries it. */
+    private long opened(OpenFile file, DeviceSlot slot) {
+        FileHandle h = handles.add(file, slot);
+        file.setChannelData(h);
+        slot.opened(h);
+        OpenFileLog l = log;
+        if (l != null) {
+            l.opened(h.fh, slot.nodeid(), file);
+        }
+        return h.fh;
     }
 
     /** The open file behind an fh, or null. */
@@ -120,6 +139,11 @@ public final class FileOps {
         return new Adoption(opened, calls);
     }
 
+    /** Keeps fh from being given out: a file the kernel still has open that no device of this host serves. */
+    public void reserve(long fh) {
+        handles.reserve(fh);
+    }
+
     /** Gives an open file handed over by a previous host its fh and poll handle again. */
     public void restore(long fh, long kh, OpenFile file, DeviceSlot slot) {
         FileHandle h = handles.put(fh, file, slot);
@@ -141,10 +165,7 @@ public final class FileOps {
                         enc.forOpen(new FuseEncoder.OpenCompletion() {
                             @Override
                             public long opened() {
-                                FileHandle h = handles.add(file, slot);
-                                file.setChannelData(h);
-                                slot.opened(h);
-                                return h.fh;
+                                return FileOps.this.opened(file, slot);
                             }
 
                             @Override
@@ -188,10 +209,7 @@ public final class FileOps {
         FuseEncoder encoder = req.session.encoder().forOpen(new FuseEncoder.OpenCompletion() {
             @Override
             public long opened() {
-                FileHandle h = handles.add(file, slot);
-                file.setChannelData(h);
-                slot.opened(h);
-                return h.fh;
+                return FileOps.this.opened(file, slot);
             }
 
             @Override
@@ -200,7 +218,7 @@ public final class FileOps {
             }
         });
         OpenReply reply = new OpenReply(encoder, req.unique);
-        call(req, reply, false, () -> slot.device().open(new Call.Open(file), reply));
+        call(req, slot, reply, false, () -> slot.device().open(new Call.Open(file), reply));
     }
 
     private void read(FuseRequest req) {
@@ -212,7 +230,7 @@ public final class FileOps {
         int size = req.u32(FuseProtocol.READ_IN_SIZE);
         h.file.setFlags(req.u32(FuseProtocol.READ_IN_FLAGS));
         ReadReply reply = new ReadReply(req.session.encoder(), req.unique, size);
-        call(req, reply, false, () -> h.slot.device().read(new Call.Read(h.file, size, offset), reply));
+        call(req, h.slot, reply, false, () -> h.slot.device().read(new Call.Read(h.file, size, offset), reply));
     }
 
     private void write(FuseRequest req) {
@@ -225,7 +243,7 @@ public final class FileOps {
         h.file.setFlags(req.u32(FuseProtocol.WRITE_IN_FLAGS));
         ByteBuffer data = req.payload(FuseProtocol.WRITE_IN, size);
         WriteReply reply = new WriteReply(req.session.encoder(), req.unique, data.remaining());
-        call(req, reply, true, () -> h.slot.device().write(new Call.Write(h.file, data, offset), reply));
+        call(req, h.slot, reply, true, () -> h.slot.device().write(new Call.Write(h.file, data, offset), reply));
     }
 
     /** The request's open file, or null after answering EBADF for a handle we never gave out. */
@@ -259,7 +277,7 @@ public final class FileOps {
         }
         Call.Ioctl call = new Call.Ioctl(h.file, cmd, arg, mem.structIn(), mem.structOut(), mem);
         IoctlReply reply = new IoctlReply(req.session.encoder().forIoctl(mem), req.unique, mem.outSize());
-        call(req, reply, true, () -> h.slot.device().ioctl(call, reply));
+        call(req, h.slot, reply, true, () -> h.slot.device().ioctl(call, reply));
     }
 
     private void poll(FuseRequest req) {
@@ -268,10 +286,15 @@ public final class FileOps {
             return;
         }
         if ((req.u32(FuseProtocol.POLL_IN_FLAGS) & FuseProtocol.POLL_SCHEDULE_NOTIFY) != 0) {
-            h.kh = req.u64(FuseProtocol.POLL_IN_KH);
+            long kh = req.u64(FuseProtocol.POLL_IN_KH);
+            OpenFileLog l = log;
+            if (l != null && h.kh != kh) {
+                l.polled(h.fh, kh);
+            }
+            h.kh = kh;
         }
         PollReply reply = new PollReply(req.session.encoder(), req.unique);
-        call(req, reply, false, () -> h.slot.device().poll(new Call.Poll(h.file), reply));
+        call(req, h.slot, reply, false, () -> h.slot.device().poll(new Call.Poll(h.file), reply));
     }
 
     private void flush(FuseRequest req) {
@@ -280,7 +303,7 @@ public final class FileOps {
             return;
         }
         DoneReply reply = new DoneReply(req.session.encoder(), req.unique);
-        call(req, reply, false, () -> h.slot.device().flush(new Call.Flush(h.file), reply));
+        call(req, h.slot, reply, false, () -> h.slot.device().flush(new Call.Flush(h.file), reply));
     }
 
     private void release(FuseRequest req) {
@@ -289,9 +312,13 @@ public final class FileOps {
             return;
         }
         h.slot.released(h);
+        OpenFileLog l = log;
+        if (l != null) {
+            l.released(h.fh);
+        }
         h.file.setFlags(req.u32(FuseProtocol.RELEASE_IN_FLAGS));
         DoneReply reply = new DoneReply(req.session.encoder(), req.unique);
-        call(req, reply, false, () -> h.slot.device().release(new Call.Release(h.file), reply));
+        call(req, h.slot, reply, false, () -> h.slot.device().release(new Call.Release(h.file), reply));
     }
 
     /**
@@ -300,7 +327,14 @@ public final class FileOps {
      * call handed a slice of the request buffer keeps that buffer until it
      * answers; the reader takes another.
      */
-    private static void call(FuseRequest req, Reply reply, boolean lends, Runnable deviceCall) {
+    private static void call(FuseRequest req, DeviceSlot slot, Reply reply, boolean lends, Runnable deviceCall) {
+        if (req.unique < 0
+                && req.opcode != FuseProtocol.RELEASE
+                && !slot.device().reissuesAfterCrash()) {
+            // Read by a host that crashed, sent again (FUSE_NOTIFY_RESEND marks it): the device's policy is "fail".
+            req.session.replyError(req.unique, Errno.EIO.number());
+            return;
+        }
         req.session.register(reply);
         try {
             deviceCall.run();

@@ -44,6 +44,8 @@ public final class FuseProtocol {
     // Notifications (out header error field, unique 0).
     public static final int NOTIFY_POLL = 1;
     public static final int NOTIFY_INVAL_ENTRY = 3;
+    /** Kernel >= 6.9, newer than the headers Debian 12 installs: requeue every request read and not answered. */
+    public static final int NOTIFY_RESEND = 7;
 
     // INIT flags.
     public static final int BIG_WRITES = 1 << 5;

@@ -398,6 +398,28 @@ public final class FuseSession {
         send(rb, 0, FuseProtocol.NOTIFY_INVAL_ENTRY, size);
     }
 
+    /**
+     * FUSE_NOTIFY_RESEND (kernel >= 6.9): the kernel queues again every
+     * request a reader of this connection had read and not answered, with bit
+     * 63 of its unique set, so a host started after a crash reads what the
+     * dead one had taken. False (and why on stderr) if the kernel refuses it.
+     */
+    public boolean notifyResend() {
+        ReplyBuffer rb = replyBuffer(0);
+        ByteBuffer b = rb.bytes();
+        b.putInt(FuseProtocol.OUT_HEADER_LEN, FuseProtocol.OUT_HEADER);
+        b.putInt(FuseProtocol.OUT_HEADER_ERROR, FuseProtocol.NOTIFY_RESEND);
+        b.putLong(FuseProtocol.OUT_HEADER_UNIQUE, 0);
+        try {
+            Libc.write(fd, rb.address(), FuseProtocol.OUT_HEADER);
+            return true;
+        } catch (LastErrorException e) {
+            System.err.println("fusd: the kernel refused FUSE_NOTIFY_RESEND (" + Errno.byNumber(e.getErrorCode())
+                    + "; it needs Linux 6.9)");
+            return false;
+        }
+    }
+
     /** One write(2); nothing once the fd is closed. */
     private void writeMessage(long address, int len) {
         fdLock.readLock().lock();

@@ -36,6 +36,18 @@ final class HandleTable {
 
     /** Puts a handle at the fh a previous host gave out (a takeover); the table must not hold it yet. */
     synchronized FileHandle put(long fh, OpenFile file, DeviceSlot slot) {
+        reserve(fh);
+        FileHandle h = new FileHandle(fh, file, slot);
+        slots.set((int) fh, h);
+        return h;
+    }
+
+    /**
+     * Keeps fh from being given out: the kernel still has a file with it that
+     * this host does not serve (its device is gone after a crash); requests
+     * on it get EBADF.
+     */
+    synchronized void reserve(long fh) {
         if (fh <= 0 || fh > Integer.MAX_VALUE - 1 || get(fh) != null) {
             throw new IllegalArgumentException("fh " + fh + " cannot be restored");
         }
@@ -51,9 +63,6 @@ final class HandleTable {
         }
         next = Math.max(next, (int) fh + 1);
         free.remove((int) fh);
-        FileHandle h = new FileHandle(fh, file, slot);
-        slots.set((int) fh, h);
-        return h;
     }
 
     /** Every handle given out and not released. */

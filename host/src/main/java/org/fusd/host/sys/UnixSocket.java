@@ -32,6 +32,16 @@ public final class UnixSocket implements AutoCloseable {
         this.fd = fd;
     }
 
+    /** A connected socket this process inherited (fd), e.g. from fusd-keeper; made close-on-exec. */
+    public static UnixSocket adopt(int fd) throws IOException {
+        try {
+            Libc.Ext.INSTANCE.fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw new IOException("fd " + fd + " is not open: " + Errno.byNumber(e.getErrorCode()), e);
+        }
+        return new UnixSocket(fd);
+    }
+
     /** A listening socket at path (an old file there is replaced). */
     public static UnixSocket listen(Path path) throws IOException {
         java.nio.file.Files.deleteIfExists(path);

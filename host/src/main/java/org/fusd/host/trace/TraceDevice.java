@@ -69,6 +69,11 @@ public final class TraceDevice implements Device {
     }
 
     @Override
+    public boolean reissuesAfterCrash() {
+        return inner.reissuesAfterCrash();
+    }
+
+    @Override
     public void open(Call.Open call, OpenReply reply) {
         inner.open(
                 call,

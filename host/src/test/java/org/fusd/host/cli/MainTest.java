@@ -57,6 +57,17 @@ class MainTest {
     }
 
     @Test
+    void keeperNeedsTheFuseChannelAndTheKeeper() throws Exception {
+        Path ok = Files.writeString(dir.resolve("ok.js"), "export const name = \"ok\";\n");
+        String err = stderrOf(() -> assertEquals(
+                Main.EXIT_USAGE, run(new StringWriter(), "run", "--keeper", "--channel", "loopback", ok.toString())));
+        assertTrue(err.contains("--keeper: crash survival works on the fuse channel only so far"), err);
+        err = stderrOf(() -> assertEquals(
+                Main.EXIT_USAGE, run(new StringWriter(), "run", "--keeper", "--channel", "fuse", ok.toString())));
+        assertTrue(err.contains("--keeper: not started by fusd-keeper; run host/bin/fusd-host run --keeper"), err);
+    }
+
+    @Test
     void grantsMissingAre3AndBadPatternsAre2() throws Exception {
         Path needs = Files.writeString(
                 dir.resolve("needs.js"),

@@ -72,9 +72,27 @@ final class HostProcess implements AutoCloseable {
     }
 
     static HostProcess start(Path runtimeDir, String... args) throws IOException {
+        return start(command(runtimeDir, args), runtimeDir);
+    }
+
+    /** A host under fusd-keeper (target/fusd-keeper, built by mvn compile) with the keeper's options. */
+    static HostProcess startKept(Path runtimeDir, List<String> keeperOptions, String... args) throws IOException {
+        Path keeper = Path.of("target", "fusd-keeper").toAbsolutePath();
+        if (!Files.isExecutable(keeper)) {
+            throw new IOException(keeper + " is not built (mvn compile builds it from src/main/c)");
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(keeper.toString());
+        cmd.addAll(keeperOptions);
+        cmd.add("--");
+        cmd.addAll(command(runtimeDir, args));
+        return start(cmd, runtimeDir);
+    }
+
+    private static HostProcess start(List<String> cmd, Path runtimeDir) throws IOException {
         Files.createDirectories(runtimeDir);
         Path log = Files.createTempFile(runtimeDir.getParent(), "host-", ".log");
-        Process p = new ProcessBuilder(command(runtimeDir, args))
+        Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))

@@ -14,6 +14,7 @@ import org.fusd.host.fuse.FuseInit;
 import org.fusd.host.fuse.FuseProtocol;
 import org.fusd.host.fuse.FuseSession;
 import org.fusd.host.fuse.OpTable;
+import org.fusd.host.fuse.OpenFileLog;
 import org.fusd.host.sys.Libc;
 import org.fusd.host.takeover.Adoption;
 import org.fusd.host.takeover.HandsOver;
@@ -47,6 +48,7 @@ public final class FuseChannel implements Channel, HandsOver {
     private FileOps files;
     private final AtomicBoolean closed = new AtomicBoolean();
     private Thread shutdownHook;
+    private volatile Runnable devicesChanged = () -> {};
 
     private FuseChannel(Path dir, RootDir root, FuseSession session) {
         this.dir = dir;
@@ -137,6 +139,45 @@ public final class FuseChannel implements Channel, HandsOver {
             out.put(d.script(), files.adopt(d, slot, session));
         }
         return channel;
+    }
+
+    // ---- crash survival (fusd-keeper) ----
+
+    /** Tells log of every file opened, armed for poll or released from now on (a host under fusd-keeper). */
+    public void logFilesTo(OpenFileLog log) {
+        files.logTo(log);
+    }
+
+    /** Keeps fh from being given out: a file the kernel has open on a device this host does not serve. */
+    public void reserve(long fh) {
+        files.reserve(fh);
+    }
+
+    /** Device name → nodeid for the devices served now. */
+    public Map<String, Long> nodeids() {
+        return root.nodeids();
+    }
+
+    /** Every device inode the kernel may still use → its device's name now (renamed devices' old inodes too). */
+    public Map<Long, String> inodeNames() {
+        return root.inodeNames();
+    }
+
+    /** Runs after each device added or removed (fusd-keeper's registry follows the table). */
+    public void onDevicesChanged(Runnable r) {
+        devicesChanged = r;
+    }
+
+    /**
+     * After {@link #adopt} in a host started after a crash: asks the kernel
+     * to send again the requests the dead host had read (FUSE_NOTIFY_RESEND),
+     * then reads. False if the kernel has no resend (before Linux 6.9): those
+     * requests then wait until their callers are interrupted.
+     */
+    public boolean resendAndRead() {
+        boolean resent = session.notifyResend();
+        startReading();
+        return resent;
     }
 
     /** Reads requests, after {@link #adopt} (the devices have restored their state). */
@@ -236,11 +277,13 @@ public final class FuseChannel implements Channel, HandsOver {
             throw new IOException(
                     "a device named '" + device.name() + "' is already served at " + pathOf(device.name()));
         }
+        devicesChanged.run();
     }
 
     @Override
     public void remove(String name) {
         root.remove(name);
+        devicesChanged.run();
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.fusd.host.device.Errno;
+import org.fusd.host.keeper.KeptMounts;
 import org.fusd.host.sys.Libc;
 
 /**
@@ -102,7 +103,8 @@ final class Mounter {
     /**
      * If a FUSE file system is mounted at dir and its server is gone (stat
      * fails with ENOTCONN) or hangs, unmounts it lazily and says so on stderr.
-     * A live one is left alone: that is an error for the caller.
+     * A live one is left alone: that is an error for the caller; so is one a
+     * fusd-keeper keeps for the host it is restarting.
      */
     static void clearStale(Path dir) throws IOException {
         for (int round = 0; round < 4 && fuseMountedAt(dir); round++) {
@@ -110,6 +112,12 @@ final class Mounter {
             if (why == null) {
                 throw new IOException(dir + " is already a FUSE mount with a live server"
                         + " (another fusd-host?); stop it or choose another mount dir");
+            }
+            long keeper = KeptMounts.keeperOf(dir);
+            if (keeper != 0) {
+                throw new IOException(dir + " is kept by fusd-keeper " + keeper + ", which is starting a new host"
+                        + " for it after a crash; wait for it, stop it (kill " + keeper
+                        + "), or choose another mount dir");
             }
             lazyUnmount(dir);
             System.err.println("fusd: " + dir + ": unmounted a stale FUSE mount (" + why

@@ -74,6 +74,20 @@ final class RootDir {
         return nextNode.getAndIncrement();
     }
 
+    /** Device name → nodeid, for the devices served now (fusd-keeper's registry). */
+    Map<String, Long> nodeids() {
+        Map<String, Long> out = new TreeMap<>();
+        byName.forEach((name, slot) -> out.put(name, slot.nodeid()));
+        return out;
+    }
+
+    /** Every device inode the kernel may still use → the name its device has now (a renamed device's old one too). */
+    Map<Long, String> inodeNames() {
+        Map<Long, String> out = new TreeMap<>();
+        inodes.forEach((nodeid, inode) -> out.put(nodeid, inode.slot.device().name()));
+        return out;
+    }
+
     /** The slot serving name now, or null. */
     DeviceSlot slotNamed(String name) {
         return byName.get(name);

@@ -1,0 +1,160 @@
+package org.fusd.host.cli;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.fusd.host.channel.fuse.FuseChannel;
+import org.fusd.host.device.Device;
+import org.fusd.host.driver.ScriptDevice;
+import org.fusd.host.keeper.KeeperLink;
+import org.fusd.host.keeper.Registry;
+import org.fusd.host.takeover.Adoption;
+import org.fusd.host.takeover.HostImage;
+
+/**
+ * A host that fusd-keeper started after the last one crashed: it attaches to
+ * the fuse connection the keeper held (no mount, no INIT), gives each device
+ * the nodeid it had and the open files the dead host recorded in the
+ * keeper's {@link Registry} (with an empty {@code file.state}: state lived
+ * only in the dead host), then asks the kernel to send again the requests the
+ * dead host had read and not answered. Each device's {@code recovery} policy
+ * decides what they get: EIO ("fail", the default) or a run on the new code
+ * ("reissue"); see FileOps.
+ */
+final class CrashRecovery {
+    private final KeeperLink keeper;
+    private final Registry.Table table;
+    private FuseChannel channel;
+    private int openFiles;
+    private int lostFiles;
+    private final List<ScriptDevice> fresh = new ArrayList<>();
+    private final List<ScriptDevice> restored = new ArrayList<>();
+
+    private CrashRecovery(KeeperLink keeper, Registry.Table table) {
+        this.keeper = keeper;
+        this.table = table;
+    }
+
+    /** What the dead host left, or why it cannot be served again. */
+    static CrashRecovery begin(KeeperLink keeper) throws IOException {
+        Registry.Table t = keeper.registry().readTable();
+        if (t == null) {
+            throw new IOException("the host that crashed had recorded no devices");
+        }
+        if (!t.channel().equals("fuse")) {
+            throw new IOException("the " + t.channel() + " channel cannot be served again after a crash");
+        }
+        if (keeper.restart().channelFds().length != 1) {
+            throw new IOException(
+                    "the keeper held " + keeper.restart().channelFds().length + " fds, not the one" + " /dev/fuse fd");
+        }
+        return new CrashRecovery(keeper, t);
+    }
+
+    /**
+     * Rebuilds the channel with the devices of this host's scripts (served: as
+     * wrapped for serving). Devices the dead host did not have are returned
+     * by {@link #fresh} and added as usual.
+     */
+    FuseChannel adopt(List<ScriptDevice> devices, Map<ScriptDevice, Device> served) throws IOException {
+        Map<String, ScriptDevice> byName = new LinkedHashMap<>();
+        for (ScriptDevice d : devices) {
+            byName.put(d.name(), d);
+        }
+        Map<String, List<HostImage.FileImage>> filesByName = new HashMap<>();
+        List<Long> orphans = new ArrayList<>();
+        for (Registry.FileEntry f : keeper.registry().files()) {
+            String name = table.inodes().get(f.nodeid());
+            if (name == null || !byName.containsKey(name) || !table.nodeids().containsKey(name)) {
+                orphans.add(f.fh());
+                continue;
+            }
+            filesByName
+                    .computeIfAbsent(name, n -> new ArrayList<>())
+                    .add(new HostImage.FileImage(
+                            f.fh(),
+                            f.kh(),
+                            f.id(),
+                            f.opener().pid(),
+                            f.opener().uid(),
+                            f.opener().gid(),
+                            f.flags(),
+                            null));
+        }
+        List<HostImage.DeviceImage> images = new ArrayList<>();
+        Map<String, Device> servedByScript = new HashMap<>();
+        for (ScriptDevice d : devices) {
+            Long nodeid = table.nodeids().get(d.name());
+            if (nodeid == null) {
+                fresh.add(d);
+                continue;
+            }
+            List<HostImage.FileImage> files = filesByName.getOrDefault(d.name(), List.of());
+            openFiles += files.size();
+            images.add(new HostImage.DeviceImage(
+                    d.script().toString(), d.name(), nodeid, d.version(), null, 0, files, List.of(), null));
+            servedByScript.put(d.script().toString(), served.get(d));
+        }
+        HostImage image = new HostImage(
+                0, keeper.restart().crashedAtNanos(), "fuse", table.mountDir(), table.nextNodeid(), images);
+        Map<String, Adoption> adoptions = new HashMap<>();
+        channel = FuseChannel.adopt(keeper.restart().channelFds()[0], image, servedByScript, adoptions);
+        for (long fh : orphans) {
+            channel.reserve(fh); // the kernel still has it open; no device of ours serves it
+            keeper.registry().released(fh);
+        }
+        lostFiles = orphans.size();
+        for (HostImage.DeviceImage di : images) {
+            ScriptDevice d = byName.get(di.name());
+            Map<Long, org.fusd.host.device.OpenFile> files =
+                    adoptions.get(di.script()).files();
+            d.restore(di, files, Map.of());
+            restored.add(d);
+            for (HostImage.FileImage f : di.files()) {
+                // A file opened under a renamed device's old name is served at its current node now.
+                keeper.registry().opened(f.fh(), di.nodeid(), files.get(f.id()));
+                if (f.kh() != 0) {
+                    keeper.registry().polled(f.fh(), f.kh());
+                }
+            }
+        }
+        return channel;
+    }
+
+    /** This host's devices that the dead host did not serve: added to the channel as new. */
+    List<ScriptDevice> fresh() {
+        return fresh;
+    }
+
+    /**
+     * Reads: first asks the kernel for the requests the dead host had read,
+     * then prints the line that says the devices are served again.
+     */
+    void serve() {
+        boolean resent = channel.resendAndRead();
+        for (ScriptDevice d : restored) {
+            d.rerun(List.of()); // pollers of the open files ask for their mask again
+        }
+        Instant now = Instant.now();
+        long sinceNanos = now.getEpochSecond() * 1_000_000_000L
+                + now.getNano()
+                - keeper.restart().crashedAtNanos();
+        System.err.printf(
+                "fusd: recovered after a crash (%s): pid %d serves again %.1f ms after it"
+                        + " (%d devices, %d open files with empty file.state%s; %s)%n",
+                keeper.restart().why(),
+                ProcessHandle.current().pid(),
+                sinceNanos / 1e6,
+                restored.size(),
+                openFiles,
+                lostFiles == 0 ? "" : ", " + lostFiles + " on devices no longer served: EBADF",
+                resent
+                        ? "calls the dead host had read are sent again, then failed or reissued by each device's policy"
+                        : "no FUSE_NOTIFY_RESEND: calls the dead host had read wait until their callers are interrupted");
+        System.err.flush();
+    }
+}

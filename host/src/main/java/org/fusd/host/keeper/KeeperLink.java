@@ -1,0 +1,137 @@
+package org.fusd.host.keeper;
+
+import com.sun.jna.LastErrorException;
+import java.io.IOException;
+import java.util.Arrays;
+import org.fusd.host.sys.Libc;
+import org.fusd.host.sys.UnixSocket;
+
+/**
+ * This host's link to the fusd-keeper that started it (docs/takeover.md,
+ * "Crash survival"). fusd-keeper.c sets the environment:
+ *
+ * - FUSD_KEEPER="SOCKET MEMFD": the socket to the keeper and the
+ *   {@link Registry}'s memfd, for every host it starts;
+ * - after a crash also FUSD_KEEPER_CHANNEL="FD[,FD...]", the channel fds it
+ *   held (this host attaches to them instead of mounting), and
+ *   FUSD_KEEPER_RESTART="N NANOS WHY": which restart, when the last host
+ *   died (CLOCK_REALTIME) and how.
+ *
+ * The host tells the keeper: "hold KIND DIR" with the channel's fds once it
+ * serves them, "serving", and "stop" when it stops in order (the keeper
+ * then lets the fds go, so that the unmount ends the connection).
+ */
+public final class KeeperLink {
+    /** A start after a crash: the channel fds the keeper held, and what became of the last host. */
+    @SuppressWarnings("ArrayRecordComponent") // fd numbers: read, never compared
+    public record Restart(int number, long crashedAtNanos, String why, int[] channelFds) {}
+
+    private final UnixSocket conn;
+    private final Registry registry;
+    private final Restart restart;
+    private final long keeperPid;
+    private boolean broken;
+
+    private KeeperLink(UnixSocket conn, Registry registry, Restart restart, long keeperPid) {
+        this.conn = conn;
+        this.registry = registry;
+        this.restart = restart;
+        this.keeperPid = keeperPid;
+    }
+
+    /** The link if fusd-keeper started this process, else null. */
+    public static KeeperLink fromEnvironment() throws IOException {
+        String link = System.getenv("FUSD_KEEPER");
+        if (link == null || link.isEmpty()) {
+            return null;
+        }
+        int[] fds = numbers(link, " ", "FUSD_KEEPER");
+        if (fds.length != 2) {
+            throw new IOException("FUSD_KEEPER='" + link + "' is not 'SOCKET MEMFD'");
+        }
+        Restart restart = null;
+        String channel = System.getenv("FUSD_KEEPER_CHANNEL");
+        String info = System.getenv("FUSD_KEEPER_RESTART");
+        if (channel != null && !channel.isEmpty() && info != null) {
+            String[] f = info.split(" ", 3);
+            if (f.length != 3) {
+                throw new IOException("FUSD_KEEPER_RESTART='" + info + "' is not 'N NANOS WHY'");
+            }
+            try {
+                restart = new Restart(
+                        Integer.parseInt(f[0]),
+                        Long.parseLong(f[1]),
+                        f[2],
+                        numbers(channel, ",", "FUSD_KEEPER_CHANNEL"));
+            } catch (NumberFormatException e) {
+                throw new IOException("FUSD_KEEPER_RESTART='" + info + "' is not 'N NANOS WHY'", e);
+            }
+        }
+        if (restart != null) {
+            for (int fd : restart.channelFds()) {
+                // Inherited without close-on-exec: a child of ours must not keep the connection alive.
+                try {
+                    Libc.Ext.INSTANCE.fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
+                } catch (LastErrorException e) {
+                    throw new IOException("the keeper's channel fd " + fd + " is not open", e);
+                }
+            }
+        }
+        Registry registry = Registry.map(fds[1]);
+        Libc.close(fds[1]); // mapped: the fd is not needed any more
+        long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
+        return new KeeperLink(UnixSocket.adopt(fds[0]), registry, restart, parent);
+    }
+
+    private static int[] numbers(String s, String sep, String what) throws IOException {
+        try {
+            return Arrays.stream(s.trim().split(sep))
+                    .mapToInt(Integer::parseInt)
+                    .toArray();
+        } catch (NumberFormatException e) {
+            throw new IOException(what + "='" + s + "' is not a list of fds", e);
+        }
+    }
+
+    public Registry registry() {
+        return registry;
+    }
+
+    /** Null for the keeper's first host; else what the last one left. */
+    public Restart restart() {
+        return restart;
+    }
+
+    public long keeperPid() {
+        return keeperPid;
+    }
+
+    /** Hands the channel's fds to the keeper (it holds copies: the connection outlives this process). */
+    public void hold(String kind, String mountDir, int[] fds) {
+        send("hold " + kind + " " + mountDir, fds);
+        KeptMounts.mark(mountDir, keeperPid);
+    }
+
+    /** This host serves (a restarted one has attached). */
+    public void serving() {
+        send("serving");
+    }
+
+    /** An orderly stop: the keeper lets the fds go, and ends when this process does. */
+    public void stop() {
+        send("stop");
+        KeptMounts.unmark(keeperPid);
+    }
+
+    private synchronized void send(String text, int... fds) {
+        if (broken) {
+            return;
+        }
+        try {
+            conn.send(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), fds);
+        } catch (IOException e) {
+            broken = true;
+            System.err.println("fusd: lost the keeper (" + e.getMessage() + "); a crash now takes the devices");
+        }
+    }
+}
