@@ -26,7 +26,9 @@ import org.fusd.host.driver.ScriptDevice;
 import org.fusd.host.driver.ScriptLoadException;
 import org.fusd.host.io.Grants;
 import org.fusd.host.reload.HotReload;
+import org.fusd.host.reload.ServedDevices;
 import org.fusd.host.takeover.HandsOver;
+import org.fusd.host.takeover.HostImage;
 import org.fusd.host.trace.TraceDevice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,7 +58,10 @@ public final class RunCommand implements Callable<Integer> {
         loopback
     }
 
-    @Parameters(arity = "1..*", paramLabel = "SCRIPT", description = "Driver scripts, one device each.")
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "SCRIPT",
+            description = "Driver scripts: one device each, or the devices a script lists in `devices`.")
     List<Path> scripts;
 
     @Option(
@@ -184,9 +189,10 @@ public final class RunCommand implements Callable<Integer> {
             runtime.close();
             throw e;
         }
+        java.util.function.Function<ScriptDevice, Device> onChannel = d -> trace ? new TraceDevice(d, System.err) : d;
         Map<ScriptDevice, Device> served = new LinkedHashMap<>();
         for (ScriptDevice d : devices) {
-            served.put(d, trace ? new TraceDevice(d, System.err) : d);
+            served.put(d, onChannel.apply(d));
         }
         Succession succession = null;
         Channel ch;
@@ -205,13 +211,14 @@ public final class RunCommand implements Callable<Integer> {
                 return fromChild ? FastStart.standFor(takeOver, e.getMessage()) : Main.EXIT_FAILURE;
             }
             try {
-                Map<String, ScriptDevice> byScript = new LinkedHashMap<>();
-                Map<String, Device> servedByScript = new LinkedHashMap<>();
+                Map<String, ScriptDevice> byKey = new LinkedHashMap<>();
+                Map<String, Device> servedByKey = new LinkedHashMap<>();
                 for (ScriptDevice d : devices) {
-                    byScript.put(d.script().toString(), d);
-                    servedByScript.put(d.script().toString(), served.get(d));
+                    String key = HostImage.key(d.script().toString(), d.name());
+                    byKey.put(key, d);
+                    servedByKey.put(key, served.get(d));
                 }
-                ch = succession.adopt(byScript, servedByScript);
+                ch = succession.adopt(byKey, servedByKey);
             } catch (IOException | RuntimeException e) {
                 succession.fail(e.toString());
                 System.err.println("fusd-host: cannot take over from " + takeOver + ": " + e.getMessage());
@@ -228,7 +235,8 @@ public final class RunCommand implements Callable<Integer> {
                 return Main.EXIT_FAILURE;
             }
         }
-        HotReload reload = new HotReload(runtime, ch, System.out::println, System.err::println);
+        ServedDevices live = new ServedDevices();
+        HotReload reload = new HotReload(runtime, ch, live, onChannel, System.out::println, System.err::println);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(reload, ch, runtime), "fusd-shutdown"));
         Runtime.getRuntime().addShutdownHook(new Thread(this::closeControl, "fusd-control-close"));
         if (succession != null) {
@@ -240,7 +248,7 @@ public final class RunCommand implements Callable<Integer> {
                 notTakenOver("takeover from " + takeOver + " failed: " + e.getMessage());
             }
             for (ScriptDevice d : devices) {
-                reload.add(scripts.get(devices.indexOf(d)), d, served.get(d));
+                reload.add(d.script(), d, served.get(d));
             }
             if (fromChild) {
                 FastStart.reap(takeOver);
@@ -257,7 +265,7 @@ public final class RunCommand implements Callable<Integer> {
             runArgs.subList(at, Math.min(runArgs.size(), at + 2)).clear();
         }
         runArgs.removeIf(a -> a.startsWith("--take-over=") || a.equals("--from-child"));
-        HostControl hostControl = new HostControl(startMillis, runArgs, ch, devices);
+        HostControl hostControl = new HostControl(startMillis, runArgs, ch, live.devices());
         if (succession != null) {
             hostControl.setHistory("took over from " + succession.oldPid());
         }
@@ -271,7 +279,7 @@ public final class RunCommand implements Callable<Integer> {
             try {
                 for (ScriptDevice d : devices) {
                     ch.add(served.get(d));
-                    reload.add(scripts.get(devices.indexOf(d)), d, served.get(d));
+                    reload.add(d.script(), d, served.get(d));
                     System.out.println("fusd: serving " + d.name() + " at " + ch.pathOf(d.name()));
                 }
             } catch (IOException | RuntimeException e) {
@@ -280,7 +288,7 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         if (ch instanceof HandsOver channelHandsOver) {
-            hostControl.onTakeover(new TakeoverServer(channelHandsOver, served, this::closeControl));
+            hostControl.onTakeover(new TakeoverServer(channelHandsOver, live.onChannel(), this::closeControl));
         }
         hostControl.serving();
         if (exitWhenServing) {
