@@ -278,10 +278,16 @@ public final class HotReload implements AutoCloseable {
         channel.remove(name);
         out.accept("fusd: reloaded " + s.path + ": " + name + " dropped (no longer among its devices): new opens"
                 + " fail; files open on it keep its old code until they are closed");
-        device.retire(() -> worker.execute(() -> {
-            served.remove(device);
-            runtime.unload(device);
-        }));
+        device.retire(() -> {
+            try {
+                worker.execute(() -> {
+                    served.remove(device);
+                    runtime.unload(device);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the host is shutting down: closing the runtime unloads every device
+            }
+        });
     }
 
     /** Serves the names a new version of a script defines that none of its devices serves yet. */
