@@ -72,7 +72,7 @@ declare namespace fusd {
         readonly state: State;
         /** Tell pollers the poll mask may have changed (wakes poll/select/epoll). */
         notify(): void;
-        /** The exported name; null while the script's top level runs for the first time. */
+        /** This device's name: the exported name, or its entry of `devices`; null while the script's top level runs for the first time. */
         readonly name: string;
         /** The exported mode (default 0o666); null while the top level runs for the first time. */
         readonly mode: number;
@@ -245,10 +245,15 @@ declare namespace fusd {
         close(): void;
     }
 
-    /** The exports of a driver module: only `name` is required. */
+    /** The exports of a driver module; it needs `name` or `devices` (see DriverModule). */
     interface Driver {
-        /** The device name: /dev/NAME, or DIR/NAME on the fuse channel. */
-        name: string;
+        /** The device name: /dev/NAME, or DIR/NAME on the fuse channel; "drums/bam" is bam in the directory drums. */
+        name?: string;
+        /**
+         * Instead of `name`: the names of several devices (1 to 64), each running its own
+         * copy of the script; device.name tells them apart. A reload may add and drop names.
+         */
+        devices?: readonly string[];
         /** Permission bits of the node, default 0o666. */
         mode?: number;
         /** Device number asked for on channels that make real nodes (cuse); 0 = any. */
@@ -276,6 +281,9 @@ declare namespace fusd {
         interrupted?: Interrupted;
         reload?: Reload;
     }
+
+    /** The exports contract: a Driver with either `name` (one device) or `devices` (several). */
+    type DriverModule = Driver & ({ name: string; devices?: undefined } | { devices: readonly string[]; name?: undefined });
 }
 
 /** An errno to throw (or to reject a Promise with): the caller sees exactly that errno. */

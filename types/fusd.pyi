@@ -107,7 +107,8 @@ class Device:
         """Tell pollers the poll mask may have changed (wakes poll/select/epoll)."""
     @property
     def name(self) -> str:
-        """The exported name; None while the top level runs for the first time."""
+        """This device's name: the exported name, or its entry of `devices`;
+        None while the top level runs for the first time."""
     @property
     def mode(self) -> int:
         """The exported mode (default 0o666); None while the top level runs for the first time."""
@@ -369,15 +370,19 @@ Release = Callable[[File], StatusResult]
 Llseek = Callable[[File, int, int], Union[int, Deferred]]
 Mmap = Callable[[File, int, int, int], StatusResult]
 Reload = Callable[[int, Device], object]
+Devices = Union[list[str], tuple[str, ...]]
 
 
 class Driver:
-    """The names a driver module defines (not a run-time object): only name
-    is required; a callback that is missing answers as a kernel driver
-    without it would (docs/driver-api.md)."""
+    """The names a driver module defines (not a run-time object): name or
+    devices is required; a callback that is missing answers as a kernel
+    driver without it would (docs/driver-api.md)."""
 
     name: str
-    """The device name: /dev/NAME, or DIR/NAME on the fuse channel."""
+    """The device name: /dev/NAME, or DIR/NAME on the fuse channel; "drums/bam" is bam in the directory drums."""
+    devices: Devices
+    """Instead of name: the names of several devices (1 to 64), each running its own copy of the script;
+    device.name tells them apart. A reload may add and drop names."""
     mode: int
     """Permission bits of the node, default 0o666."""
     major: int

@@ -24,6 +24,7 @@ import os
 import re
 import select
 import signal
+import stat
 import struct
 import subprocess
 import sys
@@ -350,7 +351,72 @@ def zero_checks():
     return [("fills", fills)]
 
 
-# script -> list of (check name, fn(path, ctx))
+def drums_checks(sounds):
+    """examples/drums.js and drums.py: one script, a device per name of `devices`, in one directory."""
+    def nodes(path, ctx):
+        d = os.path.dirname(path)
+        listed = sorted(os.listdir(d))
+        ensure(listed == sorted(sounds), f"{d} lists {listed}, expected {sorted(sounds)}")
+        kinds = {stat.S_IFMT(os.stat(os.path.join(d, s)).st_mode) for s in sounds}
+        ensure(len(kinds) == 1, f"the drums are not all the same kind of file: {kinds}")
+
+    def own_state(path, ctx):
+        d = os.path.dirname(path)
+        first, other = sounds[0], sounds[-1]
+        got = [read_all(os.path.join(d, first)), read_all(os.path.join(d, first)), read_all(os.path.join(d, other))]
+        want = [f"{first}! (hit 1)\n".encode(), f"{first}! (hit 2)\n".encode(), f"{other}! (hit 1)\n".encode()]
+        ensure(got == want, f"read {got}, expected {want}")
+    return [("nodes", nodes), ("own-state", own_state)]
+
+
+def logring_checks():
+    """examples/logring.js and logring.py: readers tail a ring of 64 messages, each from its own position."""
+    def tail(path, ctx):
+        w = os.open(path, os.O_WRONLY)
+        r1 = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        r2 = None
+        try:
+            try:
+                os.read(r1, 100)
+                raise Fail("an empty log had something to read")
+            except BlockingIOError:
+                pass
+            os.write(w, b"one\n")
+            os.write(w, b"two")
+            r2 = os.open(path, os.O_RDONLY)
+            got = [os.read(r1, 100), os.read(r1, 100), os.read(r2, 100)]
+            ensure(got == [b"one\n", b"two\n", b"one\n"], f"read {got}")
+            p = select.poll()
+            p.register(r1, select.POLLIN)
+            ensure(not p.poll(0), "poll says POLLIN with nothing new")
+            t, box = in_thread(p.poll, int(WAIT * 1000))
+            time.sleep(0.3)
+            os.write(w, b"three")
+            ev = joined(t, box, WAIT + 1, "poll after a write")
+            ensure(ev and ev[0][1] & select.POLLIN, f"poll returned {ev}, expected POLLIN")
+            got = [os.read(r1, 3), os.read(r1, 100)]
+            ensure(got == [b"thr", b"ee\n"], f"a short read and its rest: {got}")
+            for i in range(70):
+                os.write(w, b"m%d" % i)
+            got = [os.read(r1, 100), os.read(r1, 100), os.read(r2, 100), os.read(r2, 100)]
+            want = [b"logring: 6 messages lost\n", b"m6\n", b"logring: 8 messages lost\n", b"m6\n"]
+            ensure(got == want, f"after a lap: {got}, expected {want}")
+            while select.select([r2], [], [], 0)[0]:
+                os.read(r2, 100)
+            t, box = in_thread(raw_read, r2, 100)
+            time.sleep(0.3)
+            ensure(t.is_alive(), "a read of a reader that has read everything returned")
+            os.write(w, b"wake")
+            res = joined(t, box, WAIT, "a blocked read after a write")
+            ensure(res[2] == b"wake\n" if res[0] > 0 else False, f"blocked read got {res}")
+        finally:
+            for fd in (w, r1, r2):
+                if fd is not None:
+                    os.close(fd)
+    return [("tail", tail)]
+
+
+# script -> list of (check name, fn(path, ctx)); a script with several devices gets its first one's path
 EXAMPLES = {
     "hello.js": check_hello(b"Hello from a script!\n"),
     "hello.py": check_hello(b"Hello from a Python script!\n"),
@@ -358,6 +424,10 @@ EXAMPLES = {
     "counter.py": counter_checks(),
     "ticker.js": ticker_checks(),
     "zero.js": zero_checks(),
+    "drums.js": drums_checks(["bam", "bum", "beat", "boom", "bang", "crash"]),
+    "drums.py": drums_checks(["bim", "bom", "tss"]),
+    "logring.js": logring_checks(),
+    "logring.py": logring_checks(),
 }
 
 
@@ -399,11 +469,20 @@ class Ctx:
             print(f"# {msg}", flush=True)
 
 
-def script_name(path):
-    """The device name a script declares (name = "x" / export const name = "x"), or None."""
+def script_names(path):
+    """The device names a script declares (name = "x", or devices = ["x", "y"]; JS: export const)."""
     with open(path, encoding="utf-8") as f:
-        m = re.search(r"""^(?:export\s+const\s+)?name\s*=\s*["']([^"']+)["']""", f.read(), re.M)
-    return m.group(1) if m else None
+        text = f.read()
+    m = re.search(r"""^(?:export\s+const\s+)?name\s*=\s*["']([^"']+)["']""", text, re.M)
+    if m:
+        return [m.group(1)]
+    m = re.search(r"""^(?:export\s+const\s+)?devices\s*=\s*[\[(]([^\])]*)[\])]""", text, re.M)
+    return re.findall(r"""["']([^"']+)["']""", m.group(1)) if m else []
+
+
+def devices_of(example):
+    """How many devices (ready lines) examples/EXAMPLE makes."""
+    return max(1, len(script_names(os.path.join(REPO, "examples", example))))
 
 
 def report(name, fn, *args):
@@ -449,8 +528,8 @@ def main():
             ok = False
         elif not os.path.isfile(os.path.join(REPO, "examples", n)):
             print(f"SKIP {n}: examples/{n} is not in the tree", flush=True)
-        elif (dev := script_name(os.path.join(REPO, "examples", n))) and \
-                os.path.exists(os.path.join(dev_dir, dev)) and dev_dir.rstrip("/") == "/dev":
+        elif (dev := next((d for d in script_names(os.path.join(REPO, "examples", n))
+                           if os.path.exists(os.path.join(dev_dir, d))), None)) and dev_dir.rstrip("/") == "/dev":
             # A real node of that name (e.g. /dev/zero): the kernel refuses the name.
             print(f"SKIP {n}: {dev_dir}/{dev} already exists (not ours)", flush=True)
         else:
@@ -462,16 +541,15 @@ def main():
             t0 = time.monotonic()
             paths = None
             try:
-                paths = host.wait_ready(len(present))
+                paths = host.wait_ready(sum(devices_of(n) for n in present))
                 print("PASS one-host/ready", flush=True)
                 ctx.note(f"{len(present)} devices ready after {time.monotonic() - t0:.1f} s")
             except Fail as e:
                 print(f"FAIL one-host/ready: {e}", flush=True)
                 ok = False
             if paths:
-                by_script = dict(zip(present, paths.values()))
                 for n in present:
-                    path = by_script[n]
+                    path = paths[script_names(os.path.join(REPO, "examples", n))[0]]
                     if not path.startswith(dev_dir.rstrip("/") + "/"):
                         print(f"FAIL {n}/path: {path} is not in {dev_dir}", flush=True)
                         ok = False
@@ -484,7 +562,7 @@ def main():
             try:
                 t0 = time.monotonic()
                 try:
-                    path = next(iter(host.wait_ready(1).values()))
+                    path = next(iter(host.wait_ready(devices_of(n)).values()))
                 except Fail as e:
                     print(f"FAIL {n}/ready: {e}", flush=True)
                     ok = False

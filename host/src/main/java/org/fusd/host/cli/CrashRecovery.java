@@ -96,8 +96,8 @@ final class CrashRecovery {
             List<HostImage.FileImage> files = filesByName.getOrDefault(d.name(), List.of());
             openFiles += files.size();
             images.add(new HostImage.DeviceImage(
-                    d.script().toString(), d.name(), nodeid, d.version(), null, 0, files, List.of(), null));
-            servedByScript.put(d.script().toString(), served.get(d));
+                    d.script().toString(), d.name(), nodeid, d.version(), null, 0, files, List.of(), null, -1));
+            servedByScript.put(HostImage.key(d.script().toString(), d.name()), served.get(d));
         }
         HostImage image = new HostImage(
                 0, keeper.restart().crashedAtNanos(), "fuse", table.mountDir(), table.nextNodeid(), images);
@@ -111,7 +111,7 @@ final class CrashRecovery {
         for (HostImage.DeviceImage di : images) {
             ScriptDevice d = byName.get(di.name());
             Map<Long, org.fusd.host.device.OpenFile> files =
-                    adoptions.get(di.script()).files();
+                    adoptions.get(HostImage.key(di.script(), di.name())).files();
             d.restore(di, files, Map.of());
             restored.add(d);
             for (HostImage.FileImage f : di.files()) {

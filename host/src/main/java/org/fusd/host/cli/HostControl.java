@@ -34,7 +34,7 @@ final class HostControl implements ControlServer.Handler {
         this.cwd = Path.of("").toAbsolutePath();
         this.runArgs = List.copyOf(runArgs);
         this.channel = channel;
-        this.devices = List.copyOf(devices);
+        this.devices = devices; // live: hot reload adds and drops devices
     }
 
     /** A line of history status shows, e.g. "took over from 1234 (gap 12 ms)". */

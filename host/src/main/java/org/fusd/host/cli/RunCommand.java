@@ -28,7 +28,9 @@ import org.fusd.host.io.Grants;
 import org.fusd.host.keeper.KeeperLink;
 import org.fusd.host.keeper.Registry;
 import org.fusd.host.reload.HotReload;
+import org.fusd.host.reload.ServedDevices;
 import org.fusd.host.takeover.HandsOver;
+import org.fusd.host.takeover.HostImage;
 import org.fusd.host.trace.TraceDevice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,7 +60,10 @@ public final class RunCommand implements Callable<Integer> {
         loopback
     }
 
-    @Parameters(arity = "1..*", paramLabel = "SCRIPT", description = "Driver scripts, one device each.")
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "SCRIPT",
+            description = "Driver scripts: one device each, or the devices a script lists in `devices`.")
     List<Path> scripts;
 
     @Option(
@@ -213,9 +218,10 @@ public final class RunCommand implements Callable<Integer> {
             runtime.close();
             throw e;
         }
+        java.util.function.Function<ScriptDevice, Device> onChannel = d -> trace ? new TraceDevice(d, System.err) : d;
         Map<ScriptDevice, Device> served = new LinkedHashMap<>();
         for (ScriptDevice d : devices) {
-            served.put(d, trace ? new TraceDevice(d, System.err) : d);
+            served.put(d, onChannel.apply(d));
         }
         Succession succession = null;
         CrashRecovery recovery = null;
@@ -244,13 +250,14 @@ public final class RunCommand implements Callable<Integer> {
                 return fromChild ? FastStart.standFor(takeOver, e.getMessage()) : Main.EXIT_FAILURE;
             }
             try {
-                Map<String, ScriptDevice> byScript = new LinkedHashMap<>();
-                Map<String, Device> servedByScript = new LinkedHashMap<>();
+                Map<String, ScriptDevice> byKey = new LinkedHashMap<>();
+                Map<String, Device> servedByKey = new LinkedHashMap<>();
                 for (ScriptDevice d : devices) {
-                    byScript.put(d.script().toString(), d);
-                    servedByScript.put(d.script().toString(), served.get(d));
+                    String key = HostImage.key(d.script().toString(), d.name());
+                    byKey.put(key, d);
+                    servedByKey.put(key, served.get(d));
                 }
-                ch = succession.adopt(byScript, servedByScript);
+                ch = succession.adopt(byKey, servedByKey);
             } catch (IOException | RuntimeException e) {
                 succession.fail(e.toString());
                 System.err.println("fusd-host: cannot take over from " + takeOver + ": " + e.getMessage());
@@ -270,7 +277,8 @@ public final class RunCommand implements Callable<Integer> {
         if (keeper != null) {
             keepFor(keeper, (FuseChannel) ch); // before any device is added: every open is recorded
         }
-        HotReload reload = new HotReload(runtime, ch, System.out::println, System.err::println);
+        ServedDevices live = new ServedDevices();
+        HotReload reload = new HotReload(runtime, ch, live, onChannel, System.out::println, System.err::println);
         KeeperLink stopKeeper = keeper;
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(() -> shutDown(stopKeeper, reload, ch, runtime), "fusd-shutdown"));
@@ -284,7 +292,7 @@ public final class RunCommand implements Callable<Integer> {
                 notTakenOver("takeover from " + takeOver + " failed: " + e.getMessage());
             }
             for (ScriptDevice d : devices) {
-                reload.add(scripts.get(devices.indexOf(d)), d, served.get(d));
+                reload.add(d.script(), d, served.get(d));
             }
             if (fromChild) {
                 FastStart.reap(takeOver);
@@ -301,7 +309,7 @@ public final class RunCommand implements Callable<Integer> {
             runArgs.subList(at, Math.min(runArgs.size(), at + 2)).clear();
         }
         runArgs.removeIf(a -> a.startsWith("--take-over=") || a.equals("--from-child"));
-        HostControl hostControl = new HostControl(startMillis, runArgs, ch, devices);
+        HostControl hostControl = new HostControl(startMillis, runArgs, ch, live.devices());
         if (succession != null) {
             hostControl.setHistory("took over from " + succession.oldPid());
         }
@@ -321,7 +329,7 @@ public final class RunCommand implements Callable<Integer> {
                     if (recovery == null || recovery.fresh().contains(d)) {
                         ch.add(served.get(d));
                     }
-                    reload.add(scripts.get(devices.indexOf(d)), d, served.get(d));
+                    reload.add(d.script(), d, served.get(d));
                     System.out.println("fusd: serving " + d.name() + " at " + ch.pathOf(d.name()));
                 }
             } catch (IOException | RuntimeException e) {
@@ -333,7 +341,7 @@ public final class RunCommand implements Callable<Integer> {
             hostControl.onTakeover(r -> r.error("this host runs under fusd-keeper (--keeper), which cannot hand"
                     + " over to another host yet; it serves on"));
         } else if (ch instanceof HandsOver channelHandsOver) {
-            hostControl.onTakeover(new TakeoverServer(channelHandsOver, served, this::closeControl));
+            hostControl.onTakeover(new TakeoverServer(channelHandsOver, live.onChannel(), this::closeControl));
         }
         if (recovery != null) {
             recovery.serve();

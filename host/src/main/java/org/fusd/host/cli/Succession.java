@@ -68,7 +68,7 @@ final class Succession implements AutoCloseable {
         return image;
     }
 
-    /** Restores the channel and the devices (served: by script path as the old host was given them). */
+    /** Restores the channel and the devices (both by HostImage.key: the script as the old host was given it, and the name). */
     Channel adopt(Map<String, ScriptDevice> devices, Map<String, Device> served) throws IOException {
         Map<String, Adoption> adoptions = new HashMap<>();
         List<Integer> channelFds = fds.subList(0, fds.size() - 2);
@@ -80,8 +80,9 @@ final class Succession implements AutoCloseable {
         };
         channel = (HandsOver) ch;
         for (HostImage.DeviceImage d : image.devices()) {
-            ScriptDevice device = devices.get(d.script());
-            Adoption a = adoptions.get(d.script());
+            String key = HostImage.key(d.script(), d.name());
+            ScriptDevice device = devices.get(key);
+            Adoption a = adoptions.get(key);
             rerun.put(device, device.restore(d, a.files(), a.calls()));
             openFiles += d.files().size();
             calls += d.calls().size();

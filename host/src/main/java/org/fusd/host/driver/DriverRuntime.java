@@ -118,14 +118,76 @@ public final class DriverRuntime implements AutoCloseable {
     }
 
     /**
-     * Evaluates a driver script and returns its device, ready to attach to a
-     * channel. Throws ScriptLoadException (with file:line) if it does not load,
-     * its name is invalid, or another loaded driver has the same name.
+     * Evaluates a driver script that defines one device and returns it, ready
+     * to attach to a channel. Throws ScriptLoadException (with file:line) if it
+     * does not load, its name is invalid, another loaded driver has the same
+     * name, or it defines several devices ({@code devices}: use {@link #loadScript}).
      */
     public ScriptDevice load(Path path) {
+        List<ScriptDevice> all = loadScript(path);
+        if (all.size() != 1) {
+            all.forEach(this::unload);
+            throw new ScriptLoadException(
+                    path + ": defines " + all.size() + " devices (`devices`); load it with" + " loadScript");
+        }
+        return all.get(0);
+    }
+
+    /**
+     * Evaluates a driver script and returns its devices, ready to attach to a
+     * channel: the one it names ({@code name}), or one per entry of its
+     * {@code devices}, each running its own copy of the script (its own
+     * context, thread and state; {@code device.name} tells them apart). The
+     * first copy's load tells the names. All or nothing: throws
+     * ScriptLoadException (with file:line) if the script does not load, a
+     * name is invalid or taken.
+     */
+    public List<ScriptDevice> loadScript(Path path) {
         languageOf(path);
-        ScriptDevice d = new ScriptDevice(this, path);
+        ScriptDevice first = new ScriptDevice(this, path, null);
+        first.start();
+        List<String> names = first.definedNames();
+        if (names != null) {
+            for (String n : names) {
+                String problem = checkName(n);
+                if (problem != null) {
+                    first.close();
+                    throw new ScriptLoadException(path + ": device name \"" + printable(n) + "\" " + problem);
+                }
+            }
+        }
+        register(first);
+        if (names == null) {
+            return List.of(first);
+        }
+        List<ScriptDevice> loaded = new ArrayList<>(List.of(first));
+        try {
+            for (String n : names.subList(1, names.size())) {
+                loaded.add(loadDevice(path, n));
+            }
+            return loaded;
+        } catch (RuntimeException e) {
+            loaded.forEach(this::unload);
+            throw e;
+        }
+    }
+
+    /**
+     * Loads the device named name of a script that defines several
+     * ({@code devices}); hot reload uses it for a name a new version adds.
+     */
+    public ScriptDevice loadDevice(Path path, String name) {
+        String problem = checkName(name);
+        if (problem != null) {
+            throw new ScriptLoadException(path + ": device name \"" + printable(name) + "\" " + problem);
+        }
+        ScriptDevice d = new ScriptDevice(this, path, name);
         d.start();
+        register(d);
+        return d;
+    }
+
+    private void register(ScriptDevice d) {
         String name = d.name();
         String problem = checkName(name);
         synchronized (devices) {
@@ -134,19 +196,19 @@ public final class DriverRuntime implements AutoCloseable {
             }
             if (problem == null) {
                 devices.put(name, d);
-                return d;
+                return;
             }
         }
         d.close();
-        throw new ScriptLoadException(path + ": device name \"" + printable(name) + "\" " + problem);
+        throw new ScriptLoadException(d.path() + ": device name \"" + printable(name) + "\" " + problem);
     }
 
-    /** Loads several scripts; if one fails, the ones loaded are closed and the error is thrown. */
+    /** Loads several scripts (all their devices); if one fails, the ones loaded are closed and the error is thrown. */
     public List<ScriptDevice> loadAll(List<Path> paths) {
         List<ScriptDevice> loaded = new ArrayList<>();
         try {
             for (Path p : paths) {
-                loaded.add(load(p));
+                loaded.addAll(loadScript(p));
             }
             return loaded;
         } catch (RuntimeException e) {
@@ -164,8 +226,8 @@ public final class DriverRuntime implements AutoCloseable {
             return "must not contain \"..\"";
         }
         if (name.startsWith("/") || name.endsWith("/") || name.contains("//") || ("/" + name + "/").contains("/./")) {
-            return "may use '/' only between non-empty path components (drums/bam: a subdirectory of /dev,"
-                    + " fusd channel)";
+            return "may use '/' only between path components that are not empty or \".\" (drums/bam: bam in the"
+                    + " subdirectory drums)";
         }
         for (int i = 0; i < name.length(); i++) {
             char ch = name.charAt(i);

@@ -31,7 +31,12 @@ abstract class LoadedCode implements AutoCloseable {
 
     private Value interrupted;
     private Value reloadHook;
+    /** The device this code serves: the export {@code name}, or the one of {@link #devices} it was loaded for. */
     String name;
+
+    /** Export {@code devices}: the names of the devices the script defines, or null if it exports {@code name}. */
+    java.util.List<String> devices;
+
     int mode = 0666;
     /** Device number asked for (exports `major`, `minor`); 0 = any. Honoured by channels that make real nodes (cuse). */
     int major;
@@ -146,13 +151,22 @@ abstract class LoadedCode implements AutoCloseable {
     /** Reads name, mode and the callbacks through lookup (a module's own globals, never builtins). */
     final void bind(java.util.function.Function<String, Value> exports) {
         Value n = exports.apply("name");
-        if (n == null || n.isNull()) {
-            throw new ScriptLoadException(path + ": the driver does not define `name` (the device name)");
-        }
-        if (!n.isString()) {
+        Value list = exports.apply("devices");
+        boolean hasName = n != null && !n.isNull();
+        if (list != null && !list.isNull()) {
+            if (hasName) {
+                throw new ScriptLoadException(path + ": the driver defines both `name` and `devices`; define `name`"
+                        + " for one device or `devices` (a list of names) for several");
+            }
+            devices = deviceNames(list);
+        } else if (!hasName) {
+            throw new ScriptLoadException(
+                    path + ": the driver does not define `name` (the device name) or" + " `devices` (a list of names)");
+        } else if (!n.isString()) {
             throw new ScriptLoadException(path + ": `name` must be a string, not " + HostValues.typeName(n));
+        } else {
+            name = n.asString();
         }
-        name = n.asString();
         Value m = exports.apply("mode");
         if (m != null && !m.isNull()) {
             if (!m.fitsInInt() || m.asInt() < 0 || m.asInt() > 07777) {
@@ -214,6 +228,35 @@ abstract class LoadedCode implements AutoCloseable {
         }
         interrupted = function(exports, "interrupted");
         reloadHook = function(exports, "reload");
+    }
+
+    /** Most devices one script may define (each runs its own copy of the script). */
+    static final int MAX_DEVICES = 64;
+
+    /** The export {@code devices}: a list of 1 to {@link #MAX_DEVICES} distinct strings. */
+    private java.util.List<String> deviceNames(Value list) {
+        String want = "`devices` must be a list of 1 to " + MAX_DEVICES + " device names (strings)";
+        if (!list.hasArrayElements() || list.isString()) {
+            throw new ScriptLoadException(path + ": " + want + ", not " + HostValues.typeName(list));
+        }
+        long size = list.getArraySize();
+        if (size < 1 || size > MAX_DEVICES) {
+            throw new ScriptLoadException(path + ": " + want + "; it has " + size);
+        }
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (long i = 0; i < size; i++) {
+            Value e = list.getArrayElement(i);
+            if (e == null || !e.isString()) {
+                throw new ScriptLoadException(path + ": " + want + "; element " + i + " is "
+                        + (e == null ? "missing" : HostValues.typeName(e)));
+            }
+            String s = e.asString();
+            if (names.contains(s)) {
+                throw new ScriptLoadException(path + ": `devices` names \"" + s + "\" twice");
+            }
+            names.add(s);
+        }
+        return java.util.List.copyOf(names);
     }
 
     private int number(java.util.function.Function<String, Value> exports, String member, int max) {

@@ -40,6 +40,15 @@ public final class ScriptDevice implements Device {
 
     private final DriverRuntime runtime;
     private final Path path;
+    /**
+     * The name this device has among its script's {@code devices}; null while
+     * the script defines one device by {@code name} (and before the first load
+     * of the first device of a script, which tells the names).
+     */
+    private volatile String member;
+    /** Set once a reload dropped this device: run when its last open file is released. */
+    private Runnable whenIdle; // loop thread only
+
     private final DeviceLoop loop;
     // Bytes in state become guest values of the code running now: the one being loaded, if any.
     private final StateSpace stateSpace;
@@ -70,9 +79,15 @@ public final class ScriptDevice implements Device {
 
     private final Deferrals deferrals;
 
-    ScriptDevice(DriverRuntime runtime, Path path) {
+    /**
+     * @param member the name this device has among the script's {@code devices},
+     *     or null for a script that defines one device by {@code name}, or for
+     *     the first device of a script (its first load tells the names)
+     */
+    ScriptDevice(DriverRuntime runtime, Path path, String member) {
         this.runtime = runtime;
         this.path = path;
+        this.member = member;
         this.loop = new DeviceLoop(
                 path.getFileName().toString(),
                 e -> runtime.log("fusd: " + path + ": internal error on the device thread: " + e));
@@ -89,6 +104,23 @@ public final class ScriptDevice implements Device {
         try {
             loop.callAndWait(() -> {
                 Loaded l = load();
+                LoadedCode c = l.code();
+                if (c.devices != null) {
+                    if (member == null) {
+                        member = c.devices.get(0); // the first of a script's devices (DriverRuntime.loadScript)
+                        c.name = member;
+                    } else if (c.devices.contains(member)) {
+                        c.name = member;
+                    } else {
+                        discard(l);
+                        throw new ScriptLoadException(path + ": the script no longer defines the device \"" + member
+                                + "\" (it changed while loading?)");
+                    }
+                } else if (member != null) {
+                    discard(l);
+                    throw new ScriptLoadException(
+                            path + ": the script defines `name`, not `devices` (it changed while loading?)");
+                }
                 api = l.api();
                 code = l.code(); // here, on the loop: a timer the top level set may fire right after this task
                 memory = createMemory(code);
@@ -101,11 +133,41 @@ public final class ScriptDevice implements Device {
         }
     }
 
-    /** What a successful {@link #reload()} did. */
-    public record Reloaded(int version, String oldName, String newName, long nanos) {
+    /**
+     * What a successful {@link #reload()} did. names: the devices the new code
+     * defines (its {@code devices} export, or the one device it names).
+     * dropped: the new code no longer defines this device, so nothing was
+     * swapped: the device keeps its code for the files still open (the caller
+     * retires it).
+     */
+    public record Reloaded(
+            int version, String oldName, String newName, long nanos, java.util.List<String> names, boolean dropped) {
         public boolean renamed() {
             return !oldName.equals(newName);
         }
+    }
+
+    /**
+     * The devices this device's script defines, as its code last loaded says:
+     * its {@code devices}, or null if it defines one device by {@code name}.
+     */
+    public java.util.List<String> definedNames() {
+        LoadedCode c = code;
+        return c == null ? null : c.devices;
+    }
+
+    /**
+     * The name this device has under fresh code: its entry of the code's
+     * {@code devices}, or the code's {@code name} (a new name renames a
+     * device defined by {@code name}); null if fresh no longer defines it.
+     */
+    private String nameUnder(LoadedCode fresh) {
+        String current = code.name;
+        if (fresh.devices == null) {
+            return member == null || member.equals(fresh.name) ? fresh.name : null;
+        }
+        String want = member != null ? member : current;
+        return fresh.devices.contains(want) ? want : null;
     }
 
     /**
@@ -128,7 +190,14 @@ public final class ScriptDevice implements Device {
             long t0 = System.nanoTime();
             Loaded fresh = load();
             String oldName = code.name;
-            String newName = fresh.code().name;
+            String newName = nameUnder(fresh.code());
+            java.util.List<String> names =
+                    fresh.code().devices != null ? fresh.code().devices : java.util.List.of(fresh.code().name);
+            if (newName == null) {
+                discard(fresh);
+                return new Reloaded(version, oldName, oldName, System.nanoTime() - t0, names, true);
+            }
+            fresh.code().name = newName;
             Value hook = fresh.code().reloadHook();
             if (hook != null) {
                 runReloadHook(hook, fresh);
@@ -150,6 +219,7 @@ public final class ScriptDevice implements Device {
             int previous = version;
             code = fresh.code();
             api = fresh.api();
+            member = code.devices != null ? newName : null;
             version = previous + 1;
             faulted = null;
             HandOver handOver = deferrals.handOver(deviceState, files.values());
@@ -160,7 +230,7 @@ public final class ScriptDevice implements Device {
             for (DeviceNode n : nodes) {
                 n.notifyPollers(); // the new code may report another mask
             }
-            return new Reloaded(version, oldName, newName, System.nanoTime() - t0);
+            return new Reloaded(version, oldName, newName, System.nanoTime() - t0, names, false);
         });
     }
 
@@ -313,9 +383,14 @@ public final class ScriptDevice implements Device {
         return code.major;
     }
 
+    /** With {@code devices} and a {@code major}: the exported minor plus this device's index in the list. */
     @Override
     public int minor() {
-        return code.minor;
+        LoadedCode c = code;
+        if (c.devices == null || c.major == 0) {
+            return c.minor;
+        }
+        return c.minor + Math.max(0, c.devices.indexOf(c.name));
     }
 
     @Override
@@ -560,6 +635,26 @@ public final class ScriptDevice implements Device {
         if (sf != null) {
             stateSpace.release(sf.state);
         }
+        if (whenIdle != null && files.isEmpty()) {
+            Runnable r = whenIdle;
+            whenIdle = null;
+            r.run();
+        }
+    }
+
+    /**
+     * A reload dropped this device from its script: it is no longer reloaded,
+     * and once no file is open on it (at once if none is), idle runs, on the
+     * device thread (hand the unload to another thread: it waits for this one).
+     */
+    public void retire(Runnable idle) {
+        loop.submit(() -> {
+            if (files.isEmpty()) {
+                idle.run();
+            } else {
+                whenIdle = idle;
+            }
+        });
     }
 
     Deferred defer(ScriptFile sf) {

@@ -36,8 +36,14 @@ public final class FileOps {
         DeviceSlot slot(long nodeid);
     }
 
+    /** The FOPEN_* flags an OPEN reply carries, by device and the caller's open flags. */
+    @FunctionalInterface
+    public interface OpenReplyFlags {
+        int of(Device device, int openFlags);
+    }
+
     private final Resolver resolver;
-    private final int openFlags;
+    private final OpenReplyFlags openFlags;
     private final HandleTable handles = new HandleTable();
     private final FuseIoctlMemory.Rounds ioctlRounds = new FuseIoctlMemory.Rounds();
     /** Told of open files for a host started after a crash (fusd-keeper); null: nobody. */
@@ -48,6 +54,11 @@ public final class FileOps {
      *                  mount wants DIRECT_IO | NONSEEKABLE | STREAM)
      */
     public FileOps(Resolver resolver, int openFlags) {
+        this(resolver, (device, flags) -> openFlags);
+    }
+
+    /** openFlags: the FOPEN_* flags of each OPEN reply, chosen per open (see FuseChannel). */
+    public FileOps(Resolver resolver, OpenReplyFlags openFlags) {
         this.resolver = resolver;
         this.openFlags = openFlags;
     }
@@ -170,7 +181,7 @@ public final class FileOps {
 
                             @Override
                             public int openFlags() {
-                                return openFlags;
+                                return openFlags.of(slot.device(), file.flags());
                             }
                         }),
                         c.unique());
@@ -214,7 +225,7 @@ public final class FileOps {
 
             @Override
             public int openFlags() {
-                return openFlags;
+                return openFlags.of(slot.device(), file.flags());
             }
         });
         OpenReply reply = new OpenReply(encoder, req.unique);
@@ -226,7 +237,7 @@ public final class FileOps {
         if (h == null) {
             return;
         }
-        long offset = req.u64(FuseProtocol.READ_IN_OFFSET);
+        long offset = offsetFor(h, req.u64(FuseProtocol.READ_IN_OFFSET));
         int size = req.u32(FuseProtocol.READ_IN_SIZE);
         h.file.setFlags(req.u32(FuseProtocol.READ_IN_FLAGS));
         ReadReply reply = new ReadReply(req.session.encoder(), req.unique, size);
@@ -238,12 +249,21 @@ public final class FileOps {
         if (h == null) {
             return;
         }
-        long offset = req.u64(FuseProtocol.WRITE_IN_OFFSET);
+        long offset = offsetFor(h, req.u64(FuseProtocol.WRITE_IN_OFFSET));
         int size = req.u32(FuseProtocol.WRITE_IN_SIZE);
         h.file.setFlags(req.u32(FuseProtocol.WRITE_IN_FLAGS));
         ByteBuffer data = req.payload(FuseProtocol.WRITE_IN, size);
         WriteReply reply = new WriteReply(req.session.encoder(), req.unique, data.remaining());
         call(req, h.slot, reply, true, () -> h.slot.device().write(new Call.Write(h.file, data, offset), reply));
+    }
+
+    /**
+     * The offset a read or write passes to the device: the kernel's for a
+     * seekable device; 0 for a stream, whose position is the driver's own
+     * (a read-only open may be lseek'd, for head and tail, without moving it).
+     */
+    private static long offsetFor(FileHandle h, long kernelOffset) {
+        return h.slot.device().seekable() ? kernelOffset : 0;
     }
 
     /** The request's open file, or null after answering EBADF for a handle we never gave out. */

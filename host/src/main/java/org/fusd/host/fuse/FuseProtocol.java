@@ -260,6 +260,8 @@ public final class FuseProtocol {
     public static final int GETATTR_IN_GETATTR_FLAGS = 0;
     public static final int GETATTR_IN_DUMMY = 4;
     public static final int GETATTR_IN_FH = 8;
+    /** getattr_flags: the kernel asks about an open file (fh is set): lseek(SEEK_END) does. */
+    public static final int GETATTR_FH = 1;
 
     // struct fuse_setattr_in: size, field offsets.
     public static final int SETATTR_IN = 88;

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.fusd.host.channel.Channel;
 import org.fusd.host.device.Device;
 import org.fusd.host.driver.DriverRuntime;
@@ -39,19 +40,21 @@ public final class HotReload implements AutoCloseable {
     private final Consumer<String> err;
     private final ScheduledExecutorService worker;
     private final List<Script> scripts = new CopyOnWriteArrayList<>();
+    private final ServedDevices served;
+    private final Function<ScriptDevice, Device> onChannel;
     private volatile ScriptWatcher watcher;
 
-    /** One served script: its device, what was added to the channel for it, the files it is made of. */
+    /**
+     * One served script: its devices (one, or one per entry of its {@code
+     * devices}), the files it is made of.
+     */
     private static final class Script {
         final Path path;
-        final ScriptDevice device;
-        final Device served;
+        final List<ScriptDevice> devices = new CopyOnWriteArrayList<>();
         byte[] digest; // of the files last loaded; reload thread only
 
-        Script(Path path, ScriptDevice device, Device served) {
+        Script(Path path) {
             this.path = path;
-            this.device = device;
-            this.served = served;
         }
     }
 
@@ -60,8 +63,29 @@ public final class HotReload implements AutoCloseable {
      * @param err where reload failures go (stderr in the CLI)
      */
     public HotReload(DriverRuntime runtime, Channel channel, Consumer<String> out, Consumer<String> err) {
+        this(runtime, channel, new ServedDevices(), d -> d, out, err);
+    }
+
+    /**
+     * @param served the devices the host serves: a device a new version of a
+     *     script adds is added there, one it drops is taken away once its last
+     *     file is closed
+     * @param onChannel what to put on the channel for a device a reload adds
+     *     (the device itself, or a decorator such as --trace's)
+     * @param out where reload lines go (stdout in the CLI)
+     * @param err where reload failures go (stderr in the CLI)
+     */
+    public HotReload(
+            DriverRuntime runtime,
+            Channel channel,
+            ServedDevices served,
+            Function<ScriptDevice, Device> onChannel,
+            Consumer<String> out,
+            Consumer<String> err) {
         this.runtime = runtime;
         this.channel = channel;
+        this.served = served;
+        this.onChannel = onChannel;
         this.out = out;
         this.err = err;
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -76,13 +100,23 @@ public final class HotReload implements AutoCloseable {
      * (the device itself, or a decorator such as --trace's).
      */
     public void add(Path script, ScriptDevice device, Device served) {
-        Script s = new Script(script, device, served);
-        Set<Path> files = Dependencies.of(script);
-        s.digest = digest(files);
-        scripts.add(s);
-        if (watcher != null) {
-            rewatch(s, files);
-            runtime.keepSpareContext(DriverRuntime.languageOf(script));
+        this.served.add(device, served);
+        Script s;
+        synchronized (scripts) {
+            s = scripts.stream().filter(x -> x.path.equals(script)).findFirst().orElse(null);
+            if (s != null) {
+                s.devices.add(device); // another device of the same script (`devices`)
+                return;
+            }
+            s = new Script(script);
+            s.devices.add(device);
+            Set<Path> files = Dependencies.of(script);
+            s.digest = digest(files);
+            scripts.add(s);
+            if (watcher != null) {
+                rewatch(s, files);
+                runtime.keepSpareContext(DriverRuntime.languageOf(script));
+            }
         }
     }
 
@@ -138,11 +172,17 @@ public final class HotReload implements AutoCloseable {
      */
     public ScriptDevice.Reloaded reload(ScriptDevice device) {
         Script s = scripts.stream()
-                .filter(x -> x.device == device)
+                .filter(x -> x.devices.contains(device))
                 .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("not managed: " + device.name()));
         try {
-            return CompletableFuture.supplyAsync(() -> reload(s), worker).get();
+            return CompletableFuture.supplyAsync(
+                            () -> {
+                                java.util.Map<ScriptDevice, ScriptDevice.Reloaded> all = reload(s);
+                                return all == null ? null : all.get(device);
+                            },
+                            worker)
+                    .get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
@@ -166,41 +206,125 @@ public final class HotReload implements AutoCloseable {
         reload(s);
     }
 
-    /** Reload thread only. */
-    private ScriptDevice.Reloaded reload(Script s) {
+    /**
+     * Reloads every device of a script (reload thread only), then serves the
+     * devices the new version adds and retires the ones it drops. Null if the
+     * new code failed to load (the old code serves on; the failure is printed).
+     */
+    private java.util.Map<ScriptDevice, ScriptDevice.Reloaded> reload(Script s) {
         Set<Path> files = Dependencies.of(s.path);
         byte[] d = digest(files);
-        int before = s.device.version();
-        String name = s.device.name();
+        java.util.Map<ScriptDevice, ScriptDevice.Reloaded> results = new java.util.LinkedHashMap<>();
+        List<String> names = null;
+        for (ScriptDevice device : List.copyOf(s.devices)) {
+            ScriptDevice.Reloaded r = reloadOne(s, device);
+            if (r == null) {
+                if (results.isEmpty()) { // the new code does not load: every device keeps the old one
+                    s.digest = d; // do not retry the same broken text; the next save will
+                    rewatch(s, files);
+                    return null;
+                }
+                continue; // it changed again meanwhile: its next save reloads the rest
+            }
+            results.put(device, r);
+            names = r.names();
+            if (r.dropped()) {
+                retire(s, device);
+            }
+        }
+        s.digest = d;
+        if (names != null) {
+            addNew(s, names);
+        }
+        rewatch(s, files);
+        return results;
+    }
+
+    /** Reloads one device and prints its line; null if it failed (printed). */
+    private ScriptDevice.Reloaded reloadOne(Script s, ScriptDevice device) {
+        int before = device.version();
+        String name = device.name();
         ScriptDevice.Reloaded r;
         try {
-            r = s.device.reload();
+            r = device.reload();
         } catch (ScriptLoadException e) {
-            s.digest = d; // do not retry the same broken text; the next save will
             err.accept("fusd: reload of " + s.path + " failed; " + name + " v" + before + " keeps serving: "
                     + e.getMessage());
-            rewatch(s, files);
             return null;
         } catch (RuntimeException e) {
             err.accept("fusd: reload of " + s.path + " failed: " + e);
             return null;
         }
-        s.digest = d;
+        if (r.dropped()) {
+            return r; // retire() prints its line
+        }
         String line = "fusd: reloaded " + s.path + ": " + r.newName() + " v" + r.version() + " in "
                 + String.format("%.1f", r.nanos() / 1e6) + " ms";
         if (r.renamed()) {
-            line += rename(s, r.oldName(), r.newName());
+            line += rename(device, r.oldName(), r.newName());
         }
         out.accept(line);
-        rewatch(s, files);
         return r;
     }
 
+    /**
+     * A new version no longer defines device: its name goes at once (new opens
+     * fail), the files open on it keep the code they had until they are closed,
+     * then it is unloaded.
+     */
+    private void retire(Script s, ScriptDevice device) {
+        s.devices.remove(device);
+        String name = device.name();
+        channel.remove(name);
+        out.accept("fusd: reloaded " + s.path + ": " + name + " dropped (no longer among its devices): new opens"
+                + " fail; files open on it keep its old code until they are closed");
+        device.retire(() -> {
+            try {
+                worker.execute(() -> {
+                    served.remove(device);
+                    runtime.unload(device);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the host is shutting down: closing the runtime unloads every device
+            }
+        });
+    }
+
+    /** Serves the names a new version of a script defines that none of its devices serves yet. */
+    private void addNew(Script s, List<String> names) {
+        for (String n : names) {
+            if (s.devices.stream().anyMatch(x -> x.name().equals(n))) {
+                continue;
+            }
+            ScriptDevice device;
+            try {
+                device = runtime.loadDevice(s.path, n);
+            } catch (ScriptLoadException e) {
+                err.accept("fusd: reload of " + s.path + ": cannot add " + n + ": " + e.getMessage());
+                continue;
+            } catch (RuntimeException e) {
+                err.accept("fusd: reload of " + s.path + ": cannot add " + n + ": " + e);
+                continue;
+            }
+            Device dev = onChannel.apply(device);
+            try {
+                channel.add(dev);
+            } catch (IOException | RuntimeException e) {
+                err.accept("fusd: reload of " + s.path + ": cannot serve " + n + ": " + e.getMessage());
+                runtime.unload(device);
+                continue;
+            }
+            s.devices.add(device);
+            served.add(device, dev);
+            out.accept("fusd: reloaded " + s.path + ": " + n + " v1 added, serving " + n + " at " + channel.pathOf(n));
+        }
+    }
+
     /** Moves a renamed device on the channel: the old name goes, open files stay, the new name appears. */
-    private String rename(Script s, String oldName, String newName) {
+    private String rename(ScriptDevice device, String oldName, String newName) {
         channel.remove(oldName);
         try {
-            channel.add(s.served);
+            channel.add(served.onChannel(device));
         } catch (IOException | RuntimeException e) {
             err.accept("fusd: cannot serve " + newName + " (renamed from " + oldName + "): " + e.getMessage());
             return " (renamed from " + oldName + ", not served: " + e.getMessage() + ")";

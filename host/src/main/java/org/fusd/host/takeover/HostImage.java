@@ -170,11 +170,19 @@ public record HostImage(
         return new HostImage(oldPid, paused, channel, mountDir, nextNodeid, devices);
     }
 
-    /** The devices by script path. */
-    public Map<String, DeviceImage> byScript() {
+    /**
+     * How a successor finds the device an image describes: by its script and
+     * its name (a script may define several devices).
+     */
+    public static String key(String script, String name) {
+        return script + "\0" + name;
+    }
+
+    /** The devices by {@link #key}. */
+    public Map<String, DeviceImage> byKey() {
         Map<String, DeviceImage> m = new LinkedHashMap<>();
         for (DeviceImage d : devices) {
-            m.put(d.script(), d);
+            m.put(key(d.script(), d.name()), d);
         }
         return m;
     }

@@ -69,7 +69,7 @@ public final class DriverTests {
         runtime.keepSpareContext(DriverRuntime.languageOf(driver)); // the next test's context starts during this one
         List<TestScript> scripts = new ArrayList<>();
         try {
-            runtime.unload(runtime.load(driver)); // a driver that does not load fails here, before any test
+            runtime.loadScript(driver).forEach(runtime::unload); // a driver that does not load fails here
             for (Path p : testFiles) {
                 scripts.add(TestScript.load(runtime, p));
             }
@@ -100,7 +100,9 @@ public final class DriverTests {
             DriverRuntime runtime, Channel channel, Client client, TestScript script, TestScript.TestCase test) {
         driverLog.clear();
         ByteArrayOutputStream traced = new ByteArrayOutputStream();
-        ScriptDevice device = runtime.load(driver);
+        // A driver with several devices (`devices`): all are served; the tests reach the first.
+        List<ScriptDevice> all = runtime.loadScript(driver);
+        ScriptDevice device = all.get(0);
         String name = device.name();
         Map<Op, String> sources = new EnumMap<>(Op.class);
         for (Op op : Op.values()) {
@@ -110,6 +112,9 @@ public final class DriverTests {
         TestScript.Failure failure;
         try {
             channel.add(new TraceDevice(device, new PrintStream(traced, true, StandardCharsets.UTF_8)));
+            for (ScriptDevice other : all.subList(1, all.size())) {
+                channel.add(other);
+            }
             String target = channel instanceof LoopbackChannel ? name : channel.pathOf(name);
             TestApi api = new TestApi(client, name, target, channel.kind());
             try {
@@ -120,9 +125,11 @@ public final class DriverTests {
         } catch (IOException e) {
             failure = new TestScript.Failure("cannot serve the device: " + e.getMessage(), List.of());
         } finally {
-            channel.remove(name);
-            awaitReleased(device);
-            runtime.unload(device);
+            for (ScriptDevice d : all) {
+                channel.remove(d.name());
+                awaitReleased(d);
+                runtime.unload(d);
+            }
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
         if (failure == null) {

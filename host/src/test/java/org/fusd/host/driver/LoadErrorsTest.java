@@ -60,9 +60,13 @@ class LoadErrorsTest {
                 assertTrue(m.contains("device name"), m);
             }
             assertEquals(null, DriverRuntime.checkName("x".repeat(64)));
-            assertEquals(null, DriverRuntime.checkName("drums/bam"), "a subdirectory of /dev (fusd)");
+            assertEquals(null, DriverRuntime.checkName("drums/bam"), "bam in the subdirectory drums");
             String m = loadError(h, "bad.py", "name = 'a//b'\n");
-            assertTrue(m.contains("may use '/' only between non-empty path components"), m);
+            assertTrue(m.contains("may use '/' only between path components that are not empty or \".\""), m);
+            m = loadError(h, "lead.js", "export const name = \"/dev/x\";\n");
+            assertTrue(m.contains("lead.js") && m.contains("\"/dev/x\"") && m.contains("may use '/' only"), m);
+            m = loadError(h, "dots.py", "name = 'drums/../x'\n");
+            assertTrue(m.contains("must not contain \"..\""), m);
         }
     }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class FuseExamplesTest {
     static final String PRELUDE = """
-            import os, sys, fcntl, struct, select, errno, time
+            import os, sys, fcntl, struct, select, errno, time, threading
             D = sys.argv[1]
             def out(*a): print(*a, flush=True)
             """;
@@ -48,9 +48,21 @@ class FuseExamplesTest {
             log.add(l);
             System.err.println(l);
         });
-        for (String s : new String[] {"hello.js", "hello.py", "pipe.js", "counter.py", "ticker.js", "zero.js"}) {
-            ScriptDevice d = runtime.load(Harness.example(s));
-            channel.add(d);
+        for (String s : new String[] {
+            "hello.js",
+            "hello.py",
+            "pipe.js",
+            "counter.py",
+            "ticker.js",
+            "zero.js",
+            "drums.js",
+            "drums.py",
+            "logring.js",
+            "logring.py"
+        }) {
+            for (ScriptDevice d : runtime.loadScript(Harness.example(s))) {
+                channel.add(d);
+            }
         }
     }
 
@@ -180,6 +192,87 @@ class FuseExamplesTest {
                     "dd if=" + dev + " of=/dev/null bs=" + run[0] + " count=" + run[1] + " 2>&1 | tail -1"));
             System.out.println("zero.js over fuse, bs=" + run[0] + ": " + ddOut.trim());
         }
+    }
+
+    @Test
+    void drumsAreDevicesInADirectoryEachWithItsOwnState() throws Exception {
+        String mnt = channel.mountDir().toString();
+        assertEquals("bam\nbang\nbeat\nboom\nbum\ncrash\n", finish(start("ls", mnt + "/drums")));
+        assertEquals("bim\nbom\ntss\n", finish(start("ls", mnt + "/drums-py")));
+        assertEquals(
+                "bam! (hit 1)\nbam! (hit 2)\nboom! (hit 1)\nbim! (hit 1)\ntss! (hit 1)\nbim! (hit 2)\n",
+                finish(start(
+                        "sh",
+                        "-c",
+                        "cd " + mnt + " && cat drums/bam && cat drums/bam drums/boom && cat drums-py/bim"
+                                + " drums-py/tss && head -n1 drums-py/bim")));
+        String out = py("""
+                fd = os.open(D + "/drums/crash", os.O_RDONLY)
+                out(os.read(fd, 4), os.read(fd, 100), oct(os.stat(D + "/drums/crash").st_mode & 0o777))
+                """);
+        assertEquals("b'cras' b'' 0o444\n", out, "the rest of a cut read is gone; mode 0o444");
+    }
+
+    /** The same checks of the ring log, for logring.js and logring.py. */
+    private static String logringSession(String name) throws Exception {
+        return py("""
+                path = D + "/" + sys.argv[2]
+                w = os.open(path, os.O_WRONLY)
+                r1 = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+                try:
+                    os.read(r1, 100); out("data?")
+                except BlockingIOError:
+                    out("empty: EAGAIN")
+                os.write(w, b"one\\n"); os.write(w, b"two")
+                r2 = os.open(path, os.O_RDONLY)                     # starts at the oldest message kept
+                out(os.read(r1, 100), os.read(r1, 100))
+                p = select.poll(); p.register(r1, select.POLLIN)
+                out("poll", p.poll(0))
+                os.write(w, b"three\\n")
+                out("poll", [e & select.POLLIN for _, e in p.poll(2000)])
+                out(os.read(r1, 3), os.read(r1, 100))                # a short read keeps the rest
+                out(os.read(r2, 100))
+                for i in range(70):
+                    os.write(w, b"m%d" % i)
+                out(os.read(r1, 100), os.read(r1, 100))              # fell a lap behind: told how much
+                out(os.read(r2, 100), os.read(r2, 100))
+                r3 = os.open(path, os.O_RDONLY)
+                while select.select([r3], [], [], 0)[0]:
+                    os.read(r3, 100)
+                got = []
+                t = threading.Thread(target=lambda: got.append(os.read(r3, 100)))
+                t.start(); time.sleep(0.3)
+                out("blocked", t.is_alive())
+                os.write(w, b"wake")
+                t.join(10)
+                out(got)
+                with open(path, "rb") as f:                          # readline from the oldest kept
+                    out(f.readline())
+                """, name);
+    }
+
+    @Test
+    void logringReadersTailWithTheirOwnPositions() throws Exception {
+        String want = """
+                empty: EAGAIN
+                b'one\\n' b'two\\n'
+                poll []
+                poll [1]
+                b'thr' b'ee\\n'
+                b'one\\n'
+                b'logring: 6 messages lost\\n' b'm6\\n'
+                b'logring: 8 messages lost\\n' b'm6\\n'
+                blocked True
+                [b'wake\\n']
+                b'm7\\n'
+                """;
+        assertEquals(want, logringSession("logring"));
+        assertEquals(want, logringSession("logring-py"));
+    }
+
+    static String py(String code, String arg) throws Exception {
+        return finish(start(
+                "/usr/bin/python3", "-c", PRELUDE + code, channel.mountDir().toString(), arg));
     }
 
     static List<String> lines(String s) {

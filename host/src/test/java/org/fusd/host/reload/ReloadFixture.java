@@ -73,6 +73,19 @@ final class ReloadFixture implements AutoCloseable {
         return d;
     }
 
+    /** Writes a script that may define several devices (`devices`) and serves them all with hot reload. */
+    List<ScriptDevice> serveAll(String file, String text) throws IOException {
+        Path p = scripts.resolve(file);
+        Files.writeString(p, text);
+        List<ScriptDevice> all = runtime.loadScript(p);
+        for (ScriptDevice d : all) {
+            channel.add(d);
+            reload.add(p, d, d);
+        }
+        reload.watch(20);
+        return all;
+    }
+
     Path script(String file) {
         return scripts.resolve(file);
     }

@@ -95,9 +95,16 @@ public final class CuseChannel implements Channel, HandsOver {
     @Override
     public void add(Device device) throws IOException {
         String name = device.name();
-        if (device.name().indexOf('/') >= 0) {
-            throw new IOException("device name '" + device.name() + "': names with '/' (subdirectories of /dev)"
-                    + " need --channel fusd");
+        if (name.indexOf('!') >= 0) {
+            throw new IOException("device name '" + name + "': CUSE cannot take a '!' (the kernel names the device"
+                    + " drums!bam in sysfs for drums/bam, and devtmpfs turns every '!' back into '/')");
+        }
+        for (String other : devices.keySet()) {
+            if (other.startsWith(name + "/") || name.startsWith(other + "/")) {
+                throw new IOException(
+                        "device name '" + name + "': /dev/" + (other.startsWith(name + "/") ? name : other)
+                                + " cannot be both a device and the directory of another ('" + other + "')");
+            }
         }
         if (device.sharedMemory() != null) {
             System.err.println("fusd: " + device.name() + " exports `memory`: clients can mmap it only on the fusd"
@@ -119,7 +126,7 @@ public final class CuseChannel implements Channel, HandsOver {
 
     private Served start(Device device) throws IOException {
         String name = device.name();
-        if (Files.exists(SYS_CLASS.resolve(name))) {
+        if (Files.exists(sysDir(name))) {
             throw new IOException("a CUSE device named '" + name + "' already exists (another host serves it)");
         }
         int fd;
@@ -206,14 +213,15 @@ public final class CuseChannel implements Channel, HandsOver {
     public static CuseChannel adopt(
             java.util.List<Integer> fds,
             HostImage image,
-            java.util.Map<String, Device> byScript,
+            java.util.Map<String, Device> byKey,
             java.util.Map<String, Adoption> out)
             throws IOException {
         CuseChannel ch = new CuseChannel(Path.of("/dev"));
         for (HostImage.DeviceImage d : image.devices()) {
-            Device device = byScript.get(d.script());
+            Device device = byKey.get(HostImage.key(d.script(), d.name()));
             if (device == null) {
-                throw new IOException(d.script() + " (device " + d.name() + ") is not among the successor's scripts");
+                throw new IOException("device " + d.name() + " of " + d.script() + " is not among the successor's"
+                        + " devices (the script no longer defines it?)");
             }
             if (d.nodeid() < 0 || d.nodeid() >= fds.size()) {
                 throw new IOException(d.name() + ": no connection was passed for it");
@@ -229,7 +237,7 @@ public final class CuseChannel implements Channel, HandsOver {
             if (ch.devices.putIfAbsent(name, new Served(name, session, slot, files)) != null) {
                 throw new IOException("two devices named '" + name + "'");
             }
-            out.put(d.script(), files.adopt(d, slot, session));
+            out.put(HostImage.key(d.script(), d.name()), files.adopt(d, slot, session));
         }
         return ch;
     }
@@ -244,7 +252,7 @@ public final class CuseChannel implements Channel, HandsOver {
     /** Waits for the kernel to register the device and its node to appear; sets mode and owner. */
     private void makeNode(Device device, FuseSession session) throws IOException {
         String name = device.name();
-        Path sysDev = SYS_CLASS.resolve(name).resolve("dev");
+        Path sysDev = sysDir(name).resolve("dev");
         Path node = devDir.resolve(name);
         long deadline = System.nanoTime() + APPEAR_MS * 1_000_000L;
         String numbers = null;
@@ -275,6 +283,15 @@ public final class CuseChannel implements Channel, HandsOver {
         CuseNodes.setModeAndOwner(node, device.mode(), uid, gid);
     }
 
+    /**
+     * The device's directory in sysfs: the kernel names a device drums!bam for
+     * the DEVNAME drums/bam (a '/' cannot be in a sysfs name), and devtmpfs
+     * makes the node /dev/drums/bam from it.
+     */
+    private static Path sysDir(String name) {
+        return SYS_CLASS.resolve(name.replace('/', '!'));
+    }
+
     private static void pause(long deadline, String why) throws IOException {
         if (System.nanoTime() > deadline) {
             throw new IOException(why);
@@ -298,7 +315,7 @@ public final class CuseChannel implements Channel, HandsOver {
     private void abort(Served s) {
         s.session().stop(Errno.ENODEV);
         try {
-            Files.writeString(SYS_CLASS.resolve(s.name()).resolve("abort"), "1");
+            Files.writeString(sysDir(s.name()).resolve("abort"), "1");
         } catch (IOException e) {
             // not registered (refused) or no sysfs: the connection ends when the process exits
         }

@@ -26,6 +26,9 @@ final class CuseNodes {
     static void mknod(Path path, long rdev) throws IOException {
         try {
             Files.deleteIfExists(path);
+            if (path.getParent() != null) {
+                Files.createDirectories(path.getParent()); // drums/bam: devtmpfs would make /dev/drums
+            }
             Libc.Ext.INSTANCE.mknod(path.toString(), Libc.S_IFCHR | 0600, rdev);
         } catch (LastErrorException e) {
             throw new IOException("cannot make " + path + ": " + Errno.byNumber(e.getErrorCode()));

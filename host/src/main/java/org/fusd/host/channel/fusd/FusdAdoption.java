@@ -35,21 +35,19 @@ final class FusdAdoption {
         this.fds = fds;
     }
 
-    void adopt(HostImage image, Map<String, Device> byScript, Map<String, Adoption> out) throws IOException {
+    /** byKey: the successor's devices by {@link HostImage#key}; out gets each one's adoption by the same key. */
+    void adopt(HostImage image, Map<String, Device> byKey, Map<String, Adoption> out) throws IOException {
         for (HostImage.DeviceImage d : image.devices()) {
-            Device device = byScript.get(d.script());
+            String key = HostImage.key(d.script(), d.name());
+            Device device = byKey.get(key);
             if (device == null) {
-                throw new IOException(d.script() + " (device " + d.name() + ") is not among the successor's scripts");
-            }
-            if (!device.name().equals(d.name())) {
-                throw new IOException(d.script() + " now names its device '" + device.name()
-                        + "', the running host's is '" + d.name() + "': a device cannot be renamed by a takeover");
+                throw new IOException(d.script() + " (device " + d.name() + ") is not among the successor's devices");
             }
             memory(d, device);
             FusdNode node = new FusdNode(channel, device, (int) d.nodeid(), d.name());
             device.attach(node);
             channel.adoptNode(node);
-            out.put(d.script(), files(d, node));
+            out.put(key, files(d, node));
         }
     }
 

@@ -398,7 +398,7 @@ public final class FusdChannel implements Channel, HandsOver {
     public static FusdChannel adopt(
             List<Integer> fds,
             HostImage image,
-            java.util.Map<String, Device> byScript,
+            java.util.Map<String, Device> byKey,
             java.util.Map<String, Adoption> out)
             throws IOException {
         int version = abiVersion(fds.get(0));
@@ -406,19 +406,19 @@ public final class FusdChannel implements Channel, HandsOver {
             throw new IOException("the control fd speaks fusd ABI version " + version + ", this host speaks version "
                     + FusdAbi.FUSD_ABI_VERSION);
         }
-        return adoptOverFd(fds, image, byScript, out);
+        return adoptOverFd(fds, image, byKey, out);
     }
 
     /** {@link #adopt} without the version check (tests: a socket plays the kernel). */
     static FusdChannel adoptOverFd(
             List<Integer> fds,
             HostImage image,
-            java.util.Map<String, Device> byScript,
+            java.util.Map<String, Device> byKey,
             java.util.Map<String, Adoption> out)
             throws IOException {
         FusdChannel ch = unstarted(fds.get(0));
         ch.nextDevId.set((int) image.nextNodeid());
-        new FusdAdoption(ch, fds).adopt(image, byScript, out);
+        new FusdAdoption(ch, fds).adopt(image, byKey, out);
         return ch;
     }
 

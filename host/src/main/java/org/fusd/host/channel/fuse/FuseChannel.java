@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.fusd.host.channel.Channel;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.OpenFlags;
 import org.fusd.host.fuse.DeviceSlot;
 import org.fusd.host.fuse.FileOps;
 import org.fusd.host.fuse.FuseInit;
@@ -31,16 +32,30 @@ import org.fusd.host.takeover.HostImage;
  */
 public final class FuseChannel implements Channel, HandsOver {
     /**
-     * Every call reaches the device (direct io), offsets mean nothing
-     * (nonseekable, stream: no f_pos lock, so a write does not wait behind a
-     * read on the same fd), and writes do not take the inode lock exclusively
-     * (parallel direct writes: a write waiting in the device does not hold up
-     * other writers; see RootDir's file size for the other half).
+     * Every call reaches the device (direct io), and writes do not take the
+     * inode lock exclusively (parallel direct writes: a write waiting in the
+     * device does not hold up other writers; see RootDir's file size for the
+     * other half).
      */
-    private static final int OPEN_FLAGS = FuseProtocol.FOPEN_DIRECT_IO
-            | FuseProtocol.FOPEN_NONSEEKABLE
-            | FuseProtocol.FOPEN_STREAM
-            | FuseProtocol.FOPEN_PARALLEL_DIRECT_WRITES;
+    private static final int DIRECT = FuseProtocol.FOPEN_DIRECT_IO | FuseProtocol.FOPEN_PARALLEL_DIRECT_WRITES;
+
+    /**
+     * The FOPEN_* flags of an open (docs/channels.md, "Seeking and shell
+     * tools"). A stream (nonseekable, stream) has no f_pos lock, so a write
+     * never waits behind a read blocked on the same fd, but lseek fails, and
+     * GNU tools take that as an error on a regular file (head -n1: "cannot
+     * seek to relative offset"). Both cannot hold for one fd, so: an open
+     * that can write stays a stream; a read-only open of a stream device
+     * (nothing to wait behind) lets the kernel keep a position that lseek and
+     * pread may move, while the driver still reads from its own position
+     * (offset 0); a seekable device has the kernel's positions on every open.
+     */
+    static int openFlags(Device device, int flags) {
+        if (device.seekable() || (flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY) {
+            return DIRECT;
+        }
+        return DIRECT | FuseProtocol.FOPEN_NONSEEKABLE | FuseProtocol.FOPEN_STREAM;
+    }
 
     private final Path dir;
     private final RootDir root;
@@ -94,7 +109,7 @@ public final class FuseChannel implements Channel, HandsOver {
         FuseSession session = new FuseSession(fd, table, "fusd-fuse");
         new FuseInit().addTo(table);
         session.addCommonRows(table, root::forget);
-        FileOps files = new FileOps(root::slot, OPEN_FLAGS);
+        FileOps files = new FileOps(root::slot, FuseChannel::openFlags);
         files.addTo(table);
         root.addTo(table);
         FuseChannel channel = new FuseChannel(dir, root, session);
@@ -109,10 +124,10 @@ public final class FuseChannel implements Channel, HandsOver {
      * Serves the connection a previous host handed over (fd: its /dev/fuse fd,
      * received by SCM_RIGHTS), mounted at dir: the devices keep their nodeids,
      * the open files their fh and poll handle, and the calls waiting for an
-     * answer are rebuilt (returned per device, by script). No INIT: the kernel
+     * answer are rebuilt (returned per device, by HostImage.key). No INIT: the kernel
      * and the previous host did that. Nothing is read until {@link #startReading}.
      */
-    public static FuseChannel adopt(int fd, HostImage image, Map<String, Device> byScript, Map<String, Adoption> out)
+    public static FuseChannel adopt(int fd, HostImage image, Map<String, Device> byKey, Map<String, Adoption> out)
             throws IOException {
         Path dir = Path.of(image.mountDir());
         RootDir root = new RootDir(Libc.getuid(), Libc.getgid());
@@ -121,22 +136,23 @@ public final class FuseChannel implements Channel, HandsOver {
         FuseSession session = new FuseSession(fd, table, "fusd-fuse");
         new FuseInit().addTo(table);
         session.addCommonRows(table, root::forget);
-        FileOps files = new FileOps(root::slot, OPEN_FLAGS);
+        FileOps files = new FileOps(root::slot, FuseChannel::openFlags);
         files.addTo(table);
         root.addTo(table);
         FuseChannel channel = new FuseChannel(dir, root, session);
         channel.files = files;
         for (HostImage.DeviceImage d : image.devices()) {
-            Device device = byScript.get(d.script());
+            Device device = byKey.get(HostImage.key(d.script(), d.name()));
             if (device == null) {
-                throw new IOException(d.script() + " (device " + d.name() + ") is not among the successor's scripts");
+                throw new IOException("device " + d.name() + " of " + d.script() + " is not among the successor's"
+                        + " devices (the script no longer defines it?)");
             }
             DeviceSlot slot = new DeviceSlot(device, d.nodeid(), session, () -> {});
             device.attach(slot);
             if (!root.add(device.name(), slot)) {
                 throw new IOException("two devices named '" + device.name() + "'");
             }
-            out.put(d.script(), files.adopt(d, slot, session));
+            out.put(HostImage.key(d.script(), d.name()), files.adopt(d, slot, session));
         }
         return channel;
     }
@@ -254,10 +270,6 @@ public final class FuseChannel implements Channel, HandsOver {
 
     @Override
     public void add(Device device) throws IOException {
-        if (device.name().indexOf('/') >= 0) {
-            throw new IOException("device name '" + device.name() + "': names with '/' (subdirectories of /dev)"
-                    + " need --channel fusd");
-        }
         if (device.sharedMemory() != null) {
             System.err.println("fusd: " + device.name() + " exports `memory`: clients can mmap it only on the fusd"
                     + " channel (--channel fusd); here a MAP_SHARED mmap(2) fails (ENODEV) and a MAP_PRIVATE one"
@@ -269,6 +281,10 @@ public final class FuseChannel implements Channel, HandsOver {
         if (root.has(device.name())) {
             throw new IOException(
                     "a device named '" + device.name() + "' is already served at " + pathOf(device.name()));
+        }
+        String conflict = root.conflict(device.name());
+        if (conflict != null) {
+            throw new IOException("device name '" + device.name() + "': " + conflict);
         }
         // Gone: nothing more to do here; the inode itself lives until the kernel forgets it.
         DeviceSlot slot = new DeviceSlot(device, root.newNodeid(), session, () -> {});

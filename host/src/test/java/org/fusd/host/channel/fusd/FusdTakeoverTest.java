@@ -93,8 +93,8 @@ class FusdTakeoverTest {
         FusdChannelTest.TestDevice dev2 = new FusdChannelTest.TestDevice();
         Map<String, Adoption> adopted = new HashMap<>();
         successor = FusdChannel.adoptOverFd(
-                List.of(Libc.Ext.INSTANCE.dup(fds[0])), image, Map.of("test.js", dev2), adopted);
-        Adoption a = adopted.get("test.js");
+                List.of(Libc.Ext.INSTANCE.dup(fds[0])), image, Map.of(HostImage.key("test.js", "test"), dev2), adopted);
+        Adoption a = adopted.get(HostImage.key("test.js", "test"));
         assertNotNull(a.files().get(fileId), "the open file crossed");
         ResumedCall pending = a.calls().get(11L);
         assertNotNull(pending, "the pending read crossed");
