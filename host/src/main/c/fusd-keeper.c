@@ -52,7 +52,7 @@
 static char **command;
 static int restarts_max = 5;
 static long window_s = 60;
-static long attach_s = 60;
+static long attach_s = 120;
 
 static pid_t host;
 static int sock = -1;		/* our end of the host's socket */

@@ -143,18 +143,20 @@ final class CrashRecovery {
         long sinceNanos = now.getEpochSecond() * 1_000_000_000L
                 + now.getNano()
                 - keeper.restart().crashedAtNanos();
-        System.err.printf(
-                "fusd: recovered after a crash (%s): pid %d serves again %.1f ms after it"
-                        + " (%d devices, %d open files with empty file.state%s; %s)%n",
-                keeper.restart().why(),
-                ProcessHandle.current().pid(),
-                sinceNanos / 1e6,
-                restored.size(),
-                openFiles,
-                lostFiles == 0 ? "" : ", " + lostFiles + " on devices no longer served: EBADF",
-                resent
-                        ? "calls the dead host had read are sent again, then failed or reissued by each device's policy"
-                        : "no FUSE_NOTIFY_RESEND: calls the dead host had read wait until their callers are interrupted");
+        // One write: a host killed again mid-line must not leave half a line behind.
+        System.err.print(
+                String.format(
+                        "fusd: recovered after a crash (%s): pid %d serves again %.1f ms after it"
+                                + " (%d devices, %d open files with empty file.state%s; %s)%n",
+                        keeper.restart().why(),
+                        ProcessHandle.current().pid(),
+                        sinceNanos / 1e6,
+                        restored.size(),
+                        openFiles,
+                        lostFiles == 0 ? "" : ", " + lostFiles + " on devices no longer served: EBADF",
+                        resent
+                                ? "calls the dead host had read are sent again, then failed or reissued by each device's policy"
+                                : "no FUSE_NOTIFY_RESEND: calls the dead host had read wait until their callers are interrupted"));
         System.err.flush();
     }
 }

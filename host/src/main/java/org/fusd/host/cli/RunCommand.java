@@ -402,7 +402,7 @@ public final class RunCommand implements Callable<Integer> {
     /** Why --keeper cannot be used with these options, or null. */
     private String keeperRefusal() {
         if (takeOver != null) {
-            return "a host under fusd-keeper cannot take over another host yet";
+            return "a host under fusd-keeper cannot be taken over yet (and --take-over cannot start one)";
         }
         boolean fuse = channel == ChannelKind.fuse
                 || (channel == ChannelKind.auto && !FusdChannel.available() && !CuseChannel.available());
