@@ -251,8 +251,28 @@ final class Answers {
             c.reply.error(Errno.EIO);
             return;
         }
+        if (ranOutOfMemory(e)) {
+            device.outOfMemory(c.op().callback(), c); // as when the heap fills in host code: ENOMEM, faulted
+            return;
+        }
         device.report(c.op().callback(), e, lc);
         c.reply.error(Errno.EIO);
+    }
+
+    /**
+     * The heap filled while the script ran and the language turned it into an
+     * exception of its own (GraalPy raises MemoryError) instead of letting the
+     * host's OutOfMemoryError through.
+     */
+    private static boolean ranOutOfMemory(PolyglotException e) {
+        if (e.isResourceExhausted()) {
+            return true;
+        }
+        if (!e.isGuestException() || e.getGuestObject() == null) {
+            return false;
+        }
+        Value meta = e.getGuestObject().getMetaObject();
+        return meta != null && "MemoryError".equals(meta.getMetaSimpleName());
     }
 
     void rejected(Invocation c, Value reason) {
