@@ -507,20 +507,28 @@ abstract class LoadedCode implements AutoCloseable {
     static String scriptWhere(PolyglotException e) {
         for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {
             SourceSection s = f.getSourceLocation();
-            if (f.isGuestFrame() && s != null && !s.getSource().getName().startsWith("fusd-")) {
+            if (f.isGuestFrame()
+                    && s != null
+                    && !s.getSource().isInternal()
+                    && !s.getSource().getName().startsWith("fusd-")) {
                 return s.getSource().getName() + ":" + s.getStartLine();
             }
         }
         return guestWhere(e);
     }
 
-    /** Where e was raised, else the innermost script frame: "file:line", or null. */
+    /**
+     * Where e was raised, else the innermost frame in a script: "file:line", or null. A language's
+     * own code (a builtin such as Array.prototype.join, where an interrupt may land) names no file.
+     */
     private static String guestWhere(PolyglotException e) {
         SourceSection s = e.getSourceLocation();
-        if (s == null) {
+        if (s == null || s.getSource().isInternal()) {
+            s = null;
             for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {
-                if (f.isGuestFrame() && f.getSourceLocation() != null) {
-                    s = f.getSourceLocation();
+                SourceSection at = f.getSourceLocation();
+                if (f.isGuestFrame() && at != null && !at.getSource().isInternal()) {
+                    s = at;
                     break;
                 }
             }

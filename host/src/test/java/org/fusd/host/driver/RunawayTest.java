@@ -198,6 +198,24 @@ class RunawayTest {
         }
     }
 
+    @Test
+    void aTopLevelStoppedInsideABuiltinNamesTheScriptNotTheBuiltin() throws Exception {
+        try (Harness h = new Harness()) {
+            h.runtime.setCallTimeoutMillis(200);
+            String js = """
+                    export const name = 'topjs';
+                    const big = new Array(1e6).fill(7);
+                    while (true) {
+                        big.join(',').split(',').sort();
+                    }
+                    """;
+            ScriptLoadException e = assertThrows(ScriptLoadException.class, () -> h.serve(dir, "top.js", js));
+            // GraalJS reports such an interrupt with no script frame, so the file is all that can be named
+            assertTrue(e.getMessage().startsWith(dir.resolve("top.js") + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains("200 ms budget"), e.getMessage());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"js", "py"})
     void stateIsCappedAndFreedSpaceCanBeUsedAgain(String lang) throws Exception {
