@@ -15,10 +15,14 @@
 // JsTestScript's prelude, TestApi).
 
 declare namespace fusd {
-    /** What `t.open` takes besides the flags: open as another user (the fuse channel needs root for it). */
+    /**
+     * What `t.open` takes besides the flags: open as another user (the fuse channel needs root for
+     * it), or another device of a driver with several (`devices`; by default the first).
+     */
     interface OpenOptions {
         uid?: number;
         gid?: number;
+        device?: string;
     }
 
     /** A call started and not waited for: a read that blocks, an open the driver defers. */

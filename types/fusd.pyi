@@ -508,9 +508,14 @@ class Test:
     @property
     def pid(self) -> int:
         """The pid the driver sees in file.pid."""
-    def open(self, flags: int = ..., uid: int | None = None, gid: int | None = None) -> TestFile:
-        """open(2) with flags (default os.O_RDWR), as this test's user or as uid/gid; raises OSError."""
-    def start_open(self, flags: int = ..., uid: int | None = None, gid: int | None = None) -> Pending[TestFile]: ...
+    def open(
+        self, flags: int = ..., uid: int | None = None, gid: int | None = None, device: str | None = None
+    ) -> TestFile:
+        """open(2) with flags (default os.O_RDWR), as this test's user or as uid/gid, of the driver's
+        first device or of the one named device; raises OSError."""
+    def start_open(
+        self, flags: int = ..., uid: int | None = None, gid: int | None = None, device: str | None = None
+    ) -> Pending[TestFile]: ...
     def eq(self, actual: object, expected: object, message: str | None = None) -> None:
         """Fails unless actual == expected (bytes equal a str by its UTF-8)."""
     def ok(self, value: object, message: str | None = None) -> None: ...

@@ -100,10 +100,10 @@ public final class DriverTests {
             DriverRuntime runtime, Channel channel, Client client, TestScript script, TestScript.TestCase test) {
         driverLog.clear();
         ByteArrayOutputStream traced = new ByteArrayOutputStream();
-        // A driver with several devices (`devices`): all are served; the tests reach the first.
+        // A driver with several devices (`devices`): all are served; the tests reach the first
+        // unless an open names another.
         List<ScriptDevice> all = runtime.loadScript(driver);
         ScriptDevice device = all.get(0);
-        String name = device.name();
         Map<Op, String> sources = new EnumMap<>(Op.class);
         for (Op op : Op.values()) {
             sources.put(op, device.sourceOf(op));
@@ -115,8 +115,11 @@ public final class DriverTests {
             for (ScriptDevice other : all.subList(1, all.size())) {
                 channel.add(other);
             }
-            String target = channel instanceof LoopbackChannel ? name : channel.pathOf(name);
-            TestApi api = new TestApi(client, name, target, channel.kind());
+            java.util.SequencedMap<String, String> targets = new java.util.LinkedHashMap<>();
+            for (ScriptDevice d : all) {
+                targets.put(d.name(), channel instanceof LoopbackChannel ? d.name() : channel.pathOf(d.name()));
+            }
+            TestApi api = new TestApi(client, targets, channel.kind());
             try {
                 failure = script.run(test, api);
             } finally {

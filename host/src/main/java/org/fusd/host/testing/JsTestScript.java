@@ -123,7 +123,8 @@ final class JsTestScript extends TestScript {
                 get pid() { return this._api.pid(); }
                 startOpen(flags = O_RDWR, opts = {}) {
                   const id = (v) => (v === undefined || v === null) ? -1 : v;
-                  return new Pending(this._api.open(flags, id(opts.uid), id(opts.gid)), (o) => new File(this._api, o.number));
+                  const device = opts.device === undefined ? null : opts.device;
+                  return new Pending(this._api.open(flags, id(opts.uid), id(opts.gid), device), (o) => new File(this._api, o.number));
                 }
                 open(flags = O_RDWR, opts = {}) { return this.startOpen(flags, opts).wait(); }
                 eq(actual, expected, message) {

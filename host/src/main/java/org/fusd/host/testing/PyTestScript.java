@@ -173,12 +173,12 @@ final class PyTestScript extends TestScript {
                 def pid(self):
                     return self._api.pid()
 
-                def start_open(self, flags=_fusd_os.O_RDWR, uid=None, gid=None):
-                    call = self._api.open(flags, -1 if uid is None else uid, -1 if gid is None else gid)
+                def start_open(self, flags=_fusd_os.O_RDWR, uid=None, gid=None, device=None):
+                    call = self._api.open(flags, -1 if uid is None else uid, -1 if gid is None else gid, device)
                     return _FusdPending(call, lambda o: _FusdFile(self._api, int(o.number)))
 
-                def open(self, flags=_fusd_os.O_RDWR, uid=None, gid=None):
-                    return self.start_open(flags, uid, gid).wait()
+                def open(self, flags=_fusd_os.O_RDWR, uid=None, gid=None, device=None):
+                    return self.start_open(flags, uid, gid, device).wait()
 
                 def eq(self, actual, expected, message=None):
                     a, e = actual, expected

@@ -21,6 +21,8 @@ public final class TestApi {
     private final Client client;
     private final String name;
     private final String target;
+    /** Every device of the driver by name (`devices`), and where the client opens it. */
+    private final java.util.Map<String, String> targets;
     private final String channel;
     private final Set<Integer> open = ConcurrentHashMap.newKeySet();
     private final java.util.Map<Integer, Mapped> maps = new ConcurrentHashMap<>();
@@ -28,12 +30,14 @@ public final class TestApi {
     private final List<ClientCall> opening = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
-     * @param target what the client opens: the device's path, or its name on loopback
+     * @param targets what the client opens for each device of the driver, by name: its path,
+     *     or its name on loopback; the first is the device the tests reach by default
      */
-    TestApi(Client client, String name, String target, String channel) {
+    TestApi(Client client, java.util.SequencedMap<String, String> targets, String channel) {
         this.client = client;
-        this.name = name;
-        this.target = target;
+        this.name = targets.firstEntry().getKey();
+        this.target = targets.firstEntry().getValue();
+        this.targets = targets;
         this.channel = channel;
     }
 
@@ -67,8 +71,13 @@ public final class TestApi {
     }
 
     @HostAccess.Export
-    public GuestCall open(int flags, int uid, int gid) {
-        ClientCall call = client.open(target, flags, uid, gid).then(fd -> open.add((Integer) fd));
+    public GuestCall open(int flags, int uid, int gid, String device) {
+        String path = device == null ? target : targets.get(device);
+        if (path == null) {
+            throw new IllegalArgumentException("open: the driver has no device \"" + device + "\" (its devices: "
+                    + String.join(", ", targets.keySet()) + ")");
+        }
+        ClientCall call = client.open(path, flags, uid, gid).then(fd -> open.add((Integer) fd));
         opening.add(call);
         return new GuestCall(call);
     }

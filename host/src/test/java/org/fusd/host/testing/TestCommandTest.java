@@ -130,6 +130,41 @@ class TestCommandTest {
         assertTrue(r.out().endsWith("1 passed, 1 failed\n"), r.out());
     }
 
+    @Test
+    void testsReachEveryDeviceOfADriverByName() throws Exception {
+        Path examples = Path.of("..", "examples");
+        Path driver = Files.isDirectory(examples) ? examples.resolve("drums.js") : Path.of("examples", "drums.js");
+        Path js = write("drums.test.js", """
+                export function test_first_by_default(t) {
+                    t.eq(t.name, "drums/bam");
+                    t.eq(t.open(O_RDONLY).readText(100), "bam! (hit 1)\\n");
+                }
+                export function test_another_by_name(t) {
+                    t.eq(t.open(O_RDONLY, {device: "drums/crash"}).readText(100), "crash! (hit 1)\\n");
+                    t.eq(t.open(O_RDONLY, {device: "drums/crash"}).readText(100), "crash! (hit 2)\\n");
+                }
+                export function test_unknown_name(t) {
+                    t.open(O_RDONLY, {device: "drums/gong"});
+                }
+                """);
+        LabsTest.Run r = LabsTest.fusdHostTest(driver.toString(), js.toString());
+        assertTrue(r.out().contains("  ok    test_first_by_default"), r.out() + r.err());
+        assertTrue(r.out().contains("  ok    test_another_by_name"), r.out());
+        assertTrue(
+                r.out().contains("the driver has no device \"drums/gong\" (its devices: drums/bam, drums/bum,"),
+                r.out());
+        assertTrue(r.out().endsWith("2 passed, 1 failed\n"), r.out());
+
+        Path py = write("drums_test.py", """
+                import os
+
+                def test_boom(t):
+                    assert t.open(os.O_RDONLY, device="drums/boom").read(100) == b"boom! (hit 1)\\n"
+                """);
+        r = LabsTest.fusdHostTest(driver.toString(), py.toString());
+        assertTrue(r.out().endsWith("1 passed, 0 failed\n"), r.out() + r.err());
+    }
+
     /** Real system calls from the client process: a blocked read, a signal, O_NONBLOCK, poll, another uid. */
     private static final String SHM_DRIVER = """
             export const name = "shm";
