@@ -59,10 +59,11 @@ final class JsCode extends LoadedCode {
                   lent.set(b, hostBuffer);
                   return b;
                 },
-                // Small reads are copied into the host's scratch buffer (one host call per
-                // read, no member lookups); lent memory goes back as the host buffer it is
-                // (sliced by the host); other larger reads come back as an ArrayBuffer the
-                // host copies in bulk (writing a host buffer from JS goes byte by byte).
+                // Small reads, lent or not, are copied into the host's scratch buffer (cheaper
+                // than any call back into the host); larger lent memory goes back as the host
+                // buffer it is (sliced by the host); other larger reads come back as an
+                // ArrayBuffer the host copies in bulk (writing a host buffer from JS goes byte
+                // by byte).
                 wrapRead: (fn, hostScratch, slice) => {
                   const out = new Uint8Array(new ArrayBuffer(hostScratch));
                   const SMALL = 16;
@@ -70,23 +71,24 @@ final class JsCode extends LoadedCode {
                     const r = fn(file, size, offset);
                     if (r instanceof Uint8Array) {
                       const n = r.length < size ? r.length : size;
-                      const h = lent.get(r.buffer);
-                      if (h !== undefined) return slice(h, r.byteOffset, n);
                       if (n <= SMALL) {
                         for (let i = 0; i < n; i++) out[i] = r[i];
                         return n;
                       }
+                      const h = lent.get(r.buffer);
+                      if (h !== undefined) return slice(h, r.byteOffset, n);
                       const b = r.buffer;
                       return r.byteOffset === 0 && n === b.byteLength ? b : b.slice(r.byteOffset, r.byteOffset + n);
                     }
                     if (r instanceof ArrayBuffer) {
                       const n = r.byteLength < size ? r.byteLength : size;
+                      if (n <= SMALL) {
+                        const v = new Uint8Array(r, 0, n);
+                        for (let i = 0; i < n; i++) out[i] = v[i];
+                        return n;
+                      }
                       const h = lent.get(r);
-                      if (h !== undefined) return slice(h, 0, n);
-                      if (n > SMALL) return r;
-                      const v = new Uint8Array(r, 0, n);
-                      for (let i = 0; i < n; i++) out[i] = v[i];
-                      return n;
+                      return h !== undefined ? slice(h, 0, n) : r;
                     }
                     return [r];
                   };
