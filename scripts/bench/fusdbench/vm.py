@@ -7,6 +7,7 @@ import subprocess
 import time
 
 from .paths import ROOT, log
+from .samples import not_run
 from .tables import fmt
 
 VM_MEASURES = [("roundtrip_1b_p50_us", "1-byte read round trip p50"),
@@ -51,11 +52,6 @@ def load_vm(path):
     failures = [ln.rstrip("\n") for ln in open(out_file) if ln.startswith("FAIL ")] if os.path.exists(out_file) else []
     vm["meta"]["vmtest"] = {"exit": rc, "results": os.path.relpath(path, ROOT), "wall_s": None, "failures": failures}
     return vm
-
-
-def not_run(vm):
-    """True for {"skipped": why}: the VM part gave no figures."""
-    return "skipped" in vm and "meta" not in vm
 
 
 def vcpus(meta):
