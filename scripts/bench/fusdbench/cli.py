@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import traceback
 
 from .build import build, ensure_packages
 from .charts import gnuplot_charts
@@ -110,7 +111,11 @@ def run_takeover(live, cfg, workdir):
     if not langs:
         return {"skipped": "no fusd-host script driver (js, py) is measured in this run"}
     log("bench: takeover phase: fast start, takeover, crash, JIT speed after traffic")
-    takeover = measure_takeover(langs, cfg, workdir)
+    try:
+        takeover = measure_takeover(langs, cfg, workdir)
+    except Exception as e:      # a fault in the phase must not cost the run's other figures
+        traceback.print_exc()
+        takeover = {"skipped": f"failed: {e!r}"}
     if not_run(takeover):
         log(f"bench: takeover phase skipped: {takeover['skipped']}")
     return takeover

@@ -495,10 +495,12 @@ def takeover_md(tk):
         " host) against the JIT-only start (`run --no-handover`), each until a fresh open reads the greeting;"
         " for the fast start a client keeps reading through the takeover. A crash: `run --keeper`, the JVM"
         " host killed by SIGKILL while a client reads, until a call begun after its death succeeds."
-        f" JIT speed: a host that took over and a JIT-only host serving the bench device get {m['traffic_s']:.0f} s"
-        f" of traffic each (every measured call, {SLICE_S:.0f} s to each in turn), then the round trip p50"
-        f" ({m['rounds']} rounds each, alternating; {m['traffic_runs']} pairs of hosts). Medians of runs"
-        " unless the row says max.",
+        + (f" JIT speed: a host that took over and a JIT-only host serving the bench device get"
+           f" {m['traffic_s']:.0f} s of traffic each (every measured call, {SLICE_S:.0f} s to each in turn), then"
+           f" the round trip p50, {m['rounds']} rounds each, alternating, unpinned and then pinned to one CPU"
+           f" ({m['traffic_runs']} pairs of hosts); within noise means the two hosts' rounds overlap."
+           if m["traffic_runs"] else "")
+        + " Medians of runs unless the row says max.",
         "",
         "| measure | " + " | ".join(LANGS[lang] for lang in langs) + " |",
         "|---|" + "---:|" * len(langs),
