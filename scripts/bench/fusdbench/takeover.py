@@ -38,6 +38,9 @@ STARTS = {"fast": [], "jit": ["--no-handover"], "keeper": ["--keeper"]}
 FIRST_ANSWER_TARGET_S = {"js": 1.2, "py": 3.0}
 TAIL_S = 1.0            # a client reads on this long after the takeover line: the JIT host's first calls count
 SLICE_S = 1.0           # traffic alternates between the two hosts in slices this long
+# a reading client waits this long between calls: a pause longer than it always holds up a call, and the
+# client leaves the hosts the CPUs (a tight loop took one of the two, slowing the JIT host's start)
+PACE_S = 0.002
 TAKEOVER_RE = re.compile(r"fusd: takeover: pid (\d+) -> (\d+), gap ([0-9.]+) ms")
 RECOVERED_RE = re.compile(r"fusd: recovered after a crash \([^)]*\): pid (\d+) serves again ([0-9.]+) ms")
 RESEND_KERNEL = (6, 9)  # FUSE_NOTIFY_RESEND
@@ -103,7 +106,7 @@ def host(lang, start, script=None):
 
 
 class Reader(threading.Thread):
-    """A client that opens the device, reads once and closes it, in a loop, timing each
+    """A client that opens the device, reads once and closes it, every PACE_S, timing each
     open-read-close; calls: (start, end, None or why it failed), in order."""
 
     def __init__(self, path, expect):
@@ -125,6 +128,7 @@ class Reader(threading.Thread):
             except OSError as e:
                 why = errno.errorcode.get(e.errno, str(e))
             self.calls.append((t, time.monotonic(), why))
+            self.done.wait(PACE_S)
 
     def finish(self):
         self.done.set()
