@@ -26,7 +26,7 @@ from .measures import PLACEMENTS, client_measures, placement_name
 from .paths import ROOT, log
 from .processes import Running, client, pin, process_tree, rss_mib
 from .samples import Samples, not_run
-from .tables import fmt
+from .tables import fmt, part_text_table
 
 LAUNCHER = os.path.join(ROOT, "host", "bin", "fusd-host")
 LANGS = {"js": "JS", "py": "Python"}
@@ -474,10 +474,8 @@ def takeover_text(tk):
     if not_run(tk):
         return f"takeover phase not run: {tk['skipped']}"
     langs, rows = figures(tk)
-    w = max(len(k) for k, _, _ in rows) if rows else 7
     out = ["takeover phase (fusd-host on the fuse channel; fast start against JIT only, crash, JIT after traffic):",
-           "  " + "measure".ljust(w) + "".join(lang.rjust(10) for lang in langs)]
-    out += ["  " + k.ljust(w) + "".join(fmt(v).rjust(10) for v in vals) for k, _, vals in rows]
+           *part_text_table(langs, [(k, vals) for k, _, vals in rows])]
     out += [f"  {v:12s}  {t}: {fig}" for t, fig, v in target_rows(tk)]
     out += ["  " + r for r in reasons(tk)]
     return "\n".join(out)
