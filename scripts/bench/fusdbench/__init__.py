@@ -12,6 +12,7 @@
     report    results.json, targets, BENCHMARKS.md, the report on stdout
     tables    the tables of figures, text and Markdown
     charts    the gnuplot charts
+    takeover  the takeover phase: fast start, takeover, crash, JIT speed after traffic
     vm        the VM part (scripts/vmtest bench)
     check     --check: every driver answers the right bytes
 

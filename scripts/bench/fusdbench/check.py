@@ -1,9 +1,11 @@
 """--check (make test): each driver answers the right bytes and takes full
-writes (bench_client check); no timing."""
+writes (bench_client check), and a fast start takes over under a reading
+client (the takeover phase's check); no timing."""
 import subprocess
 
 from .paths import bin_path
 from .processes import start, target_of
+from .takeover import check as check_takeover
 
 
 def check(drivers, workdir):
@@ -37,5 +39,8 @@ def check(drivers, workdir):
         finally:
             if run:
                 run.stop()
+    if any(d.name == "js" and not d.skip for d in drivers):
+        p, f = check_takeover(workdir)
+        passed, failed = passed + p, failed + f
     print(f"bench-check: {passed} passed, {failed} failed")
     return 1 if failed else 0

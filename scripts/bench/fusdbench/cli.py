@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import traceback
 
 from .build import build, ensure_packages
 from .charts import gnuplot_charts
@@ -14,13 +15,17 @@ from .drivers import all_drivers
 from .measure import measure_device_counts, measure_reload, measure_startup, run_placements
 from .paths import OUT, log
 from .report import print_report, summarise, write_docs
-from .samples import Samples
-from .vm import load_vm, not_run, run_vm
+from .samples import Samples, not_run
+from .takeover import measure_takeover
+from .vm import load_vm, run_vm
 
 # rounds, seconds per measure, warm-up seconds (any driver; script drivers before the unpinned
-# rounds), startups, most devices in one host, reloads
-QUICK = dict(rounds=2, seconds=0.1, warmup=0.3, warmup_script=6.0, startups=1, max_devices=100, reloads=2)
-FULL = dict(rounds=3, seconds=1.0, warmup=1.0, warmup_script=20.0, startups=3, max_devices=1000, reloads=5)
+# rounds), startups, most devices in one host, reloads; the takeover phase: its languages, launches
+# and crashes of each, pairs of hosts given traffic_s of traffic each
+QUICK = dict(rounds=2, seconds=0.1, warmup=0.3, warmup_script=6.0, startups=1, max_devices=100, reloads=2,
+             takeover_langs=("js",), takeover_runs=1, traffic_runs=0, traffic_s=20.0)
+FULL = dict(rounds=3, seconds=1.0, warmup=1.0, warmup_script=20.0, startups=3, max_devices=1000, reloads=5,
+            takeover_langs=("js", "py"), takeover_runs=3, traffic_runs=2, traffic_s=20.0)
 READY_TIMEOUT = 180.0
 
 
@@ -34,19 +39,24 @@ def parse_args(description):
     ap.add_argument("--no-install", dest="install", action="store_false")
     ap.add_argument("--no-docs", dest="docs", action="store_false")
     ap.add_argument("--no-vm", dest="vm", action="store_false")
+    ap.add_argument("--no-takeover", dest="takeover", action="store_false")
     ap.add_argument("--vm-into", metavar="RESULTS",
                     help="run only the VM part and put it into RESULTS, the results.json of an earlier full run"
                          " (made with --no-vm), then write the report and BENCHMARKS.md from them")
     ap.add_argument("--vm-from", metavar="BENCH_JSON",
                     help="with --vm-into: take the VM part from this bench.json of a `scripts/vmtest bench` run"
                          " instead of running it")
+    ap.add_argument("--takeover-into", metavar="RESULTS",
+                    help="run only the takeover phase and put it into RESULTS, the results.json of an earlier"
+                         " full run, then write the report and BENCHMARKS.md from them")
     cfg = ap.parse_args()
     defaults = QUICK if cfg.quick else FULL
     if cfg.quick:
         cfg.docs = False                    # BENCHMARKS.md reports full runs only
     cfg.rounds = cfg.rounds or defaults["rounds"]
     cfg.seconds = cfg.seconds or defaults["seconds"]
-    for k in ("warmup", "warmup_script", "startups", "max_devices", "reloads"):
+    for k in ("warmup", "warmup_script", "startups", "max_devices", "reloads",
+              "takeover_langs", "takeover_runs", "traffic_runs", "traffic_s"):
         setattr(cfg, k, defaults[k])
     cfg.ready_timeout = READY_TIMEOUT
     return cfg
@@ -74,10 +84,12 @@ def measure_all(drivers, cfg, workdir, t_start):
     measure_reload(drivers, cfg, samples)
     log("bench: memory with many devices")
     measure_device_counts(drivers, cfg, workdir, samples)
+    takeover = run_takeover(live, cfg, workdir)
     vm = None if cfg.quick else run_vm() if cfg.vm else {"skipped": "--no-vm given"}
     if vm is not None and not_run(vm):
         log(f"bench: VM part skipped: {vm['skipped']}")
     results = summarise(samples, drivers, cfg)
+    results["takeover"] = takeover
     if vm is not None:
         results["vm"] = vm
     results["meta"]["elapsed_s"] = round(time.monotonic() - t_start, 1)
@@ -91,25 +103,44 @@ def measure_all(drivers, cfg, workdir, t_start):
     return 0
 
 
-def vm_into(path, drivers, t_start, vm_from=None):
-    """The VM part of a full run measured on its own: added to that run's
-    results, and the report and BENCHMARKS.md written again from them."""
+def run_takeover(live, cfg, workdir):
+    """The takeover phase for the script drivers measured (docs/benchmarks.md), or {"skipped": why}."""
+    langs = [d.name for d in live if d.host and d.name in cfg.takeover_langs]
+    if not cfg.takeover:
+        return {"skipped": "--no-takeover given"}
+    if not langs:
+        return {"skipped": "no fusd-host script driver (js, py) is measured in this run"}
+    log("bench: takeover phase: fast start, takeover, crash, JIT speed after traffic")
+    try:
+        takeover = measure_takeover(langs, cfg, workdir)
+    except Exception as e:      # a fault in the phase must not cost the run's other figures
+        traceback.print_exc()
+        takeover = {"skipped": f"failed: {e!r}"}
+    if not_run(takeover):
+        log(f"bench: takeover phase skipped: {takeover['skipped']}")
+    return takeover
+
+
+def add_part(path, key, measure, drivers, t_start):
+    """A part of a full run measured on its own (the VM part, the takeover phase): measure()
+    gives it, it is added to that run's results (RESULTS[key]), and the report and BENCHMARKS.md
+    are written again from them."""
     with open(path) as f:
         results = json.load(f)
     if results.get("meta", {}).get("quick", True):
         log(f"bench: {path} is not a full run's results")
         return 2
-    vm = load_vm(vm_from) if vm_from else run_vm()
-    if not_run(vm):
-        log(f"bench: VM part not run: {vm['skipped']}")
+    part = measure()
+    if not_run(part):
+        log(f"bench: {key} part not run: {part['skipped']}")
         return 1
-    results["vm"] = vm
+    results[key] = part
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
         f.write("\n")
     measured = [d for d in drivers if d.name in results["meta"]["drivers"]]
     write_docs(results, measured, gnuplot_charts(results, measured))
-    print_report(results, measured, vm, True, time.monotonic() - t_start)
+    print_report(results, measured, results.get("vm"), True, time.monotonic() - t_start)
     return 0
 
 
@@ -131,11 +162,16 @@ def main(description):
     log("bench: built; checking drivers")
     drivers = chosen_drivers(cfg, java_error)
     if cfg.vm_into:
-        return vm_into(cfg.vm_into, drivers, t_start, cfg.vm_from)
+        return add_part(cfg.vm_into, "vm", lambda: load_vm(cfg.vm_from) if cfg.vm_from else run_vm(),
+                        drivers, t_start)
     workdir = tempfile.mkdtemp(prefix="fusd-bench.")
     try:
         if cfg.check:
             return check(drivers, workdir)
+        if cfg.takeover_into:
+            live = [d for d in drivers if not d.skip]
+            return add_part(cfg.takeover_into, "takeover", lambda: run_takeover(live, cfg, workdir),
+                            drivers, t_start)
         return measure_all(drivers, cfg, workdir, t_start)
     finally:
         unmount_under(workdir)

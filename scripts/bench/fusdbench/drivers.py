@@ -46,7 +46,7 @@ def script_path(lang_ext):
 
 def host_argv(scripts, mount):
     """fusd-host serving scripts on the fuse channel at mount, as one process: a fast start's
-    takeover would land in the middle of the measures (scripts/bench/faststart.py measures it)."""
+    takeover would land in the middle of the measures (the takeover phase measures it: takeover.py)."""
     return [*jvm.host_command(), "run", "--no-handover", *scripts, "--channel", "fuse", "--mount", mount]
 
 

@@ -15,18 +15,23 @@ from .paths import HERE, log
 from .processes import Running, client, mem_available_mib, pin, rss_mib, start, target_of
 
 
-def warm_up(driver, run, pinned, cfg):
-    """Every measured call path until the driver's warm-up time is over: the JIT of a script host compiles
-    each path (sizes differ) in the first seconds, which the steady-state measures must not include."""
-    target = target_of(driver, run)
-    # once warm (the pinned rounds follow the unpinned ones in the same process) a short pass will do
-    end = time.monotonic() + (cfg.warmup_script if driver.host and not pinned else cfg.warmup)
+def traffic(target, seconds, pinned=False):
+    """Every measured call path in a loop for at least seconds: round trips, then reads and writes of each
+    block size. Returns the seconds it took (a pass is not cut short)."""
+    t0 = time.monotonic()
     while True:
         client(["rt", target, "-n", 2000, "-w", 0, "-t", 0.2], pinned, 120)
         for mode, bs, _ in THROUGHPUT:
             client([mode, target, "-b", bs, "-t", 0.05], pinned, 120)
-        if time.monotonic() >= end:
-            return
+        if time.monotonic() - t0 >= seconds:
+            return time.monotonic() - t0
+
+
+def warm_up(driver, run, pinned, cfg):
+    """Traffic until the driver's warm-up time is over: the JIT of a script host compiles each call path
+    (sizes differ) in the first seconds, which the steady-state measures must not include."""
+    # once warm (the pinned rounds follow the unpinned ones in the same process) a short pass will do
+    traffic(target_of(driver, run), cfg.warmup_script if driver.host and not pinned else cfg.warmup, pinned)
 
 
 def run_placements(drivers, cfg, workdir, samples):

@@ -105,6 +105,14 @@ class Running:
         except OSError:
             return ""
 
+    def stderr_search(self, regex):
+        """The first match of regex in what the daemon has written to stderr so far, or None."""
+        try:
+            with open(self.stderr_path) as f:
+                return regex.search(f.read())
+        except OSError:
+            return None
+
     def wait_ready(self, timeout):
         """Returns None when ready, else why not."""
         deadline = time.monotonic() + timeout
@@ -139,6 +147,11 @@ class Running:
                 self.proc.wait(5)
             except ProcessLookupError:
                 pass
+        try:
+            # what the daemon started and left behind (fusd-host's fast start and keeper run two JVMs)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         if mounted(self.mount):
             subprocess.run(["umount", "-l", self.mount], capture_output=True)
         try:

@@ -8,6 +8,7 @@ import shutil
 from .measures import PIN_CPU, PLACEMENTS, result_keys
 from .paths import DOCS_CHARTS, OUT, ROOT
 from .tables import md_table, text_table
+from .takeover import takeover_md, takeover_text
 from .vm import vm_md, vm_text
 
 
@@ -36,7 +37,7 @@ def machine():
 
 
 def summarise(samples, drivers, cfg):
-    """results.json's content (without "vm" and meta's "elapsed_s", which the run adds):
+    """results.json's content (without "takeover", "vm" and meta's "elapsed_s", which the run adds):
     the medians, every driver a key of every measure (None: not measured), the ratios to
     c_libfuse, and the reasons for whatever is missing."""
     results = {"meta": {
@@ -165,6 +166,7 @@ def write_docs(results, drivers, charts):
         lines += ["## Charts", ""]
         lines += [f"![{c[:-4]}](docs/bench/{c})" for c in charts]
         lines.append("")
+    lines += takeover_md(results.get("takeover"))
     lines += vm_md(results.get("vm"))
     lines += ["## Not measured, and why", ""] + reasons(results) + [""]
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
@@ -184,6 +186,9 @@ def print_report(results, drivers, vm, docs, elapsed_s):
     print()
     print("not measured:")
     print("\n".join(reasons(results)))
+    if "takeover" in results:
+        print()
+        print(takeover_text(results["takeover"]))
     if vm is not None:
         print()
         print(vm_text(vm))

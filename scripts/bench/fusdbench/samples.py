@@ -45,3 +45,8 @@ class Samples:
         """measure -> driver -> the median of its values, rounded as results.json has them."""
         return {k: {name: round(statistics.median(vals), 3) for name, vals in per.items()}
                 for k, per in self.values.items()}
+
+
+def not_run(part):
+    """True for {"skipped": why}: a part of the run (the VM part, the takeover phase) gave no figures."""
+    return "skipped" in part and "meta" not in part

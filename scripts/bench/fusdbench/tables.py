@@ -30,6 +30,14 @@ def text_table(results, drivers, ratio=False):
     return "\n".join([line(head), line(["-" * x for x in w])] + [line(r) for r in rows])
 
 
+def part_text_table(names, rows):
+    """The small table a part of the run (the takeover phase, the VM part) prints: rows of
+    (key, [figure per name]) under a head of names, indented under the part's title line."""
+    w = max([len("measure")] + [len(k) for k, _ in rows])
+    out = ["  " + "measure".ljust(w) + "".join(n.rjust(10) for n in names)]
+    return out + ["  " + k.ljust(w) + "".join(fmt(v).rjust(10) for v in vals) for k, vals in rows]
+
+
 def md_table(results, drivers, ratio=False):
     head = ["measure"] + [f"`{d.name}`" for d in drivers]
     rows = table_rows(results, drivers, ratio)

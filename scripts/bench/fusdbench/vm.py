@@ -7,7 +7,8 @@ import subprocess
 import time
 
 from .paths import ROOT, log
-from .tables import fmt
+from .samples import not_run
+from .tables import fmt, part_text_table
 
 VM_MEASURES = [("roundtrip_1b_p50_us", "1-byte read round trip p50"),
                ("read_64k_mb_s", "64 KiB read throughput")]
@@ -53,11 +54,6 @@ def load_vm(path):
     return vm
 
 
-def not_run(vm):
-    """True for {"skipped": why}: the VM part gave no figures."""
-    return "skipped" in vm and "meta" not in vm
-
-
 def vcpus(meta):
     n = meta.get("vcpus", 1)
     return "one vCPU" if n == 1 else f"{n} vCPUs"
@@ -71,11 +67,9 @@ def vm_text(vm):
     if not_run(vm):
         return f"VM part not run: {vm['skipped']}"
     ds = vm_drivers(vm)
-    out = ["VM (QEMU TCG), ratio to c_fusd (absolute values under TCG in results.json):",
-           "  " + "measure".ljust(22) + "".join(d.rjust(10) for d in ds)]
-    for k, _ in VM_MEASURES:
-        out.append("  " + k.ljust(22) + "".join(fmt(vm["ratio_to_c_fusd"][k].get(d)).rjust(10) for d in ds))
-    return "\n".join(out)
+    rows = [(k, [vm["ratio_to_c_fusd"][k].get(d) for d in ds]) for k, _ in VM_MEASURES]
+    return "\n".join(["VM (QEMU TCG), ratio to c_fusd (absolute values under TCG in results.json):",
+                      *part_text_table(ds, rows)])
 
 
 def vm_md(vm):
