@@ -2,8 +2,9 @@
 /*
  * fusd-keeper: keeps a host's devices alive across a crash of the host.
  *
- * A FUSE connection lives as long as any process holds its /dev/fuse fd;
- * requests then wait in the kernel until someone reads them. The host is a
+ * A FUSE connection lives as long as any process holds its /dev/fuse fd, a
+ * fusd channel as long as any holds its /dev/fusd fd; requests then wait in
+ * the kernel until someone reads them. The host is a
  * JVM, the very process the OOM killer picks and the one that can abort, so
  * the holder must be something else: this small process, which starts the
  * host, receives the channel's fds from it (SCM_RIGHTS) and holds them. If
@@ -24,7 +25,9 @@
  *
  * The host speaks frames on the socket named by FUSD_KEEPER (a 4-byte
  * big-endian length, then text; fds ride as SCM_RIGHTS): "hold fuse DIR"
- * with the channel's fds, "serving", and "stop" when it stops in order.
+ * with the /dev/fuse fd, or "hold fusd" with the /dev/fusd control fd and
+ * the memfds of its devices' shared memory (sent again when they change),
+ * "serving", and "stop" when it stops in order.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -264,11 +267,18 @@ static void from_host(void)
 		sock = -1;
 		return;
 	}
-	if (!strncmp(buf, "hold fuse ", 10) && nfds > 0 && !stopping) {
+	if ((!strncmp(buf, "hold fuse ", 10) || !strcmp(buf, "hold fusd")) &&
+	    nfds > 0 && !stopping) {
+		/*
+		 * The new set replaces the old one; it has the same channel fd,
+		 * so the channel never lacks a holder. fuse names the mount to
+		 * unmount when giving up; fusd has none (closing the control fd
+		 * removes the nodes).
+		 */
 		release_held();
 		memcpy(held, fds, nfds * sizeof(int));
 		nheld = nfds;
-		snprintf(mount_dir, sizeof(mount_dir), "%s", buf + 10);
+		snprintf(mount_dir, sizeof(mount_dir), "%s", buf[9] ? buf + 10 : "");
 		return;
 	}
 	for (int i = 0; i < nfds; i++)
@@ -294,12 +304,29 @@ static const char *describe(int status, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * Takes the frames a dead host sent before it died: a "hold" with new fds
+ * (fusd sends one when a device with shared memory comes or goes) is still
+ * in the socket, and its fds with it.
+ */
+static void drain_host(void)
+{
+	while (sock >= 0) {
+		struct pollfd p = { sock, POLLIN, 0 };
+
+		if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
+			return;
+		from_host();
+	}
+}
+
 static void host_ended(int status)
 {
 	char why[64], msg[256];
 	double t = now_s();
 	int recent = 0, code;
 
+	drain_host();
 	crashed_ns = realtime_ns();
 	describe(status, why, sizeof(why));
 	code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);

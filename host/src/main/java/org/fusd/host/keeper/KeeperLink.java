@@ -17,9 +17,11 @@ import org.fusd.host.sys.UnixSocket;
  *   FUSD_KEEPER_RESTART="N NANOS WHY": which restart, when the last host
  *   died (CLOCK_REALTIME) and how.
  *
- * The host tells the keeper: "hold KIND DIR" with the channel's fds once it
- * serves them, "serving", and "stop" when it stops in order (the keeper
- * then lets the fds go, so that the unmount ends the connection).
+ * The host tells the keeper: "hold fuse DIR" (or "hold fusd") with the
+ * channel's fds once it serves them (on fusd again whenever the memfds of
+ * its devices change), "serving", and "stop" when it stops in order (the
+ * keeper then lets the fds go, so that the unmount or close ends the
+ * connection).
  */
 public final class KeeperLink {
     /** A start after a crash: the channel fds the keeper held, and what became of the last host. */
@@ -106,10 +108,16 @@ public final class KeeperLink {
         return keeperPid;
     }
 
-    /** Hands the channel's fds to the keeper (it holds copies: the connection outlives this process). */
+    /**
+     * Hands the channel's fds to the keeper (it holds copies: the connection
+     * outlives this process), in place of those it held. mountDir: the fuse
+     * mount (the keeper unmounts it if it gives up), null on fusd.
+     */
     public void hold(String kind, String mountDir, int[] fds) {
-        send("hold " + kind + " " + mountDir, fds);
-        KeptMounts.mark(mountDir, keeperPid);
+        send("hold " + kind + (mountDir == null ? "" : " " + mountDir), fds);
+        if (mountDir != null) {
+            KeptMounts.mark(mountDir, keeperPid);
+        }
     }
 
     /** This host serves (a restarted one has attached). */

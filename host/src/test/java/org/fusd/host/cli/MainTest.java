@@ -57,14 +57,18 @@ class MainTest {
     }
 
     @Test
-    void keeperNeedsTheFuseChannelAndTheKeeper() throws Exception {
+    void keeperNeedsTheFuseOrFusdChannelAndTheKeeper() throws Exception {
         Path ok = Files.writeString(dir.resolve("ok.js"), "export const name = \"ok\";\n");
-        String err = stderrOf(() -> assertEquals(
-                Main.EXIT_USAGE, run(new StringWriter(), "run", "--keeper", "--channel", "loopback", ok.toString())));
-        assertTrue(err.contains("--keeper: crash survival works on the fuse channel only so far"), err);
-        err = stderrOf(() -> assertEquals(
-                Main.EXIT_USAGE, run(new StringWriter(), "run", "--keeper", "--channel", "fuse", ok.toString())));
-        assertTrue(err.contains("--keeper: not started by fusd-keeper; run host/bin/fusd-host run --keeper"), err);
+        for (String refused : new String[] {"loopback", "cuse"}) {
+            String err = stderrOf(() -> assertEquals(
+                    Main.EXIT_USAGE, run(new StringWriter(), "run", "--keeper", "--channel", refused, ok.toString())));
+            assertTrue(err.contains("--keeper: crash survival works on the fuse and fusd channels only so far"), err);
+        }
+        for (String kept : new String[] {"fuse", "fusd"}) {
+            String err = stderrOf(() -> assertEquals(
+                    Main.EXIT_USAGE, run(new StringWriter(), "run", "--keeper", "--channel", kept, ok.toString())));
+            assertTrue(err.contains("--keeper: not started by fusd-keeper; run host/bin/fusd-host run --keeper"), err);
+        }
     }
 
     @Test
