@@ -1,0 +1,167 @@
+# shellcheck shell=bash
+# The crash part of the java-fusd suite (sourced by java-fusd): crash survival
+# on the fusd channel (docs/takeover.md, "Crash survival"). A host under
+# fusd-keeper serves examples/pipe.js (recovery "fail", the default), the
+# same pipe as /dev/rpipe with recovery "reissue", and examples/hello.js.
+# While a reader blocks on each pipe and a client reads /dev/hello in a
+# loop, the host JVM is killed with SIGKILL. The nodes must stay, the keeper
+# must start a new host that attaches to the control fd it held, the reader
+# of /dev/pipe must get EIO (its read was read by the dead host) and the
+# reader of /dev/rpipe the data written after the recovery, both fds must
+# keep working, and SIGTERM to the keeper must stop everything and remove
+# the nodes. One JVM start more than a plain run: under TCG each takes a
+# minute or more.
+
+HOSTBIN=$FUSD_REPO/host/bin/fusd-host
+C=/tmp/java-fusd-crash
+rm -rf "$C"
+mkdir -p "$C"
+sed 's/^export const name = "pipe";$/export const name = "rpipe";\nexport const recovery = "reissue";/' \
+    "$FUSD_REPO/examples/pipe.js" >"$C/rpipe.js"
+
+# crash_wait FILE PATTERN TRIES: waits (0.1 s a try) for a line matching PATTERN in FILE.
+crash_wait() {
+    for ((i = 0; i < $3; i++)); do
+        grep -Eq "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# The keeper's own pid is the launcher's ($! below); its host is its one child.
+crash_host_of() {
+    local c
+    c=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
+    echo "${c%% *}"
+}
+
+# The nodes of the three devices that exist now.
+crash_nodes() {
+    local n
+    for n in /dev/pipe /dev/rpipe /dev/hello; do [[ -e $n ]] && printf '%s ' "$n"; done
+    return 0
+}
+
+crash_run() {
+    # --attach: a restarted JVM must serve within this many seconds (TCG is slow).
+    FUSD_KEEPER_OPTS="--attach 1500" "$HOSTBIN" run --keeper --channel fusd --no-watch --call-timeout 120000 \
+        examples/pipe.js "$C/rpipe.js" examples/hello.js >"$C/host.out" 2>"$C/host.err" </dev/null &
+    KEEPER=$!
+    if ! crash_wait "$C/host.out" '^fusd: serving hello ' 15000 ||
+            [[ $(grep -c '^fusd: serving ' "$C/host.out") -ne 3 ]]; then
+        fail crash/start "the host under fusd-keeper did not serve: $(tail -n3 "$C/host.err")"
+        return 1
+    fi
+    pass crash/start
+
+    # A blocked reader on each pipe; after its read, a write and a read on the same fd.
+    for dev in pipe rpipe; do
+        python3 - "/dev/$dev" >"$C/$dev.out" 2>&1 <<'PY' &
+import errno, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+print("ready", flush=True)
+for i in range(2):
+    try:
+        print("got", os.read(fd, 100).decode().strip(), flush=True)
+    except OSError as e:
+        print("error", errno.errorcode.get(e.errno, e.errno), flush=True)
+    if i == 0:
+        os.write(fd, b"after\n")
+PY
+    done
+    # Clients reading /dev/hello until told to stop; what they saw after the recovery counts.
+    python3 - >"$C/hello.out" 2>&1 <<'PY' &
+import errno, os, time
+ok = after = errors = 0
+while not os.path.exists("/tmp/java-fusd-crash/stop"):
+    try:
+        fd = os.open("/dev/hello", os.O_RDONLY)
+        try:
+            good = os.read(fd, 100) == b"Hello from a script!\n"
+        finally:
+            os.close(fd)
+        ok += good
+        if good and os.path.exists("/tmp/java-fusd-crash/recovered"):
+            after += 1
+            if after == 3:
+                print("reading after", flush=True)
+        if ok == 3:
+            print("reading", flush=True)
+    except OSError as e:
+        errors += 1
+        print("error", errno.errorcode.get(e.errno, e.errno), flush=True)
+    time.sleep(0.1)
+print("done", ok, after, errors, flush=True)
+PY
+    local hello=$!
+    if ! crash_wait "$C/pipe.out" '^ready' 3000 || ! crash_wait "$C/rpipe.out" '^ready' 3000 ||
+            ! crash_wait "$C/hello.out" '^reading' 3000; then
+        fail crash/clients "clients did not start: $(cat "$C"/*.out | tr '\n' ' ')"
+        touch "$C/stop"
+        return 1
+    fi
+    sleep 2 # the readers' reads reach the host and block there (nothing outside tells when)
+
+    local host
+    host=$(crash_host_of "$KEEPER")
+    if [[ -z $host ]]; then
+        fail crash/kill "no host process under fusd-keeper $KEEPER"
+        touch "$C/stop"
+        return 1
+    fi
+    kill -KILL "$host"
+    sleep 0.5
+    if [[ -c /dev/pipe && -c /dev/rpipe && -c /dev/hello ]]; then pass crash/nodes-stay
+    else fail crash/nodes-stay "a node went with the host (left: $(crash_nodes))"; fi
+
+    if crash_wait "$C/host.err" '^fusd: recovered after a crash \(killed by SIGKILL\)' 15000; then
+        touch "$C/recovered"
+        if grep -Eq "^fusd: recovered after a crash \(killed by SIGKILL\): pid [0-9]+ serves again [0-9.]+ ms after it \(3 devices, [2-9] open files" \
+                "$C/host.err"; then
+            pass crash/recovered
+        else
+            fail crash/recovered "$(grep '^fusd: recovered' "$C/host.err")"
+        fi
+    else
+        fail crash/recovered "no new host served: $(tail -n3 "$C/host.err")"
+        touch "$C/stop"
+        return 1
+    fi
+
+    # fail: the read the dead host had read gets EIO; the fd works on (write, then read it back).
+    if crash_wait "$C/pipe.out" '^got after' 3000 && [[ $(sed -n 2p "$C/pipe.out") == "error EIO" ]]; then
+        pass crash/fail-eio-then-fd-works
+    else
+        fail crash/fail-eio-then-fd-works "$(tr '\n' ' ' <"$C/pipe.out")"
+    fi
+    # reissue: the read runs again on the new host and gets what is written now.
+    echo reissued >/dev/rpipe
+    if crash_wait "$C/rpipe.out" '^got after' 3000 && [[ $(sed -n 2p "$C/rpipe.out") == "got reissued" ]]; then
+        pass crash/reissue-gets-data-then-fd-works
+    else
+        fail crash/reissue-gets-data-then-fd-works "$(tr '\n' ' ' <"$C/rpipe.out")"
+    fi
+    crash_wait "$C/hello.out" '^reading after' 600
+    touch "$C/stop"
+    wait "$hello"
+    # The read or open in flight when the host died may get EIO (policy "fail"); nothing else may fail.
+    if [[ $(tail -n1 "$C/hello.out") =~ ^done\ [0-9]+\ ([0-9]+)\ ([01])$ ]] && ((BASH_REMATCH[1] >= 3)); then
+        pass crash/readers-go-on
+    else
+        fail crash/readers-go-on "$(tr '\n' ' ' <"$C/hello.out")"
+    fi
+    return 0
+}
+
+crash_run
+kill -TERM "$KEEPER" 2>/dev/null
+for ((i = 0; i < 300; i++)); do kill -0 "$KEEPER" 2>/dev/null || break; sleep 0.1; done
+kill -KILL "$KEEPER" 2>/dev/null
+status=0
+wait "$KEEPER" 2>/dev/null || status=$?
+for ((i = 0; i < 50; i++)); do [[ -e /dev/pipe || -e /dev/rpipe || -e /dev/hello ]] || break; sleep 0.1; done
+if [[ $status == 143 && ! -e /dev/pipe && ! -e /dev/rpipe && ! -e /dev/hello ]]; then
+    pass crash/sigterm-removes-nodes
+else
+    fail crash/sigterm-removes-nodes "keeper status $status; nodes left: $(crash_nodes)"
+fi
