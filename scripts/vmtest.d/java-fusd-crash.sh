@@ -2,14 +2,15 @@
 # The crash part of the java-fusd suite (sourced by java-fusd): crash survival
 # on the fusd channel (docs/takeover.md, "Crash survival"). A host under
 # fusd-keeper serves examples/pipe.js (recovery "fail", the default), the
-# same pipe as /dev/rpipe with recovery "reissue", and examples/hello.js.
-# While a reader blocks on each pipe and a client reads /dev/hello in a
-# loop, the host JVM is killed with SIGKILL. The nodes must stay, the keeper
-# must start a new host that attaches to the control fd it held, the reader
-# of /dev/pipe must get EIO (its read was read by the dead host) and the
-# reader of /dev/rpipe the data written after the recovery, both fds must
-# keep working, and SIGTERM to the keeper must stop everything and remove
-# the nodes. One JVM start more than a plain run: under TCG each takes a
+# same pipe as /dev/rpipe with recovery "reissue", examples/hello.js and
+# examples/fb.js (shared memory). While a reader blocks on each pipe, a
+# client reads /dev/hello in a loop and another maps /dev/fb, the host JVM
+# is killed with SIGKILL. The nodes must stay, the keeper must start a new
+# host that attaches to the control fd and the memfd it held, the reader of
+# /dev/pipe must get EIO (its read was read by the dead host) and the reader
+# of /dev/rpipe the data written after the recovery, both fds must keep
+# working, the mapping must show the new host's frames, and SIGTERM to the
+# keeper must stop everything and remove the nodes. One JVM start more than a plain run: under TCG each takes a
 # minute or more.
 
 HOSTBIN=$FUSD_REPO/host/bin/fusd-host
@@ -38,17 +39,17 @@ crash_host_of() {
 # The nodes of the three devices that exist now.
 crash_nodes() {
     local n
-    for n in /dev/pipe /dev/rpipe /dev/hello; do [[ -e $n ]] && printf '%s ' "$n"; done
+    for n in /dev/pipe /dev/rpipe /dev/hello /dev/fb; do [[ -e $n ]] && printf '%s ' "$n"; done
     return 0
 }
 
 crash_run() {
     # --attach: a restarted JVM must serve within this many seconds (TCG is slow).
     FUSD_KEEPER_OPTS="--attach 1500" "$HOSTBIN" run --keeper --channel fusd --no-watch --call-timeout 120000 \
-        examples/pipe.js "$C/rpipe.js" examples/hello.js >"$C/host.out" 2>"$C/host.err" </dev/null &
+        examples/pipe.js "$C/rpipe.js" examples/hello.js examples/fb.js >"$C/host.out" 2>"$C/host.err" </dev/null &
     KEEPER=$!
-    if ! crash_wait "$C/host.out" '^fusd: serving hello ' 15000 ||
-            [[ $(grep -c '^fusd: serving ' "$C/host.out") -ne 3 ]]; then
+    if ! crash_wait "$C/host.out" '^fusd: serving fb ' 15000 ||
+            [[ $(grep -c '^fusd: serving ' "$C/host.out") -ne 4 ]]; then
         fail crash/start "the host under fusd-keeper did not serve: $(tail -n3 "$C/host.err")"
         return 1
     fi
@@ -94,10 +95,29 @@ while not os.path.exists("/tmp/java-fusd-crash/stop"):
 print("done", ok, after, errors, flush=True)
 PY
     local hello=$!
+    # A client maps fb's pixels: after the recovery it must see the new host's frames in the same pages.
+    python3 - >"$C/fb.out" 2>&1 <<'PY' &
+import mmap, os, struct, time
+fd = os.open("/dev/fb", os.O_RDONLY)
+m = mmap.mmap(fd, 4096, mmap.MAP_SHARED, mmap.PROT_READ)
+frame = lambda: struct.unpack("<I", m[0:4])[0]
+print("mapped", flush=True)
+while not os.path.exists("/tmp/java-fusd-crash/killed"):
+    time.sleep(0.1)
+at_kill = frame()
+while not os.path.exists("/tmp/java-fusd-crash/recovered"):
+    time.sleep(0.1)
+seen = set()
+for _ in range(50):
+    time.sleep(0.1)
+    seen.add(frame())
+print("frames after recovery", len(seen), "past", at_kill, min(seen) > at_kill, flush=True)
+PY
+    local mapper=$!
     if ! crash_wait "$C/pipe.out" '^ready' 3000 || ! crash_wait "$C/rpipe.out" '^ready' 3000 ||
-            ! crash_wait "$C/hello.out" '^reading' 3000; then
+            ! crash_wait "$C/hello.out" '^reading' 3000 || ! crash_wait "$C/fb.out" '^mapped' 3000; then
         fail crash/clients "clients did not start: $(cat "$C"/*.out | tr '\n' ' ')"
-        touch "$C/stop"
+        touch "$C/stop" "$C/killed" "$C/recovered" # the clients end
         return 1
     fi
     sleep 2 # the readers' reads reach the host and block there (nothing outside tells when)
@@ -106,17 +126,18 @@ PY
     host=$(crash_host_of "$KEEPER")
     if [[ -z $host ]]; then
         fail crash/kill "no host process under fusd-keeper $KEEPER"
-        touch "$C/stop"
+        touch "$C/stop" "$C/killed" "$C/recovered" # the clients end
         return 1
     fi
     kill -KILL "$host"
     sleep 0.5
-    if [[ -c /dev/pipe && -c /dev/rpipe && -c /dev/hello ]]; then pass crash/nodes-stay
+    touch "$C/killed"
+    if [[ -c /dev/pipe && -c /dev/rpipe && -c /dev/hello && -c /dev/fb ]]; then pass crash/nodes-stay
     else fail crash/nodes-stay "a node went with the host (left: $(crash_nodes))"; fi
 
     if crash_wait "$C/host.err" '^fusd: recovered after a crash \(killed by SIGKILL\)' 15000; then
         touch "$C/recovered"
-        if grep -Eq "^fusd: recovered after a crash \(killed by SIGKILL\): pid [0-9]+ serves again [0-9.]+ ms after it \(3 devices, [2-9] open files" \
+        if grep -Eq "^fusd: recovered after a crash \(killed by SIGKILL\): pid [0-9]+ serves again [0-9.]+ ms after it \(4 devices, [3-9] open files" \
                 "$C/host.err"; then
             pass crash/recovered
         else
@@ -124,7 +145,7 @@ PY
         fi
     else
         fail crash/recovered "no new host served: $(tail -n3 "$C/host.err")"
-        touch "$C/stop"
+        touch "$C/stop" "$C/killed" "$C/recovered" # the clients end
         return 1
     fi
 
@@ -150,6 +171,12 @@ PY
     else
         fail crash/readers-go-on "$(tr '\n' ' ' <"$C/hello.out")"
     fi
+    wait "$mapper"
+    if grep -Eq "^frames after recovery ([2-9]|[1-9][0-9]+) past [0-9]+ True$" "$C/fb.out"; then
+        pass crash/shared-memory-kept
+    else
+        fail crash/shared-memory-kept "$(tr '\n' ' ' <"$C/fb.out")"
+    fi
     return 0
 }
 
@@ -159,8 +186,8 @@ for ((i = 0; i < 300; i++)); do kill -0 "$KEEPER" 2>/dev/null || break; sleep 0.
 kill -KILL "$KEEPER" 2>/dev/null
 status=0
 wait "$KEEPER" 2>/dev/null || status=$?
-for ((i = 0; i < 50; i++)); do [[ -e /dev/pipe || -e /dev/rpipe || -e /dev/hello ]] || break; sleep 0.1; done
-if [[ $status == 143 && ! -e /dev/pipe && ! -e /dev/rpipe && ! -e /dev/hello ]]; then
+for ((i = 0; i < 50; i++)); do [[ -n $(crash_nodes) ]] || break; sleep 0.1; done
+if [[ $status == 143 && -z $(crash_nodes) ]]; then
     pass crash/sigterm-removes-nodes
 else
     fail crash/sigterm-removes-nodes "keeper status $status; nodes left: $(crash_nodes)"
