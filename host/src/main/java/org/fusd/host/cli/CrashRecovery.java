@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.fusd.host.channel.Channel;
+import org.fusd.host.channel.cuse.CuseChannel;
 import org.fusd.host.channel.fusd.FusdChannel;
 import org.fusd.host.channel.fuse.FuseChannel;
 import org.fusd.host.device.Device;
@@ -54,6 +55,14 @@ final class CrashRecovery {
         if (t == null) {
             throw new IOException("the host that crashed had recorded no devices");
         }
+        if (t.channel().equals("cuse")) {
+            String[] held = keeper.restart().held().split(" ");
+            if (!held[0].equals("cuse") || held.length - 1 != keeper.restart().channelFds().length) {
+                throw new IOException("the keeper held " + keeper.restart().channelFds().length + " fds, described as '"
+                        + keeper.restart().held() + "', not one /dev/cuse fd per device");
+            }
+            return new CrashRecovery(keeper, t);
+        }
         if (t.channel().equals("fusd")) {
             if (keeper.restart().channelFds().length < 1) {
                 throw new IOException("the keeper held no /dev/fusd control fd");
@@ -76,7 +85,93 @@ final class CrashRecovery {
      * by {@link #fresh} and added as usual.
      */
     Channel adopt(List<ScriptDevice> devices, Map<ScriptDevice, Device> served) throws IOException {
-        return table.channel().equals("fusd") ? adoptFusd(devices, served) : adoptFuse(devices, served);
+        return switch (table.channel()) {
+            case "fusd" -> adoptFusd(devices, served);
+            case "cuse" -> adoptCuse(devices, served);
+            default -> adoptFuse(devices, served);
+        };
+    }
+
+    /**
+     * cuse: one connection per device, named in the keeper's last "hold"
+     * (ID:NAME, in the order of the fds). A device of this host's scripts
+     * gets its connection and the files recorded under its number; a
+     * connection no device takes is closed here (the keeper lets its copy go
+     * at the next hold, which ends it and removes its node).
+     */
+    private CuseChannel adoptCuse(List<ScriptDevice> devices, Map<ScriptDevice, Device> served) throws IOException {
+        int[] held = keeper.restart().channelFds();
+        String[] words = keeper.restart().held().split(" ");
+        Map<String, ScriptDevice> byName = new LinkedHashMap<>();
+        for (ScriptDevice d : devices) {
+            byName.put(d.name(), d);
+        }
+        Map<String, Integer> ids = new HashMap<>();
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < held.length; i++) {
+            String[] w = words[i + 1].split(":", 2);
+            if (w.length != 2) {
+                throw new IOException("the keeper's '" + keeper.restart().held() + "' does not name its fds");
+            }
+            if (byName.containsKey(w[1])) {
+                ids.put(w[1], Integer.parseInt(w[0]));
+                index.put(w[1], i);
+            } else {
+                org.fusd.host.sys.Libc.close(held[i]); // its script no longer names it
+            }
+        }
+        Map<Long, String> nameById = new HashMap<>();
+        ids.forEach((name, id) -> nameById.put((long) id, name));
+        Map<String, List<HostImage.FileImage>> filesByName = new HashMap<>();
+        for (Registry.FileEntry f : keeper.registry().files()) {
+            String name = nameById.get(f.nodeid());
+            if (name == null) {
+                keeper.registry().clear(f.slot()); // its connection ends: the kernel fails its calls
+                lostFiles++;
+                continue;
+            }
+            filesByName
+                    .computeIfAbsent(name, n -> new ArrayList<>())
+                    .add(new HostImage.FileImage(
+                            f.fh(),
+                            f.kh(),
+                            f.id(),
+                            f.opener().pid(),
+                            f.opener().uid(),
+                            f.opener().gid(),
+                            f.flags(),
+                            null));
+        }
+        List<HostImage.DeviceImage> images = new ArrayList<>();
+        Map<String, Device> servedByScript = new HashMap<>();
+        for (ScriptDevice d : devices) {
+            Integer at = index.get(d.name());
+            if (at == null) {
+                fresh.add(d);
+                continue;
+            }
+            List<HostImage.FileImage> files = filesByName.getOrDefault(d.name(), List.of());
+            openFiles += files.size();
+            images.add(new HostImage.DeviceImage(
+                    d.script().toString(), d.name(), at, d.version(), null, 0, files, List.of(), null, -1));
+            servedByScript.put(HostImage.key(d.script().toString(), d.name()), served.get(d));
+        }
+        HostImage image = new HostImage(0, keeper.restart().crashedAtNanos(), "cuse", null, table.nextNodeid(), images);
+        List<Integer> fds = new ArrayList<>();
+        for (int fd : held) {
+            fds.add(fd);
+        }
+        Map<String, Adoption> adoptions = new HashMap<>();
+        CuseChannel cuse = CuseChannel.adopt(fds, image, servedByScript, adoptions);
+        cuse.keptAs(ids, (int) table.nextNodeid());
+        channel = cuse;
+        resendAndRead = cuse::resendAndRead;
+        for (HostImage.DeviceImage di : images) {
+            ScriptDevice d = byName.get(di.name());
+            d.restore(di, adoptions.get(HostImage.key(di.script(), di.name())).files(), Map.of());
+            restored.add(d);
+        }
+        return cuse;
     }
 
     private FuseChannel adoptFuse(List<ScriptDevice> devices, Map<ScriptDevice, Device> served) throws IOException {
@@ -275,7 +370,7 @@ final class CrashRecovery {
                         lostFiles == 0
                                 ? ""
                                 : ", " + lostFiles + " on devices no longer served: "
-                                        + (channel instanceof FusdChannel ? "ENODEV" : "EBADF"),
+                                        + (channel instanceof FuseChannel ? "EBADF" : "ENODEV"),
                         resent
                                 ? "calls the dead host had read are sent again, then failed or reissued by each device's policy"
                                 : "no FUSE_NOTIFY_RESEND: calls the dead host had read wait until their callers are interrupted"));
