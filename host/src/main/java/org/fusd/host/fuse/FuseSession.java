@@ -285,6 +285,11 @@ public final class FuseSession {
      */
     private volatile boolean orphansInterruptible;
 
+    /** From now on, the dead host's requests are answered EINTR when interrupted (see orphansInterruptible). */
+    void answerOrphanInterrupts() {
+        orphansInterruptible = true;
+    }
+
     private final java.util.concurrent.atomic.AtomicLong lowestRead =
             new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
 
@@ -438,7 +443,7 @@ public final class FuseSession {
         } catch (LastErrorException e) {
             System.err.println("fusd: the kernel refused FUSE_NOTIFY_RESEND (" + Errno.byNumber(e.getErrorCode())
                     + "; it needs Linux 6.9)");
-            orphansInterruptible = true;
+            answerOrphanInterrupts();
             return false;
         }
     }
