@@ -317,6 +317,13 @@ final class CrashRecovery {
                     d.script().toString(), d.name(), devId, d.version(), null, 0, files, List.of(), null, memoryFd));
             servedByScript.put(HostImage.key(d.script().toString(), d.name()), served.get(d));
         }
+        java.util.Set<Integer> usedMemfds = new java.util.HashSet<>();
+        images.forEach(di -> usedMemfds.add(di.memoryFd()));
+        for (int i = 1; i < held.length; i++) {
+            if (!usedMemfds.contains(i)) {
+                org.fusd.host.sys.Libc.close(held[i]); // the memory of a device unregistered below
+            }
+        }
         HostImage image = new HostImage(0, keeper.restart().crashedAtNanos(), "fusd", null, table.nextNodeid(), images);
         Map<String, Adoption> adoptions = new HashMap<>();
         FusdChannel fusd = FusdChannel.adopt(fds, image, servedByScript, adoptions);
