@@ -286,7 +286,7 @@ public final class FuseSession {
     private volatile boolean orphansInterruptible;
 
     /** From now on, the dead host's requests are answered EINTR when interrupted (see orphansInterruptible). */
-    void answerOrphanInterrupts() {
+    public void answerOrphanInterrupts() {
         orphansInterruptible = true;
     }
 

@@ -200,7 +200,11 @@ public final class CuseChannel implements Channel, HandsOver {
     public boolean resendAndRead() {
         boolean resent = true;
         for (Served s : devices.values()) {
-            resent = resent && s.session().notifyResend(); // refused once: the kernel has none; said once
+            if (resent) {
+                resent = s.session().notifyResend(); // refused once: the kernel has none (said once)
+            } else {
+                s.session().answerOrphanInterrupts();
+            }
         }
         startReading();
         return resent;
