@@ -2,8 +2,9 @@
 /*
  * fusd-keeper: keeps a host's devices alive across a crash of the host.
  *
- * A FUSE connection lives as long as any process holds its /dev/fuse fd;
- * requests then wait in the kernel until someone reads them. The host is a
+ * A FUSE connection lives as long as any process holds its /dev/fuse fd, a
+ * fusd channel as long as any holds its /dev/fusd fd; requests then wait in
+ * the kernel until someone reads them. The host is a
  * JVM, the very process the OOM killer picks and the one that can abort, so
  * the holder must be something else: this small process, which starts the
  * host, receives the channel's fds from it (SCM_RIGHTS) and holds them. If
@@ -24,7 +25,11 @@
  *
  * The host speaks frames on the socket named by FUSD_KEEPER (a 4-byte
  * big-endian length, then text; fds ride as SCM_RIGHTS): "hold fuse DIR"
- * with the channel's fds, "serving", and "stop" when it stops in order.
+ * with the /dev/fuse fd, "hold fusd" with the /dev/fusd control fd and the
+ * memfds of its devices' shared memory, or "hold cuse ID:NAME..." with one
+ * /dev/cuse fd per device (sent again when they change; a restarted host
+ * gets the words after "hold" in FUSD_KEEPER_HELD),
+ * "serving", and "stop" when it stops in order.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -60,6 +65,7 @@ static int registry = -1;
 static int held[MAX_HELD];
 static int nheld;
 static char mount_dir[MAX_FRAME];
+static char held_what[MAX_FRAME];	/* the last hold's words after "hold ": which fd is what */
 static int stopping;		/* an orderly stop: the host's exit ends us */
 static double attach_deadline;	/* a restarted host must serve by then; 0: none */
 static double crashes[MAX_RESTARTS];
@@ -179,6 +185,7 @@ static void start_host(int restart, const char *why)
 		setenv("FUSD_KEEPER", env, 1);
 		unsetenv("FUSD_KEEPER_CHANNEL");
 		unsetenv("FUSD_KEEPER_RESTART");
+		unsetenv("FUSD_KEEPER_HELD");
 		if (restart) {
 			n = 0;
 			for (int i = 0; i < nheld; i++) {
@@ -187,6 +194,7 @@ static void start_host(int restart, const char *why)
 				n += snprintf(env + n, sizeof(env) - n, "%s%d", i ? "," : "", held[i]);
 			}
 			setenv("FUSD_KEEPER_CHANNEL", env, 1);
+			setenv("FUSD_KEEPER_HELD", held_what, 1);
 			snprintf(env, sizeof(env), "%d %lld %s", restart, crashed_ns, why);
 			setenv("FUSD_KEEPER_RESTART", env, 1);
 		}
@@ -264,11 +272,19 @@ static void from_host(void)
 		sock = -1;
 		return;
 	}
-	if (!strncmp(buf, "hold fuse ", 10) && nfds > 0 && !stopping) {
+	if ((!strncmp(buf, "hold fuse ", 10) || !strcmp(buf, "hold fusd") ||
+	     !strncmp(buf, "hold cuse ", 10)) && nfds > 0 && !stopping) {
+		/*
+		 * The new set replaces the old one; it has the same channel fd,
+		 * so the channel never lacks a holder. fuse names the mount to
+		 * unmount when giving up; fusd and cuse have none (closing the
+		 * fds removes the nodes). cuse names the device of each fd.
+		 */
 		release_held();
 		memcpy(held, fds, nfds * sizeof(int));
 		nheld = nfds;
-		snprintf(mount_dir, sizeof(mount_dir), "%s", buf + 10);
+		snprintf(mount_dir, sizeof(mount_dir), "%s", !strncmp(buf, "hold fuse ", 10) ? buf + 10 : "");
+		snprintf(held_what, sizeof(held_what), "%s", buf + 5);
 		return;
 	}
 	for (int i = 0; i < nfds; i++)
@@ -294,12 +310,29 @@ static const char *describe(int status, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * Takes the frames a dead host sent before it died: a "hold" with new fds
+ * (fusd sends one when a device with shared memory comes or goes) is still
+ * in the socket, and its fds with it.
+ */
+static void drain_host(void)
+{
+	while (sock >= 0) {
+		struct pollfd p = { sock, POLLIN, 0 };
+
+		if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
+			return;
+		from_host();
+	}
+}
+
 static void host_ended(int status)
 {
 	char why[64], msg[256];
 	double t = now_s();
 	int recent = 0, code;
 
+	drain_host();
 	crashed_ns = realtime_ns();
 	describe(status, why, sizeof(why));
 	code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);

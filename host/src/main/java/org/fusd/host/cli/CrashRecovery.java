@@ -7,9 +7,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.fusd.host.channel.Channel;
+import org.fusd.host.channel.cuse.CuseChannel;
+import org.fusd.host.channel.fusd.FusdChannel;
 import org.fusd.host.channel.fuse.FuseChannel;
 import org.fusd.host.device.Device;
 import org.fusd.host.driver.ScriptDevice;
+import org.fusd.host.keeper.FusdRecord;
 import org.fusd.host.keeper.KeeperLink;
 import org.fusd.host.keeper.Registry;
 import org.fusd.host.takeover.Adoption;
@@ -17,18 +21,24 @@ import org.fusd.host.takeover.HostImage;
 
 /**
  * A host that fusd-keeper started after the last one crashed: it attaches to
- * the fuse connection the keeper held (no mount, no INIT), gives each device
- * the nodeid it had and the open files the dead host recorded in the
- * keeper's {@link Registry} (with an empty {@code file.state}: state lived
- * only in the dead host), then asks the kernel to send again the requests the
- * dead host had read and not answered. Each device's {@code recovery} policy
+ * the channel the keeper held (fuse: the connection, no mount, no INIT;
+ * fusd: the control fd, no REGISTER, and each device's shared memory from
+ * the memfd the keeper held), gives each device the nodeid or dev_id it had
+ * and the open files the dead host recorded in the keeper's
+ * {@link Registry} (with an empty {@code file.state}: state lived only in
+ * the dead host), then asks the kernel to send again the requests the dead
+ * host had read and not answered. Each device's {@code recovery} policy
  * decides what they get: EIO ("fail", the default) or a run on the new code
- * ("reissue"); see FileOps.
+ * ("reissue"); see ResentCalls. Both channels attach through their takeover
+ * adoption, with an image built from the registry.
  */
 final class CrashRecovery {
     private final KeeperLink keeper;
     private final Registry.Table table;
-    private FuseChannel channel;
+    private Channel channel;
+    /** Sends the kernel's resend and starts reading; false if the kernel has none. */
+    private java.util.function.BooleanSupplier resendAndRead;
+
     private int openFiles;
     private int lostFiles;
     private final List<ScriptDevice> fresh = new ArrayList<>();
@@ -45,6 +55,20 @@ final class CrashRecovery {
         if (t == null) {
             throw new IOException("the host that crashed had recorded no devices");
         }
+        if (t.channel().equals("cuse")) {
+            String[] held = keeper.restart().held().split(" ");
+            if (!held[0].equals("cuse") || held.length - 1 != keeper.restart().channelFds().length) {
+                throw new IOException("the keeper held " + keeper.restart().channelFds().length + " fds, described as '"
+                        + keeper.restart().held() + "', not one /dev/cuse fd per device");
+            }
+            return new CrashRecovery(keeper, t);
+        }
+        if (t.channel().equals("fusd")) {
+            if (keeper.restart().channelFds().length < 1) {
+                throw new IOException("the keeper held no /dev/fusd control fd");
+            }
+            return new CrashRecovery(keeper, t);
+        }
         if (!t.channel().equals("fuse")) {
             throw new IOException("the " + t.channel() + " channel cannot be served again after a crash");
         }
@@ -60,7 +84,97 @@ final class CrashRecovery {
      * wrapped for serving). Devices the dead host did not have are returned
      * by {@link #fresh} and added as usual.
      */
-    FuseChannel adopt(List<ScriptDevice> devices, Map<ScriptDevice, Device> served) throws IOException {
+    Channel adopt(List<ScriptDevice> devices, Map<ScriptDevice, Device> served) throws IOException {
+        return switch (table.channel()) {
+            case "fusd" -> adoptFusd(devices, served);
+            case "cuse" -> adoptCuse(devices, served);
+            default -> adoptFuse(devices, served);
+        };
+    }
+
+    /**
+     * cuse: one connection per device, named in the keeper's last "hold"
+     * (ID:NAME, in the order of the fds). A device of this host's scripts
+     * gets its connection and the files recorded under its number; a
+     * connection no device takes is closed here (the keeper lets its copy go
+     * at the next hold, which ends it and removes its node).
+     */
+    private CuseChannel adoptCuse(List<ScriptDevice> devices, Map<ScriptDevice, Device> served) throws IOException {
+        int[] held = keeper.restart().channelFds();
+        String[] words = keeper.restart().held().split(" ");
+        Map<String, ScriptDevice> byName = new LinkedHashMap<>();
+        for (ScriptDevice d : devices) {
+            byName.put(d.name(), d);
+        }
+        Map<String, Integer> ids = new HashMap<>();
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < held.length; i++) {
+            String[] w = words[i + 1].split(":", 2);
+            if (w.length != 2) {
+                throw new IOException("the keeper's '" + keeper.restart().held() + "' does not name its fds");
+            }
+            if (byName.containsKey(w[1])) {
+                ids.put(w[1], Integer.parseInt(w[0]));
+                index.put(w[1], i);
+            } else {
+                org.fusd.host.sys.Libc.close(held[i]); // its script no longer names it
+            }
+        }
+        Map<Long, String> nameById = new HashMap<>();
+        ids.forEach((name, id) -> nameById.put((long) id, name));
+        Map<String, List<HostImage.FileImage>> filesByName = new HashMap<>();
+        for (Registry.FileEntry f : keeper.registry().files()) {
+            String name = nameById.get(f.nodeid());
+            if (name == null) {
+                keeper.registry().clear(f.slot()); // its connection ends: the kernel fails its calls
+                lostFiles++;
+                continue;
+            }
+            filesByName
+                    .computeIfAbsent(name, n -> new ArrayList<>())
+                    .add(new HostImage.FileImage(
+                            f.fh(),
+                            f.kh(),
+                            f.id(),
+                            f.opener().pid(),
+                            f.opener().uid(),
+                            f.opener().gid(),
+                            f.flags(),
+                            null));
+        }
+        List<HostImage.DeviceImage> images = new ArrayList<>();
+        Map<String, Device> servedByScript = new HashMap<>();
+        for (ScriptDevice d : devices) {
+            Integer at = index.get(d.name());
+            if (at == null) {
+                fresh.add(d);
+                continue;
+            }
+            List<HostImage.FileImage> files = filesByName.getOrDefault(d.name(), List.of());
+            openFiles += files.size();
+            images.add(new HostImage.DeviceImage(
+                    d.script().toString(), d.name(), at, d.version(), null, 0, files, List.of(), null, -1));
+            servedByScript.put(HostImage.key(d.script().toString(), d.name()), served.get(d));
+        }
+        HostImage image = new HostImage(0, keeper.restart().crashedAtNanos(), "cuse", null, table.nextNodeid(), images);
+        List<Integer> fds = new ArrayList<>();
+        for (int fd : held) {
+            fds.add(fd);
+        }
+        Map<String, Adoption> adoptions = new HashMap<>();
+        CuseChannel cuse = CuseChannel.adopt(fds, image, servedByScript, adoptions);
+        cuse.keptAs(ids, (int) table.nextNodeid());
+        channel = cuse;
+        resendAndRead = cuse::resendAndRead;
+        for (HostImage.DeviceImage di : images) {
+            ScriptDevice d = byName.get(di.name());
+            d.restore(di, adoptions.get(HostImage.key(di.script(), di.name())).files(), Map.of());
+            restored.add(d);
+        }
+        return cuse;
+    }
+
+    private FuseChannel adoptFuse(List<ScriptDevice> devices, Map<ScriptDevice, Device> served) throws IOException {
         Map<String, ScriptDevice> byName = new LinkedHashMap<>();
         for (ScriptDevice d : devices) {
             byName.put(d.name(), d);
@@ -102,9 +216,11 @@ final class CrashRecovery {
         HostImage image = new HostImage(
                 0, keeper.restart().crashedAtNanos(), "fuse", table.mountDir(), table.nextNodeid(), images);
         Map<String, Adoption> adoptions = new HashMap<>();
-        channel = FuseChannel.adopt(keeper.restart().channelFds()[0], image, servedByScript, adoptions);
+        FuseChannel fuse = FuseChannel.adopt(keeper.restart().channelFds()[0], image, servedByScript, adoptions);
+        channel = fuse;
+        resendAndRead = fuse::resendAndRead;
         for (long fh : orphans) {
-            channel.reserve(fh); // the kernel still has it open; no device of ours serves it
+            fuse.reserve(fh); // the kernel still has it open; no device of ours serves it
             keeper.registry().released(fh);
         }
         lostFiles = orphans.size();
@@ -122,7 +238,112 @@ final class CrashRecovery {
                 }
             }
         }
-        return channel;
+        return fuse;
+    }
+
+    /**
+     * fusd: the devices recorded as registered that this host serves are
+     * adopted under their dev_ids (with the memfd the keeper held as their
+     * shared memory); the others, and any the dead host was registering or
+     * unregistering when it died ("unsure"), are unregistered: their open
+     * files get ENODEV from the kernel, and a device of this host with such
+     * a name is registered again as new.
+     */
+    private FusdChannel adoptFusd(List<ScriptDevice> devices, Map<ScriptDevice, Device> served) throws IOException {
+        int[] held = keeper.restart().channelFds();
+        List<Integer> fds = new ArrayList<>();
+        fds.add(held[0]);
+        Map<Long, Integer> memfdByInode = new HashMap<>();
+        for (int i = 1; i < held.length; i++) {
+            fds.add(held[i]);
+            memfdByInode.put(FusdRecord.inode(held[i]), i);
+        }
+        Map<String, ScriptDevice> byName = new LinkedHashMap<>();
+        for (ScriptDevice d : devices) {
+            byName.put(d.name(), d);
+        }
+        List<Long> leftover = new ArrayList<>(table.unsure().keySet());
+        Map<Long, String> adoptedById = new HashMap<>();
+        for (Map.Entry<String, Long> e : table.nodeids().entrySet()) {
+            if (byName.containsKey(e.getKey())) {
+                adoptedById.put(e.getValue(), e.getKey());
+            } else {
+                leftover.add(e.getValue()); // its script no longer names it
+            }
+        }
+        Map<String, List<HostImage.FileImage>> filesByName = new HashMap<>();
+        Map<Long, Integer> slotByFh = new HashMap<>();
+        for (Registry.FileEntry f : keeper.registry().files()) {
+            String name = adoptedById.get(f.nodeid());
+            if (name == null) {
+                keeper.registry().clear(f.slot()); // its device is unregistered: the kernel ends the file
+                lostFiles++;
+                continue;
+            }
+            keeper.registry().claim(f.slot());
+            slotByFh.put(f.fh(), f.slot());
+            filesByName
+                    .computeIfAbsent(name, n -> new ArrayList<>())
+                    .add(new HostImage.FileImage(
+                            f.fh(),
+                            0,
+                            f.id(),
+                            f.opener().pid(),
+                            f.opener().uid(),
+                            f.opener().gid(),
+                            f.flags(),
+                            null));
+        }
+        List<HostImage.DeviceImage> images = new ArrayList<>();
+        Map<String, Device> servedByScript = new HashMap<>();
+        for (ScriptDevice d : devices) {
+            Long devId = table.nodeids().get(d.name());
+            if (devId == null) {
+                fresh.add(d);
+                continue;
+            }
+            int memoryFd = -1;
+            Long inode = table.memory().get(d.name());
+            if (inode != null) {
+                Integer at = memfdByInode.get(inode);
+                if (at == null) {
+                    throw new IOException(d.name() + ": the keeper does not hold its shared memory");
+                }
+                memoryFd = at;
+            }
+            List<HostImage.FileImage> files = filesByName.getOrDefault(d.name(), List.of());
+            openFiles += files.size();
+            images.add(new HostImage.DeviceImage(
+                    d.script().toString(), d.name(), devId, d.version(), null, 0, files, List.of(), null, memoryFd));
+            servedByScript.put(HostImage.key(d.script().toString(), d.name()), served.get(d));
+        }
+        java.util.Set<Integer> usedMemfds = new java.util.HashSet<>();
+        images.forEach(di -> usedMemfds.add(di.memoryFd()));
+        for (int i = 1; i < held.length; i++) {
+            if (!usedMemfds.contains(i)) {
+                org.fusd.host.sys.Libc.close(held[i]); // the memory of a device unregistered below
+            }
+        }
+        HostImage image = new HostImage(0, keeper.restart().crashedAtNanos(), "fusd", null, table.nextNodeid(), images);
+        Map<String, Adoption> adoptions = new HashMap<>();
+        FusdChannel fusd = FusdChannel.adopt(fds, image, servedByScript, adoptions);
+        channel = fusd;
+        resendAndRead = () -> {
+            fusd.resendAndRead();
+            return true;
+        };
+        for (long devId : leftover) {
+            fusd.unregisterLeftover((int) devId);
+        }
+        for (Map.Entry<Long, Integer> e : slotByFh.entrySet()) {
+            fusd.recordedAt((int) (long) e.getKey(), e.getValue());
+        }
+        for (HostImage.DeviceImage di : images) {
+            ScriptDevice d = byName.get(di.name());
+            d.restore(di, adoptions.get(HostImage.key(di.script(), di.name())).files(), Map.of());
+            restored.add(d);
+        }
+        return fusd;
     }
 
     /** This host's devices that the dead host did not serve: added to the channel as new. */
@@ -135,7 +356,7 @@ final class CrashRecovery {
      * then prints the line that says the devices are served again.
      */
     void serve() {
-        boolean resent = channel.resendAndRead();
+        boolean resent = resendAndRead.getAsBoolean();
         for (ScriptDevice d : restored) {
             d.rerun(List.of()); // pollers of the open files ask for their mask again
         }
@@ -153,7 +374,10 @@ final class CrashRecovery {
                         sinceNanos / 1e6,
                         restored.size(),
                         openFiles,
-                        lostFiles == 0 ? "" : ", " + lostFiles + " on devices no longer served: EBADF",
+                        lostFiles == 0
+                                ? ""
+                                : ", " + lostFiles + " on devices no longer served: "
+                                        + (channel instanceof FuseChannel ? "EBADF" : "ENODEV"),
                         resent
                                 ? "calls the dead host had read are sent again, then failed or reissued by each device's policy"
                                 : "no FUSE_NOTIFY_RESEND: calls the dead host had read wait until their callers are interrupted"));

@@ -25,6 +25,8 @@ import org.fusd.host.driver.DriverRuntime;
 import org.fusd.host.driver.ScriptDevice;
 import org.fusd.host.driver.ScriptLoadException;
 import org.fusd.host.io.Grants;
+import org.fusd.host.keeper.CuseRecord;
+import org.fusd.host.keeper.FusdRecord;
 import org.fusd.host.keeper.KeeperLink;
 import org.fusd.host.keeper.Registry;
 import org.fusd.host.reload.HotReload;
@@ -136,7 +138,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--keeper",
             description =
-                    "Survive a crash (fuse channel): fusd-keeper holds the channel and starts a new host if this one is killed; see docs/takeover.md. host/bin/fusd-host starts the keeper.")
+                    "Survive a crash (fuse, fusd and cuse channels): fusd-keeper holds the channel and starts a new host if this one is killed; see docs/takeover.md. host/bin/fusd-host starts the keeper.")
     boolean underKeeper;
 
     @Option(
@@ -274,8 +276,17 @@ public final class RunCommand implements Callable<Integer> {
                 return Main.EXIT_FAILURE;
             }
         }
+        FusdRecord fusdRecord = null;
+        CuseRecord cuseRecord = null;
         if (keeper != null) {
-            keepFor(keeper, (FuseChannel) ch); // before any device is added: every open is recorded
+            // before any device is added: every open is recorded
+            if (ch instanceof FusdChannel fusd) {
+                fusdRecord = FusdRecord.start(keeper, fusd, recovering);
+            } else if (ch instanceof CuseChannel cuse) {
+                cuseRecord = CuseRecord.start(keeper, cuse, recovering);
+            } else {
+                keepFor(keeper, (FuseChannel) ch);
+            }
         }
         ServedDevices live = new ServedDevices();
         HotReload reload = new HotReload(runtime, ch, live, onChannel, System.out::println, System.err::println);
@@ -343,10 +354,15 @@ public final class RunCommand implements Callable<Integer> {
         } else if (ch instanceof HandsOver channelHandsOver) {
             hostControl.onTakeover(new TakeoverServer(channelHandsOver, live.onChannel(), this::closeControl));
         }
+        if (fusdRecord != null) {
+            fusdRecord.hold(); // the control fd and the memfds; again whenever the devices' memfds change
+        } else if (cuseRecord != null) {
+            cuseRecord.hold(); // each device's connection; again whenever the devices change
+        } else if (keeper != null && recovery == null) {
+            keeper.hold("fuse", ((FuseChannel) ch).mountDir().toString(), ((FuseChannel) ch).fds());
+        }
         if (recovery != null) {
             recovery.serve();
-        } else if (keeper != null) {
-            keeper.hold("fuse", ((FuseChannel) ch).mountDir().toString(), ((FuseChannel) ch).fds());
         }
         if (keeper != null) {
             keeper.serving();
@@ -404,9 +420,9 @@ public final class RunCommand implements Callable<Integer> {
         if (takeOver != null) {
             return "a host under fusd-keeper cannot be taken over yet (and --take-over cannot start one)";
         }
-        boolean fuse = channel == ChannelKind.fuse
-                || (channel == ChannelKind.auto && !FusdChannel.available() && !CuseChannel.available());
-        return fuse ? null : "crash survival works on the fuse channel only so far; add --channel fuse";
+        return channel == ChannelKind.loopback
+                ? "the loopback channel has nothing to keep: use --channel fusd, cuse or fuse"
+                : null;
     }
 
     /** The keeper's registry follows the channel: its device table, and every open file from now on. */

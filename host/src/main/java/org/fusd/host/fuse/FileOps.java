@@ -12,6 +12,7 @@ import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
+import org.fusd.host.device.ResentCalls;
 import org.fusd.host.device.WriteReply;
 import org.fusd.host.takeover.Adoption;
 import org.fusd.host.takeover.HostImage;
@@ -348,11 +349,9 @@ public final class FileOps {
      * answers; the reader takes another.
      */
     private static void call(FuseRequest req, DeviceSlot slot, Reply reply, boolean lends, Runnable deviceCall) {
-        if (req.unique < 0
-                && req.opcode != FuseProtocol.RELEASE
-                && !slot.device().reissuesAfterCrash()) {
-            // Read by a host that crashed, sent again (FUSE_NOTIFY_RESEND marks it): the device's policy is "fail".
-            req.session.replyError(req.unique, Errno.EIO.number());
+        if (req.unique < 0 && ResentCalls.fails(slot.device(), req.opcode == FuseProtocol.RELEASE)) {
+            // Read by a host that crashed, sent again (FUSE_NOTIFY_RESEND sets bit 63): the policy is "fail".
+            req.session.replyError(req.unique, ResentCalls.ERRNO.number());
             return;
         }
         req.session.register(reply);

@@ -242,6 +242,9 @@ public final class FuseSession {
     }
 
     private void dispatch(FuseRequest req) {
+        if (orphansInterruptible && req.opcode != FuseProtocol.INTERRUPT) {
+            lowestRead.accumulateAndGet(req.unique, Math::min);
+        }
         OpTable.Row op = table.get(req.opcode);
         if (op == null) {
             replyError(req.unique, Errno.ENOSYS.number());
@@ -271,6 +274,25 @@ public final class FuseSession {
 
     // ---- pending requests and interrupts ----
 
+    /**
+     * After a crash on a kernel without FUSE_NOTIFY_RESEND: the requests the
+     * dead host had read stay in the kernel's processing list, and their
+     * callers wait (not even SIGKILL ends the wait) until someone answers.
+     * When such a caller is signalled, its INTERRUPT names a unique this
+     * host never read: one below every unique it has read (the kernel
+     * numbers requests as it queues them, and the dead host read the oldest).
+     * That request is answered EINTR. Set once notifyResend is refused.
+     */
+    private volatile boolean orphansInterruptible;
+
+    /** From now on, the dead host's requests are answered EINTR when interrupted (see orphansInterruptible). */
+    public void answerOrphanInterrupts() {
+        orphansInterruptible = true;
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong lowestRead =
+            new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+
     /** The encoder of this session's answers. */
     FuseEncoder encoder() {
         return encoder;
@@ -292,6 +314,11 @@ public final class FuseSession {
     private void interrupt(FuseRequest req) {
         long target = req.u64(FuseProtocol.INTERRUPT_IN_UNIQUE);
         Reply r = pending.get(target);
+        if (r == null && orphansInterruptible && target < lowestRead.get()) {
+            // Read by the host that crashed (its unique is below any this host read): nobody else will answer.
+            replyError(target, Errno.EINTR.number());
+            return;
+        }
         if (r == null) {
             // Not registered yet (or already answered): ask the kernel to queue it again.
             replyError(req.unique, Errno.EAGAIN.number());
@@ -416,6 +443,7 @@ public final class FuseSession {
         } catch (LastErrorException e) {
             System.err.println("fusd: the kernel refused FUSE_NOTIFY_RESEND (" + Errno.byNumber(e.getErrorCode())
                     + "; it needs Linux 6.9)");
+            answerOrphanInterrupts();
             return false;
         }
     }

@@ -3,6 +3,7 @@ package org.fusd.host.keeper;
 import com.sun.jna.LastErrorException;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import org.fusd.host.sys.Libc;
 import org.fusd.host.sys.UnixSocket;
 
@@ -13,18 +14,25 @@ import org.fusd.host.sys.UnixSocket;
  * - FUSD_KEEPER="SOCKET MEMFD": the socket to the keeper and the
  *   {@link Registry}'s memfd, for every host it starts;
  * - after a crash also FUSD_KEEPER_CHANNEL="FD[,FD...]", the channel fds it
- *   held (this host attaches to them instead of mounting), and
+ *   held (this host attaches to them instead of mounting),
  *   FUSD_KEEPER_RESTART="N NANOS WHY": which restart, when the last host
- *   died (CLOCK_REALTIME) and how.
+ *   died (CLOCK_REALTIME) and how, and FUSD_KEEPER_HELD: what the last
+ *   "hold" said of its fds.
  *
- * The host tells the keeper: "hold KIND DIR" with the channel's fds once it
- * serves them, "serving", and "stop" when it stops in order (the keeper
- * then lets the fds go, so that the unmount ends the connection).
+ * The host tells the keeper: "hold fuse DIR" (or "hold fusd") with the
+ * channel's fds once it serves them (on fusd again whenever the memfds of
+ * its devices change), "serving", and "stop" when it stops in order (the
+ * keeper then lets the fds go, so that the unmount or close ends the
+ * connection).
  */
 public final class KeeperLink {
-    /** A start after a crash: the channel fds the keeper held, and what became of the last host. */
+    /**
+     * A start after a crash: the channel fds the keeper held, and what became
+     * of the last host. held: the words of the last "hold" frame after "hold"
+     * (cuse: "cuse ID:NAME...", the device of each fd), or "".
+     */
     @SuppressWarnings("ArrayRecordComponent") // fd numbers: read, never compared
-    public record Restart(int number, long crashedAtNanos, String why, int[] channelFds) {}
+    public record Restart(int number, long crashedAtNanos, String why, int[] channelFds, String held) {}
 
     private final UnixSocket conn;
     private final Registry registry;
@@ -62,7 +70,8 @@ public final class KeeperLink {
                         Integer.parseInt(f[0]),
                         Long.parseLong(f[1]),
                         f[2],
-                        numbers(channel, ",", "FUSD_KEEPER_CHANNEL"));
+                        numbers(channel, ",", "FUSD_KEEPER_CHANNEL"),
+                        java.util.Objects.requireNonNullElse(System.getenv("FUSD_KEEPER_HELD"), ""));
             } catch (NumberFormatException e) {
                 throw new IOException("FUSD_KEEPER_RESTART='" + info + "' is not 'N NANOS WHY'", e);
             }
@@ -106,10 +115,24 @@ public final class KeeperLink {
         return keeperPid;
     }
 
-    /** Hands the channel's fds to the keeper (it holds copies: the connection outlives this process). */
+    /**
+     * Hands the channel's fds to the keeper (it holds copies: the connection
+     * outlives this process), in place of those it held. mountDir: the fuse
+     * mount (the keeper unmounts it if it gives up), null on fusd.
+     */
     public void hold(String kind, String mountDir, int[] fds) {
-        send("hold " + kind + " " + mountDir, fds);
-        KeptMounts.mark(mountDir, keeperPid);
+        send("hold " + kind + (mountDir == null ? "" : " " + mountDir), fds);
+        if (mountDir != null) {
+            KeptMounts.mark(mountDir, keeperPid);
+        }
+    }
+
+    /**
+     * cuse: hands the keeper one /dev/cuse fd per device, each named in
+     * devices ("ID:NAME" words, in the order of fds), in place of those it held.
+     */
+    public void holdDevices(String kind, List<String> devices, int[] fds) {
+        send("hold " + kind + " " + String.join(" ", devices), fds);
     }
 
     /** This host serves (a restarted one has attached). */

@@ -21,8 +21,9 @@ import org.fusd.host.fuse.OpenFileLog;
 /**
  * What a host that dies leaves for the next one, in shared memory that the
  * keeper holds (a memfd every host of the keeper maps): the device table
- * (which nodeid each device name has on the mount) and one entry per open
- * file (by fh: its nodeid, id, opener, flags and poll handle). The host
+ * (which nodeid each device name has on the mount; on fusd, which dev_id,
+ * and the inode of its shared memory's memfd) and one entry per open file
+ * (its fh, nodeid or dev_id, id, opener, flags and poll handle). The host
  * writes it as it goes, with plain stores that survive the process (the
  * pages belong to the memfd), in an order that leaves it consistent at any
  * instant a SIGKILL may strike:
@@ -32,6 +33,10 @@ import org.fusd.host.fuse.OpenFileLog;
  * - a file's entry is written before the OPEN reply gives the kernel its
  *   fh, its nodeid last (release store; 0 means free); RELEASE clears the
  *   nodeid first.
+ *
+ * On fuse a file's entry is indexed by its fh (the host chooses small
+ * ones). On fusd the kernel's fh_id only grows, so a file takes a free slot
+ * ({@link #record}) and its entry holds the fh_id.
  *
  * So a successor never sees a half-written table, and every fh the kernel
  * knows has its entry. The layout is private to one build: a keeper restarts
@@ -48,6 +53,7 @@ public final class Registry implements OpenFileLog {
     private static final int TABLES = 4096;
     private static final int TABLE_SIZE = 64 * 1024;
     private static final int FILES = TABLES + 2 * TABLE_SIZE;
+    /** nodeid (or dev_id) @0, id @8, kh @16, flags @24, opener pid, uid, gid @28, fh @40. */
     private static final int ENTRY = 48;
     /** The highest fh with an entry; a file with a larger one is not recorded (it does not survive a crash). */
     static final int MAX_FH = (SIZE - FILES) / ENTRY - 1;
@@ -55,6 +61,8 @@ public final class Registry implements OpenFileLog {
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final ByteBuffer mem;
+    /** fusd: the slots of entries in use (slot 0 is never used). */
+    private final java.util.BitSet slots = new java.util.BitSet();
 
     private Registry(ByteBuffer mem) {
         this.mem = mem;
@@ -88,7 +96,30 @@ public final class Registry implements OpenFileLog {
      * name of the device it belongs to.
      */
     public record Table(
-            String channel, String mountDir, long nextNodeid, Map<String, Long> nodeids, Map<Long, String> inodes) {}
+            String channel,
+            String mountDir,
+            long nextNodeid,
+            Map<String, Long> nodeids,
+            Map<Long, String> inodes,
+            Map<String, Long> memory,
+            Map<Long, String> unsure) {
+        /** A fuse table: no shared memory, nothing unsure. */
+        public Table(
+                String channel, String mountDir, long nextNodeid, Map<String, Long> nodeids, Map<Long, String> inodes) {
+            this(channel, mountDir, nextNodeid, nodeids, inodes, Map.of(), Map.of());
+        }
+    }
+
+    /**
+     * A fusd table. registered: device name → dev_id; memory: device name →
+     * the inode of its shared memory's memfd (the keeper holds the memfd);
+     * unsure: dev_id → name of a device between REGISTER and its record (or
+     * being unregistered), which a successor unregisters rather than trusts.
+     */
+    public static Table fusd(
+            long nextDevId, Map<String, Long> registered, Map<String, Long> memory, Map<Long, String> unsure) {
+        return new Table("fusd", "", nextDevId, registered, Map.of(), memory, unsure);
+    }
 
     /** Records the channel's devices (name → nodeid); any thread, serialized. */
     public synchronized void writeTable(Table t) {
@@ -104,6 +135,12 @@ public final class Registry implements OpenFileLog {
         }
         for (Map.Entry<Long, String> e : t.inodes().entrySet()) {
             b.append(e.getKey()).append("\tinode\t").append(e.getValue()).append('\n');
+        }
+        for (Map.Entry<String, Long> e : t.memory().entrySet()) {
+            b.append(e.getValue()).append("\tmemory\t").append(e.getKey()).append('\n');
+        }
+        for (Map.Entry<Long, String> e : t.unsure().entrySet()) {
+            b.append(e.getKey()).append("\tunsure\t").append(e.getValue()).append('\n');
         }
         byte[] raw = b.toString().getBytes(StandardCharsets.UTF_8);
         if (raw.length > TABLE_SIZE) {
@@ -145,34 +182,83 @@ public final class Registry implements OpenFileLog {
         }
         Map<String, Long> nodeids = new LinkedHashMap<>();
         Map<Long, String> inodes = new LinkedHashMap<>();
+        Map<String, Long> memory = new LinkedHashMap<>();
+        Map<Long, String> unsure = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             String[] f = lines[i].split("\t", 3);
             if (f.length != 3) {
                 throw new IOException("the keeper's registry holds a damaged device table: " + lines[i]);
             }
-            if (f[1].equals("node")) {
-                nodeids.put(f[2], Long.parseLong(f[0]));
-            } else {
-                inodes.put(Long.parseLong(f[0]), f[2]);
+            switch (f[1]) {
+                case "node" -> nodeids.put(f[2], Long.parseLong(f[0]));
+                case "inode" -> inodes.put(Long.parseLong(f[0]), f[2]);
+                case "memory" -> memory.put(f[2], Long.parseLong(f[0]));
+                case "unsure" -> unsure.put(Long.parseLong(f[0]), f[2]);
+                default -> throw new IOException("the keeper's registry holds a damaged device table: " + lines[i]);
             }
         }
-        return new Table(head[0], head[2], Long.parseLong(head[1]), nodeids, inodes);
+        return new Table(head[0], head[2], Long.parseLong(head[1]), nodeids, inodes, memory, unsure);
     }
 
     // ---- open files ----
 
-    /** One open file the last host recorded. */
-    public record FileEntry(long fh, long nodeid, long id, long kh, int flags, Caller opener) {}
+    /** One open file the last host recorded; slot: where (on fuse its fh). */
+    public record FileEntry(long fh, long nodeid, long id, long kh, int flags, Caller opener, int slot) {
+        /** A fuse file: its entry's slot is its fh. */
+        public FileEntry(long fh, long nodeid, long id, long kh, int flags, Caller opener) {
+            this(fh, nodeid, id, kh, flags, opener, (int) fh);
+        }
+    }
 
     @Override
     public void opened(long fh, long nodeid, OpenFile file) {
         if (fh <= 0 || fh > MAX_FH) {
             return;
         }
-        int at = FILES + (int) fh * ENTRY;
+        write((int) fh, fh, nodeid, file);
+    }
+
+    /**
+     * fusd: records an open file (fh: the kernel's fh_id, devId its device)
+     * in a free slot; returns the slot, or 0 if the registry is full (the
+     * file then does not survive a crash).
+     */
+    public int record(long fh, long devId, OpenFile file) {
+        int slot;
+        synchronized (slots) {
+            slot = slots.nextClearBit(1);
+            if (slot > MAX_FH) {
+                return 0;
+            }
+            slots.set(slot);
+        }
+        write(slot, fh, devId, file);
+        return slot;
+    }
+
+    /** fusd: the file recorded in slot was released (RELEASE, first thing). */
+    public void clear(int slot) {
+        if (slot > 0 && slot <= MAX_FH) {
+            LONGS.setRelease(mem, FILES + slot * ENTRY, 0L);
+            synchronized (slots) {
+                slots.clear(slot);
+            }
+        }
+    }
+
+    /** fusd: a slot a dead host recorded, whose file this host serves on: not given out again. */
+    public void claim(int slot) {
+        synchronized (slots) {
+            slots.set(slot);
+        }
+    }
+
+    private void write(int slot, long fh, long node, OpenFile file) {
+        int at = FILES + slot * ENTRY;
         LONGS.setRelease(mem, at, 0L);
         mem.putLong(at + 8, file.id());
         mem.putLong(at + 16, 0);
+        mem.putLong(at + 40, fh);
         mem.putInt(at + 24, file.flags());
         mem.putInt(at + 28, file.opener().pid());
         mem.putInt(at + 32, file.opener().uid());
@@ -180,8 +266,8 @@ public final class Registry implements OpenFileLog {
         long highest;
         do {
             highest = (long) LONGS.getVolatile(mem, HIGHEST_FH);
-        } while (highest < fh && !LONGS.compareAndSet(mem, HIGHEST_FH, highest, fh));
-        LONGS.setRelease(mem, at, nodeid);
+        } while (highest < slot && !LONGS.compareAndSet(mem, HIGHEST_FH, highest, (long) slot));
+        LONGS.setRelease(mem, at, node);
     }
 
     @Override
@@ -202,14 +288,21 @@ public final class Registry implements OpenFileLog {
     public List<FileEntry> files() {
         List<FileEntry> out = new ArrayList<>();
         long highest = Math.min(MAX_FH, (long) LONGS.getAcquire(mem, HIGHEST_FH));
-        for (int fh = 1; fh <= highest; fh++) {
-            int at = FILES + fh * ENTRY;
+        for (int slot = 1; slot <= highest; slot++) {
+            int at = FILES + slot * ENTRY;
             long nodeid = (long) LONGS.getAcquire(mem, at);
             if (nodeid == 0) {
                 continue;
             }
             Caller opener = new Caller(mem.getInt(at + 28), mem.getInt(at + 32), mem.getInt(at + 36));
-            out.add(new FileEntry(fh, nodeid, mem.getLong(at + 8), mem.getLong(at + 16), mem.getInt(at + 24), opener));
+            out.add(new FileEntry(
+                    mem.getLong(at + 40),
+                    nodeid,
+                    mem.getLong(at + 8),
+                    mem.getLong(at + 16),
+                    mem.getInt(at + 24),
+                    opener,
+                    slot));
         }
         return out;
     }

@@ -57,14 +57,16 @@ class MainTest {
     }
 
     @Test
-    void keeperNeedsTheFuseChannelAndTheKeeper() throws Exception {
+    void keeperNeedsAKernelChannelAndTheKeeper() throws Exception {
         Path ok = Files.writeString(dir.resolve("ok.js"), "export const name = \"ok\";\n");
-        String err = stderrOf(() -> assertEquals(
+        String refused = stderrOf(() -> assertEquals(
                 Main.EXIT_USAGE, run(new StringWriter(), "run", "--keeper", "--channel", "loopback", ok.toString())));
-        assertTrue(err.contains("--keeper: crash survival works on the fuse channel only so far"), err);
-        err = stderrOf(() -> assertEquals(
-                Main.EXIT_USAGE, run(new StringWriter(), "run", "--keeper", "--channel", "fuse", ok.toString())));
-        assertTrue(err.contains("--keeper: not started by fusd-keeper; run host/bin/fusd-host run --keeper"), err);
+        assertTrue(refused.contains("--keeper: the loopback channel has nothing to keep"), refused);
+        for (String kept : new String[] {"fuse", "fusd", "cuse"}) {
+            String err = stderrOf(() -> assertEquals(
+                    Main.EXIT_USAGE, run(new StringWriter(), "run", "--keeper", "--channel", kept, ok.toString())));
+            assertTrue(err.contains("--keeper: not started by fusd-keeper; run host/bin/fusd-host run --keeper"), err);
+        }
     }
 
     @Test

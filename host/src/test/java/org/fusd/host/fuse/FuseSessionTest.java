@@ -188,6 +188,26 @@ class FuseSessionTest {
     }
 
     @Test
+    void withoutResendTheDeadHostsRequestsAnswerEintrWhenInterrupted() throws Exception {
+        session.answerOrphanInterrupts(); // as after a crash on a kernel that refused FUSE_NOTIFY_RESEND
+        send(FuseProtocol.OPEN, 10, 5, body(FuseProtocol.OPEN_IN)); // 10: the lowest unique this host reads
+        Object[] r = receive();
+        long fh = ByteBuffer.wrap((byte[]) r[2]).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        // 4 was read by the host that crashed; its caller is signalled (an INTERRUPT's unique is odd).
+        send(FuseProtocol.INTERRUPT, 5, 0, le(4));
+        r = receive();
+        assertEquals(4L, r[0], "the interrupted request itself is answered: nobody else will");
+        assertEquals(-Errno.EINTR.number(), r[1]);
+        // One of this host's, not registered yet: queued again, as always.
+        send(FuseProtocol.INTERRUPT, 13, 0, le(12));
+        r = receive();
+        assertEquals(13L, r[0]);
+        assertEquals(-Errno.EAGAIN.number(), r[1]);
+        send(FuseProtocol.READ, 12, 5, readIn(fh, 10));
+        assertEquals("read", nextCall()[0]);
+    }
+
+    @Test
     void interruptBeforeTheRequestIsRegisteredIsRequeuedThenAnswersEintr() throws Exception {
         long fh = open();
         // The INTERRUPT overtakes its request: the session asks the kernel to queue it again.

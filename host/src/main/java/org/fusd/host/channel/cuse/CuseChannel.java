@@ -59,6 +59,31 @@ public final class CuseChannel implements Channel, HandsOver {
     /** During a takeover: the connection fds in the order the devices' images refer to them. */
     private final java.util.List<Integer> handing = new java.util.ArrayList<>();
 
+    /** Each device's number in the keeper's registry (crash survival): its files are recorded under it. */
+    private final ConcurrentHashMap<String, Integer> keptIds = new ConcurrentHashMap<>();
+
+    private final java.util.concurrent.atomic.AtomicInteger nextKeptId =
+            new java.util.concurrent.atomic.AtomicInteger();
+    /** Told what survives a crash (fusd-keeper's registry); null: nobody. */
+    private volatile Log log;
+
+    /**
+     * What a host started after this one crashes needs (docs/takeover.md,
+     * "Crash survival"): each device's open files, recorded by the log
+     * {@link #filesOf} gives for its number, and the devices with their
+     * connections ({@link #kept}) whenever they change.
+     */
+    public interface Log {
+        /** Where the files of the device numbered keptId are recorded (before each OPEN reply). */
+        org.fusd.host.fuse.OpenFileLog filesOf(int keptId);
+
+        /** {@link #kept} changed; called with the channel's lock held, so calls come in order. */
+        void devicesChanged();
+    }
+
+    /** A device and its connection, as a keeper holds them. */
+    public record KeptDevice(int keptId, String name, int fd) {}
+
     private CuseChannel(Path devDir) {
         this.devDir = devDir;
     }
@@ -120,8 +145,69 @@ public final class CuseChannel implements Channel, HandsOver {
             devices.put(name, start(device));
         } catch (IOException | RuntimeException e) {
             devices.remove(name);
+            keptIds.remove(name);
             throw e;
         }
+        devicesChanged();
+    }
+
+    // ---- crash survival ----
+
+    /** From now on, tells log what a host started after a crash needs; tells it the devices at once. */
+    public synchronized void keepIn(Log log) {
+        this.log = log;
+        for (Served s : devices.values()) {
+            Integer id = keptIds.get(s.name());
+            if (s.files() != null && id != null) {
+                s.files().logTo(log.filesOf(id));
+            }
+        }
+        devicesChanged();
+    }
+
+    private synchronized void devicesChanged() {
+        Log l = log;
+        if (l != null) {
+            l.devicesChanged();
+        }
+    }
+
+    /** The devices with a live connection, each with its number and connection fd. */
+    public synchronized java.util.List<KeptDevice> kept() {
+        java.util.List<KeptDevice> out = new java.util.ArrayList<>();
+        for (Served s : devices.values()) {
+            Integer id = keptIds.get(s.name());
+            if (s.session() != null && id != null) { // an ended connection has left devices already
+                out.add(new KeptDevice(id, s.name(), s.session().fd()));
+            }
+        }
+        return out;
+    }
+
+    /** After a crash: the adopted devices keep the numbers the dead host gave them; new ones come after. */
+    public void keptAs(java.util.Map<String, Integer> ids, int highest) {
+        keptIds.putAll(ids);
+        nextKeptId.set(Math.max(
+                highest, ids.values().stream().mapToInt(Integer::intValue).max().orElse(0)));
+    }
+
+    /**
+     * After {@link #adopt} in a host started after a crash: asks the kernel to
+     * send again each connection's requests the dead host had read
+     * (FUSE_NOTIFY_RESEND), then reads. False if the kernel has none (before
+     * Linux 6.9): those requests wait until their callers are interrupted.
+     */
+    public boolean resendAndRead() {
+        boolean resent = true;
+        for (Served s : devices.values()) {
+            if (resent) {
+                resent = s.session().notifyResend(); // refused once: the kernel has none (said once)
+            } else {
+                s.session().answerOrphanInterrupts();
+            }
+        }
+        startReading();
+        return resent;
     }
 
     private Served start(Device device) throws IOException {
@@ -143,6 +229,12 @@ public final class CuseChannel implements Channel, HandsOver {
         session.addCommonRows(table, (nodeid, nlookup) -> {});
         FileOps files = new FileOps(nodeid -> slot, OPEN_FLAGS);
         files.addTo(table);
+        int keptId = nextKeptId.incrementAndGet();
+        keptIds.put(name, keptId);
+        Log l = log;
+        if (l != null) {
+            files.logTo(l.filesOf(keptId)); // before the first OPEN can be read
+        }
         device.attach(slot);
         Served s = new Served(name, session, slot, files);
         session.start(1, () -> ended(s));
@@ -200,9 +292,10 @@ public final class CuseChannel implements Channel, HandsOver {
         return null;
     }
 
+    /** The last number a device got for the keeper's registry (crash survival); a successor numbers after it. */
     @Override
     public long nextNodeid() {
-        return 0;
+        return nextKeptId.get();
     }
 
     /**
@@ -308,6 +401,7 @@ public final class CuseChannel implements Channel, HandsOver {
     private void ended(Served s) {
         if (!closed.get() && devices.remove(s.name(), s)) {
             System.err.println("fusd: cuse: the kernel ended the connection of " + pathOf(s.name()));
+            devicesChanged();
         }
     }
 
@@ -351,7 +445,12 @@ public final class CuseChannel implements Channel, HandsOver {
     private void removeNode(String name) {
         Served s = devices.get(name);
         if (s != null && devices.remove(name, s)) {
-            Thread t = new Thread(() -> abort(s), "fusd-cuse-remove-" + name);
+            Thread t = new Thread(
+                    () -> {
+                        abort(s);
+                        devicesChanged();
+                    },
+                    "fusd-cuse-remove-" + name);
             t.setDaemon(true);
             t.start();
         }

@@ -24,6 +24,7 @@ import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.OpenReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.Reply;
+import org.fusd.host.device.ResentCalls;
 import org.fusd.host.device.SeekReply;
 import org.fusd.host.device.SharedMemory;
 import org.fusd.host.device.WriteReply;
@@ -57,7 +58,9 @@ import org.fusd.host.takeover.HostImage;
  *
  * A successor host takes the control fd over (docs/takeover.md): the
  * channel's devices, open files and queue live as long as an fd of it is
- * open, so nothing in the kernel changes hands but the fd.
+ * open, so nothing in the kernel changes hands but the fd. Under
+ * fusd-keeper the keeper holds a copy of the fd, and the channel tells a
+ * {@link Log} what a host started after a crash needs ({@link #keepIn}).
  */
 public final class FusdChannel implements Channel, HandsOver {
     /** The module's control node. */
@@ -93,6 +96,34 @@ public final class FusdChannel implements Channel, HandsOver {
     private final Set<Reader> liveReaders = ConcurrentHashMap.newKeySet();
     /** The memfds of the devices a takeover hands over, in the order their images refer to them. */
     private final List<Integer> handedMemory = new ArrayList<>();
+    /** Told what survives a crash (fusd-keeper's registry); null: nobody. */
+    private volatile Log log;
+
+    /**
+     * What a host started after this one crashes needs to know, written as
+     * it happens (RunCommand writes it to fusd-keeper's registry): the
+     * devices ({@link #devices}) at each step of a REGISTER or UNREGISTER,
+     * and each open file before the OPEN reply gives the kernel its fh_id.
+     * Calls come on reader threads and must be cheap; nothing on the
+     * request path (read, write, ioctl) calls it.
+     */
+    public interface Log {
+        /** Records an open file; returns where (given back to {@link #released}), 0 if it is not recorded. */
+        int opened(int fhId, int devId, OpenFile file);
+
+        /** The file recorded at slot is being released (the first thing RELEASE does). */
+        void released(int slot);
+
+        /** {@link #devices} changed: the caller holds the channel's lock, so calls come in order. */
+        void devicesChanged();
+    }
+
+    /**
+     * A device as the kernel may know it: unsure while it is between its
+     * REGISTER and being recorded as registered, or being unregistered;
+     * memoryFd: its shared memory's memfd, or -1.
+     */
+    public record KeptDevice(String name, int devId, boolean unsure, int memoryFd) {}
 
     private FusdChannel(int fd) {
         this.fd = fd;
@@ -189,13 +220,16 @@ public final class FusdChannel implements Channel, HandsOver {
         }
         FusdNode node = new FusdNode(this, device, nextDevId.incrementAndGet(), name);
         device.attach(node);
+        node.unsure = true;
         byId.put(node.devId, node);
+        devicesChanged(); // recorded as unsure before the kernel knows it: a crash now leaves nothing unknown
         int flags = (device.hasFlush() ? FusdAbi.FUSD_DEV_FLUSH : 0)
                 | (device.seekable() ? FusdAbi.FUSD_DEV_SEEKABLE : 0)
                 | (device.checksMmap() ? FusdAbi.FUSD_DEV_MMAP_CHECK : 0);
         int err = writer.register(node.devId, raw, device.mode() & 0777, uid, gid, flags);
         if (err != 0) {
             byId.remove(node.devId);
+            devicesChanged();
             throw new IOException("cannot register " + pathOf(name) + ": " + registerError(err));
         }
         SharedMemory memory = device.sharedMemory();
@@ -204,11 +238,14 @@ public final class FusdChannel implements Channel, HandsOver {
             if (err != 0) {
                 writer.unregister(node.devId);
                 byId.remove(node.devId);
+                devicesChanged();
                 throw new IOException("cannot give " + pathOf(name) + " its shared memory (" + memory.size()
                         + " bytes): " + strerror(err));
             }
         }
         byName.put(name, node);
+        node.unsure = false;
+        devicesChanged();
     }
 
     /** FUSD_SET_SHM: the device's sealed memfd becomes what clients' mmap(2) maps; 0 or the errno. */
@@ -239,9 +276,77 @@ public final class FusdChannel implements Channel, HandsOver {
         }
     }
 
-    void unregister(FusdNode node) {
+    synchronized void unregister(FusdNode node) {
+        node.unsure = true;
+        devicesChanged();
         writer.unregister(node.devId);
         byId.remove(node.devId);
+        devicesChanged();
+    }
+
+    // ---- crash survival (docs/takeover.md, "Crash survival") ----
+
+    /** From now on, tells log what a host started after a crash needs; tells it the devices at once. */
+    public synchronized void keepIn(Log log) {
+        this.log = log;
+        devicesChanged();
+    }
+
+    private synchronized void devicesChanged() {
+        Log l = log;
+        if (l != null) {
+            l.devicesChanged();
+        }
+    }
+
+    /** The devices the kernel may know (registered, being registered or unregistered). */
+    public synchronized List<KeptDevice> devices() {
+        List<KeptDevice> out = new ArrayList<>();
+        for (FusdNode n : byId.values()) {
+            SharedMemory m = n.device.sharedMemory();
+            out.add(new KeptDevice(n.name, n.devId, n.unsure, m == null ? -1 : m.fd()));
+        }
+        return out;
+    }
+
+    /** What a keeper holds: the control fd, then the memfd of each device with shared memory. */
+    public synchronized int[] keptFds() {
+        List<Integer> fds = new ArrayList<>();
+        fds.add(fd);
+        for (KeptDevice d : devices()) {
+            if (d.memoryFd() >= 0) {
+                fds.add(d.memoryFd());
+            }
+        }
+        return fds.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * After a crash: unregisters a device the dead host left that this host
+     * does not adopt (unsure, or no longer served by its scripts); the
+     * kernel fails the calls on its open files with ENODEV.
+     */
+    public void unregisterLeftover(int devId) {
+        writer.unregister(devId);
+    }
+
+    /** After a crash: the adopted file fhId stays recorded at the dead host's slot. */
+    public void recordedAt(int fhId, int slot) {
+        FusdFile f = files.get(fhId);
+        if (f != null) {
+            f.slot = slot;
+        }
+    }
+
+    /**
+     * After {@link #adopt} in a host started after a crash: asks the kernel
+     * to queue again the requests the dead host had read and not answered
+     * (FUSD_RESEND; they come with FUSD_REQ_RESENT and are answered by each
+     * device's recovery policy, {@link ResentCalls}), then reads.
+     */
+    public void resendAndRead() {
+        writer.resend();
+        startReading();
     }
 
     /** Stops serving: the fd closes, the kernel removes the nodes and fails waiting calls (ENODEV). */
@@ -542,8 +647,20 @@ public final class FusdChannel implements Channel, HandsOver {
         int devId = buf.getInt(FusdAbi.MSG_DEV_ID);
         int fhId = buf.getInt(FusdAbi.MSG_FH_ID);
         int flags = buf.getInt(FusdAbi.MSG_FLAGS);
+        // Read by a host that crashed and queued again by FUSD_RESEND: the device's policy decides.
+        boolean resent = (buf.getInt(FusdAbi.MSG_XFLAGS) & FusdAbi.FUSD_REQ_RESENT) != 0;
         if (opcode == FusdAbi.FUSD_OPEN) {
-            open(buf, reqId, devId, fhId, flags);
+            FusdFile stale = resent ? files.remove(fhId) : null;
+            if (stale != null) {
+                // The dead host recorded the file and died before its OPEN reply: the kernel never had it open.
+                release(stale);
+            }
+            FusdNode node = byId.get(devId);
+            if (resent && node != null && ResentCalls.fails(node.device, false)) {
+                replyNow(reqId, -ResentCalls.ERRNO.number());
+            } else {
+                open(buf, reqId, devId, fhId, flags);
+            }
             return false;
         }
         FusdFile f = files.get(fhId);
@@ -556,6 +673,10 @@ public final class FusdChannel implements Channel, HandsOver {
         }
         if (f == null || f.node.devId != devId) {
             replyNow(reqId, -Errno.EBADF.number());
+            return false;
+        }
+        if (resent && ResentCalls.fails(f.node.device, false)) {
+            replyNow(reqId, -ResentCalls.ERRNO.number());
             return false;
         }
         f.file.setFlags(flags);
@@ -633,10 +754,19 @@ public final class FusdChannel implements Channel, HandsOver {
     void opened(FusdFile f, Reply r) {
         files.put(f.fhId, f);
         f.node.opened(f);
+        Log l = log;
+        if (l != null) {
+            f.slot = l.opened(f.fhId, f.node.devId, f.file); // before the reply: the kernel knows no fh_id unrecorded
+        }
         f.node.pollForReply(f, mask -> sendReply(f, r, 0, null, 0, mask));
     }
 
     private void release(FusdFile f) {
+        Log l = log;
+        if (l != null && f.slot != 0) {
+            l.released(f.slot);
+            f.slot = 0;
+        }
         f.node.released(f);
         releaseToDevice(f);
     }

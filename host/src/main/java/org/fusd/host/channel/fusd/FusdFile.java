@@ -14,6 +14,8 @@ final class FusdFile {
     final OpenFile file;
     /** Writes the answers to this file's requests. */
     final FusdEncoder encoder;
+    /** Where the keeper's registry records this file (FusdChannel.Log), 0: not recorded. */
+    volatile int slot;
 
     private long asked; // guarded by this
     private long pushed; // guarded by this

@@ -22,6 +22,9 @@ final class FusdNode implements DeviceNode {
     final Device device;
     final int devId;
     final String name;
+    /** Between REGISTER and its record in the keeper's registry, or being unregistered; guarded by the channel. */
+    boolean unsure;
+
     private final NodeLife<FusdFile> life;
 
     FusdNode(FusdChannel channel, Device device, int devId, String name) {

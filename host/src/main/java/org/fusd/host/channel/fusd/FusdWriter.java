@@ -62,6 +62,11 @@ final class FusdWriter {
         return write(ob, len);
     }
 
+    /** RESEND: the requests read and not answered are queued again, marked FUSD_REQ_RESENT. */
+    void resend() {
+        header(FusdAbi.FUSD_RESEND, 0, 0, 0, 0, 0);
+    }
+
     void pollNotify(int devId, int fhId, int mask) {
         header(FusdAbi.FUSD_POLL_NOTIFY, devId, 0, fhId, mask, 0);
     }

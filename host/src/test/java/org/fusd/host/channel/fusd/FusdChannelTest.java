@@ -285,10 +285,27 @@ class FusdChannelTest {
         volatile boolean varies = true;
         final CopyOnWriteArrayList<String> calls = new CopyOnWriteArrayList<>();
         volatile DeviceNode node;
+        /** The device's recovery policy: "reissue" if true (FusdCrashTest). */
+        volatile boolean reissue;
+
+        private final String name;
+
+        TestDevice() {
+            this("test");
+        }
+
+        TestDevice(String name) {
+            this.name = name;
+        }
 
         @Override
         public String name() {
-            return "test";
+            return name;
+        }
+
+        @Override
+        public boolean reissuesAfterCrash() {
+            return reissue;
         }
 
         @Override
