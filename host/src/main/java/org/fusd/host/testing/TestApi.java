@@ -23,6 +23,7 @@ public final class TestApi {
     private final String target;
     /** Every device of the driver by name (`devices`), and where the client opens it. */
     private final java.util.Map<String, String> targets;
+
     private final String channel;
     private final Set<Integer> open = ConcurrentHashMap.newKeySet();
     private final java.util.Map<Integer, Mapped> maps = new ConcurrentHashMap<>();
