@@ -130,17 +130,7 @@ final class CrashRecovery {
                 lostFiles++;
                 continue;
             }
-            filesByName
-                    .computeIfAbsent(name, n -> new ArrayList<>())
-                    .add(new HostImage.FileImage(
-                            f.fh(),
-                            f.kh(),
-                            f.id(),
-                            f.opener().pid(),
-                            f.opener().uid(),
-                            f.opener().gid(),
-                            f.flags(),
-                            null));
+            filesByName.computeIfAbsent(name, n -> new ArrayList<>()).add(imageOf(f));
         }
         List<HostImage.DeviceImage> images = new ArrayList<>();
         Map<String, Device> servedByScript = new HashMap<>();
@@ -187,17 +177,7 @@ final class CrashRecovery {
                 orphans.add(f.fh());
                 continue;
             }
-            filesByName
-                    .computeIfAbsent(name, n -> new ArrayList<>())
-                    .add(new HostImage.FileImage(
-                            f.fh(),
-                            f.kh(),
-                            f.id(),
-                            f.opener().pid(),
-                            f.opener().uid(),
-                            f.opener().gid(),
-                            f.flags(),
-                            null));
+            filesByName.computeIfAbsent(name, n -> new ArrayList<>()).add(imageOf(f));
         }
         List<HostImage.DeviceImage> images = new ArrayList<>();
         Map<String, Device> servedByScript = new HashMap<>();
@@ -282,17 +262,7 @@ final class CrashRecovery {
             }
             keeper.registry().claim(f.slot());
             slotByFh.put(f.fh(), f.slot());
-            filesByName
-                    .computeIfAbsent(name, n -> new ArrayList<>())
-                    .add(new HostImage.FileImage(
-                            f.fh(),
-                            0,
-                            f.id(),
-                            f.opener().pid(),
-                            f.opener().uid(),
-                            f.opener().gid(),
-                            f.flags(),
-                            null));
+            filesByName.computeIfAbsent(name, n -> new ArrayList<>()).add(imageOf(f));
         }
         List<HostImage.DeviceImage> images = new ArrayList<>();
         Map<String, Device> servedByScript = new HashMap<>();
@@ -382,5 +352,18 @@ final class CrashRecovery {
                                 ? "calls the dead host had read are sent again, then failed or reissued by each device's policy"
                                 : "no FUSE_NOTIFY_RESEND: calls the dead host had read wait until their callers are interrupted"));
         System.err.flush();
+    }
+
+    /** A recorded file as a takeover image names it: file.state is not kept (fusd records no poll handle: 0). */
+    private static HostImage.FileImage imageOf(Registry.FileEntry f) {
+        return new HostImage.FileImage(
+                f.fh(),
+                f.kh(),
+                f.id(),
+                f.opener().pid(),
+                f.opener().uid(),
+                f.opener().gid(),
+                f.flags(),
+                null);
     }
 }

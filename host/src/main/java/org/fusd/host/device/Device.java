@@ -104,6 +104,16 @@ public interface Device {
         return null;
     }
 
+    /**
+     * Takes over another host's shared memory in place of this device's own (its memfd, passed
+     * in a takeover or held by the keeper across a crash); see {@link SharedMemory#adopt}. A
+     * script device does it on its own thread between two callbacks, so that no timer is halfway
+     * through a frame when the pages change under it.
+     */
+    default void adoptSharedMemory(int fd) throws java.io.IOException {
+        sharedMemory().adopt(fd);
+    }
+
     /** True if {@link #mmap} wants to see each mapping (it may refuse). */
     default boolean checksMmap() {
         return false;

@@ -466,6 +466,21 @@ public final class ScriptDevice implements Device {
     }
 
     @Override
+    public void adoptSharedMemory(int fd) throws java.io.IOException {
+        java.io.IOException failed = loop.callAndWait(() -> {
+            try {
+                memory.adopt(fd);
+                return null;
+            } catch (java.io.IOException e) {
+                return e;
+            }
+        });
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    @Override
     public boolean checksMmap() {
         return code.callback(Op.MMAP) != null;
     }

@@ -140,6 +140,11 @@ public final class TraceDevice implements Device {
     }
 
     @Override
+    public void adoptSharedMemory(int fd) throws java.io.IOException {
+        inner.adoptSharedMemory(fd);
+    }
+
+    @Override
     public boolean checksMmap() {
         return inner.checksMmap();
     }

@@ -69,7 +69,7 @@ final class FusdAdoption {
             throw new IOException(d.name() + ": the running host's device has shared memory and this script asks for"
                     + " none (restart the host to change `memory`)");
         }
-        mine.adopt(theirs);
+        device.adoptSharedMemory(theirs);
     }
 
     private Adoption files(HostImage.DeviceImage d, FusdNode node) throws IOException {

@@ -21,7 +21,6 @@ import org.fusd.host.device.Ioc;
 import org.fusd.host.device.IoctlReply;
 import org.fusd.host.device.OpenFile;
 import org.fusd.host.device.OpenReply;
-import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.PollReply;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.device.SeekReply;
@@ -37,21 +36,13 @@ import org.junit.jupiter.api.Test;
  * channel sends (registrations, replies, poll pushes) byte by byte per fusd.h.
  */
 class FusdChannelTest {
-    private int kernel;
+    private final FakeFusdKernel kernel = new FakeFusdKernel();
     private FusdChannel channel;
-    private final ByteBuffer in =
-            ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
-    private final ByteBuffer out =
-            ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
     private final TestDevice dev = new TestDevice();
 
     @BeforeEach
     void start() throws Exception {
-        int[] sv = new int[2];
-        Libc.Ext.INSTANCE.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET, 0, sv);
-        Libc.Ext.INSTANCE.fcntl(sv[0], Libc.F_SETFL, Libc.O_NONBLOCK);
-        kernel = sv[1];
-        channel = FusdChannel.overFd(sv[0]);
+        channel = FusdChannel.overFd(kernel.channelFd());
         channel.add(dev);
         ByteBuffer m = next();
         assertEquals(FusdAbi.FUSD_REGISTER, m.getShort(FusdAbi.MSG_OPCODE));
@@ -74,7 +65,7 @@ class FusdChannelTest {
     @AfterEach
     void stop() {
         channel.close();
-        Libc.close(kernel);
+        kernel.close();
     }
 
     /** Sends a request from the "kernel". */
@@ -83,27 +74,15 @@ class FusdChannelTest {
     }
 
     private void request(int opcode, long reqId, int fhId, int arg, long offset, int size, byte[] payload, int xflags) {
-        int len = FusdAbi.MSG_SIZE + (payload == null ? 0 : payload.length);
-        FusdAbi.putHeader(out, opcode, len, 1, reqId, fhId, arg, xflags, 0);
-        out.putInt(FusdAbi.MSG_FLAGS, 02);
-        out.putInt(FusdAbi.MSG_PID, 4242);
-        out.putLong(FusdAbi.MSG_OFFSET, offset);
-        out.putInt(FusdAbi.MSG_SIZE_FIELD, size);
-        if (payload != null) {
-            out.put(FusdAbi.MSG_SIZE, payload);
-        }
-        Libc.write(kernel, Libc.address(out), len);
+        kernel.request(opcode, 1, reqId, fhId, arg, offset, size, payload, xflags);
     }
 
     /** The next message from the channel (5 s at most), or null. */
     private ByteBuffer next(long millis) {
-        ByteBuffer pfd = ByteBuffer.allocateDirect(8).order(FusdAbi.ORDER);
-        pfd.putInt(0, kernel).putShort(4, (short) PollEvents.POLLIN);
-        if (Libc.poll(Libc.address(pfd), 1, (int) millis) <= 0) {
+        ByteBuffer in = kernel.next(millis);
+        if (in == null) {
             return null;
         }
-        long n = Libc.read(kernel, Libc.address(in), in.capacity());
-        assertEquals(n, in.getInt(FusdAbi.MSG_LEN), "len field matches the message size");
         int xflags = in.getInt(FusdAbi.MSG_XFLAGS);
         assertEquals(0, xflags & ~FusdAbi.FUSD_REPLY_FLAGS_ALL, "only REPLY xflags are set");
         if (in.getShort(FusdAbi.MSG_OPCODE) != FusdAbi.FUSD_REPLY) {
@@ -265,7 +244,7 @@ class FusdChannelTest {
         channel.close();
         assertFalse(channel.isServing());
         try {
-            Libc.write(kernel, Libc.address(out), 1);
+            kernel.sendByte();
         } catch (LastErrorException e) {
             assertEquals(Errno.EPIPE.number(), e.getErrorCode()); // the channel's end is closed
             return;

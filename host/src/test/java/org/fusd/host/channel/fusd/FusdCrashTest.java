@@ -13,7 +13,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.fusd.host.device.Errno;
 import org.fusd.host.device.OpenFile;
-import org.fusd.host.device.PollEvents;
 import org.fusd.host.sys.Libc;
 import org.fusd.host.takeover.Adoption;
 import org.fusd.host.takeover.HostImage;
@@ -31,22 +30,14 @@ import org.junit.jupiter.api.Test;
  * of the VM suite java-fusd.
  */
 class FusdCrashTest {
-    private int kernel;
+    private final FakeFusdKernel kernel = new FakeFusdKernel();
     private FusdChannel channel;
     private FusdChannel successor;
-    private final ByteBuffer in =
-            ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
-    private final ByteBuffer out =
-            ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
     private final FusdChannelTest.TestDevice dev = new FusdChannelTest.TestDevice();
 
     @BeforeEach
     void start() throws Exception {
-        int[] sv = new int[2];
-        Libc.Ext.INSTANCE.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET, 0, sv);
-        Libc.Ext.INSTANCE.fcntl(sv[0], Libc.F_SETFL, Libc.O_NONBLOCK);
-        kernel = sv[1];
-        channel = FusdChannel.overFd(sv[0]);
+        channel = FusdChannel.overFd(kernel.channelFd());
     }
 
     @AfterEach
@@ -55,7 +46,7 @@ class FusdCrashTest {
             successor.close();
         }
         channel.close();
-        Libc.close(kernel);
+        kernel.close();
     }
 
     /** Records what the channel says, and whether the kernel had a message waiting at that instant. */
@@ -186,9 +177,7 @@ class FusdCrashTest {
     }
 
     private boolean queued() {
-        ByteBuffer pfd = ByteBuffer.allocateDirect(8).order(FusdAbi.ORDER);
-        pfd.putInt(0, kernel).putShort(4, (short) PollEvents.POLLIN);
-        return Libc.poll(Libc.address(pfd), 1, 0) > 0;
+        return kernel.queued();
     }
 
     private void request(int opcode, long reqId, int fhId, int size, int xflags) {
@@ -196,31 +185,17 @@ class FusdCrashTest {
     }
 
     private void request(int opcode, long reqId, int fhId, int size, int xflags, int devId) {
-        FusdAbi.putHeader(out, opcode, FusdAbi.MSG_SIZE, devId, reqId, fhId, 0, xflags, 0);
-        out.putInt(FusdAbi.MSG_FLAGS, 02);
-        out.putInt(FusdAbi.MSG_PID, 4242);
-        out.putLong(FusdAbi.MSG_OFFSET, 0);
-        out.putInt(FusdAbi.MSG_SIZE_FIELD, size);
-        Libc.write(kernel, Libc.address(out), FusdAbi.MSG_SIZE);
+        kernel.request(opcode, devId, reqId, fhId, 0, 0, size, null, xflags);
     }
 
     private ByteBuffer next() {
-        ByteBuffer pfd = ByteBuffer.allocateDirect(8).order(FusdAbi.ORDER);
-        pfd.putInt(0, kernel).putShort(4, (short) PollEvents.POLLIN);
-        assertTrue(Libc.poll(Libc.address(pfd), 1, 5000) > 0, "no message from the channel");
-        Libc.read(kernel, Libc.address(in), in.capacity());
-        return in;
+        ByteBuffer m = kernel.next(5000);
+        assertNotNull(m, "no message from the channel");
+        return m;
     }
 
-    /** The next REPLY (poll pushes skipped), which must answer reqId. */
     private ByteBuffer reply(long reqId) {
-        while (true) {
-            ByteBuffer m = next();
-            if (m.getShort(FusdAbi.MSG_OPCODE) == FusdAbi.FUSD_REPLY) {
-                assertEquals(reqId, m.getLong(FusdAbi.MSG_REQ_ID));
-                return m;
-            }
-        }
+        return kernel.reply(reqId);
     }
 
     private static void waitFor(java.util.function.BooleanSupplier c) {

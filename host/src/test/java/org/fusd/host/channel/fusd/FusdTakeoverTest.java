@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.fusd.host.device.Call;
-import org.fusd.host.device.PollEvents;
 import org.fusd.host.device.ReadReply;
 import org.fusd.host.sys.Libc;
 import org.fusd.host.takeover.Adoption;
@@ -30,22 +29,14 @@ import org.junit.jupiter.api.Test;
  * request id and serves the open file's next requests.
  */
 class FusdTakeoverTest {
-    private int kernel;
+    private final FakeFusdKernel kernel = new FakeFusdKernel();
     private FusdChannel old;
     private FusdChannel successor;
-    private final ByteBuffer in =
-            ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
-    private final ByteBuffer out =
-            ByteBuffer.allocateDirect(FusdAbi.FUSD_MSG_MAX).order(FusdAbi.ORDER);
     private final FusdChannelTest.TestDevice dev = new FusdChannelTest.TestDevice();
 
     @BeforeEach
     void start() throws Exception {
-        int[] sv = new int[2];
-        Libc.Ext.INSTANCE.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET, 0, sv);
-        Libc.Ext.INSTANCE.fcntl(sv[0], Libc.F_SETFL, Libc.O_NONBLOCK);
-        kernel = sv[1];
-        old = FusdChannel.overFd(sv[0]);
+        old = FusdChannel.overFd(kernel.channelFd());
         old.add(dev);
         assertEquals(FusdAbi.FUSD_REGISTER, next(5000).getShort(FusdAbi.MSG_OPCODE));
     }
@@ -56,7 +47,7 @@ class FusdTakeoverTest {
             successor.close();
         }
         old.close();
-        Libc.close(kernel);
+        kernel.close();
     }
 
     @Test
@@ -124,35 +115,15 @@ class FusdTakeoverTest {
     }
 
     private void request(int opcode, long reqId, int fhId, int size) {
-        int len = FusdAbi.MSG_SIZE;
-        FusdAbi.putHeader(out, opcode, len, 1, reqId, fhId, 0, 0, 0);
-        out.putInt(FusdAbi.MSG_FLAGS, 02);
-        out.putInt(FusdAbi.MSG_PID, 4242);
-        out.putLong(FusdAbi.MSG_OFFSET, 0);
-        out.putInt(FusdAbi.MSG_SIZE_FIELD, size);
-        Libc.write(kernel, Libc.address(out), len);
+        kernel.request(opcode, 1, reqId, fhId, 0, 0, size, null, 0);
     }
 
     private ByteBuffer next(long millis) {
-        ByteBuffer pfd = ByteBuffer.allocateDirect(8).order(FusdAbi.ORDER);
-        pfd.putInt(0, kernel).putShort(4, (short) PollEvents.POLLIN);
-        if (Libc.poll(Libc.address(pfd), 1, (int) millis) <= 0) {
-            return null;
-        }
-        Libc.read(kernel, Libc.address(in), in.capacity());
-        return in;
+        return kernel.next(millis);
     }
 
-    /** The next REPLY (poll pushes skipped), which must answer reqId. */
     private ByteBuffer reply(long reqId) {
-        while (true) {
-            ByteBuffer m = next(5000);
-            assertNotNull(m, "no reply to " + reqId);
-            if (m.getShort(FusdAbi.MSG_OPCODE) == FusdAbi.FUSD_REPLY) {
-                assertEquals(reqId, m.getLong(FusdAbi.MSG_REQ_ID));
-                return m;
-            }
-        }
+        return kernel.reply(reqId);
     }
 
     private static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
