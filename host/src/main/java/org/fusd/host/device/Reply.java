@@ -144,6 +144,11 @@ public abstract sealed class Reply
      * nothing is sent; the device's action runs, when it is registered. A lent
      * buffer is left to the garbage collector: the device may still read it.
      */
+    /** The caller was interrupted by a signal (its call ends, or has ended, with EINTR). */
+    public final boolean interrupted() {
+        return interrupted;
+    }
+
     public final void callerGone() {
         callerGone = true;
         interrupted = true;

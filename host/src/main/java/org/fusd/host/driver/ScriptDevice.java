@@ -578,6 +578,10 @@ public final class ScriptDevice implements Device {
         current = null;
         if (!c.deferred) {
             c.reply.onInterrupt(null); // it has its answer: an interrupt from now on does not take it away
+        } else if (c.deferredBy != null && c.reply.interrupted()) {
+            // The caller was gone before the callback deferred: cancel now, not behind calls already
+            // queued (a write queued meanwhile must not go to this dead waiter).
+            c.deferredBy.interrupted();
         }
         if (stops.stopped(c.op().callback(), null, lc)) {
             afterReply(c); // stopped just as it returned: the caller has its answer already
