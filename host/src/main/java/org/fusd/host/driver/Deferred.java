@@ -90,6 +90,22 @@ public final class Deferred {
         }
     }
 
+    /**
+     * The call ended without this Deferred (its callback threw or was stopped
+     * after deferring, or returned something else): it is done, so that no
+     * later reply is given to a caller that has its answer. Loop thread.
+     */
+    void callEnded() {
+        if (done) {
+            return;
+        }
+        if (call.reply.interrupted()) {
+            interrupted();
+        } else {
+            done = true;
+        }
+    }
+
     @Override
     public String toString() {
         return "Deferred(" + op + (done ? cancelled ? ", cancelled)" : ", done)" : ")");

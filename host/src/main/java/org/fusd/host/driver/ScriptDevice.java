@@ -643,6 +643,9 @@ public final class ScriptDevice implements Device {
     /** Forgets a file after its release, or after an open that failed. */
     void afterReply(Invocation c) {
         deferrals.answered(c);
+        if (c.deferredBy != null) {
+            c.deferredBy.callEnded(); // deferred, then answered another way (threw, returned a value, stopped)
+        }
         if (c.call instanceof Call.Release || (c.call instanceof Call.Open && c.failed)) {
             forget(c.file().id());
         }

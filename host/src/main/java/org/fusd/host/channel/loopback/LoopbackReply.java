@@ -129,6 +129,17 @@ public final class LoopbackReply implements ReplyEncoder {
         reply.interrupt();
     }
 
+    /**
+     * A signal hit the caller as on fusd: unless the call was answered before,
+     * the caller returns EINTR at once, and the device is told afterwards.
+     */
+    public void callerGone() {
+        if (!reply.isDone()) {
+            future.complete(new Result(Errno.EINTR, null, 0, null));
+        }
+        reply.callerGone();
+    }
+
     public boolean isDone() {
         return reply.isDone();
     }
