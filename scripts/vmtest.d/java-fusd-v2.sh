@@ -115,7 +115,8 @@ rm -f "$W/killed"
 # blocks on /dev/pipe (its Deferred in device.state), a second file of it
 # stays open and a client maps /dev/fb. The successor takes the control fd
 # and fb's memfd: the reader gets what is written after the takeover, and
-# the client's mapping shows the frames the successor draws.
+# the client's mapping shows the frames the successor draws. Then the
+# successor is taken over in turn, with another blocked reader.
 if v2_start "$W/tk.log" examples/pipe.js examples/fb.js --no-handover; then
     python3 -c 'import os
 fd = os.open("/dev/pipe", os.O_RDONLY)
@@ -166,6 +167,29 @@ PY
     else fail v2/takeover-mapping-live "$(tr '\n' ' ' <"$W/tk-map.out")"; fi
     check v2/takeover-fb-client "$BIN/fb_client" /dev/fb 3
     check v2/takeover-status "$HOSTBIN" status --pid "$HOST_PID"
+    # A second takeover, of the successor, again with a reader blocked on /dev/pipe.
+    python3 -c 'import os
+fd = os.open("/dev/pipe", os.O_RDONLY)
+print("open", flush=True)
+print(os.read(fd, 100).decode().strip(), flush=True)' >"$W/tk-reader2.out" 2>&1 &
+    reader=$!
+    for ((i = 0; i < 300; i++)); do grep -q open "$W/tk-reader2.out" && break; sleep 0.1; done
+    sleep 2 # its read reaches the host and waits there (nothing outside tells when)
+    out=$("$HOSTBIN" takeover --pid "$HOST_PID" 2>&1)
+    if [[ $out =~ handed\ over\ to\ ([0-9]+) ]] &&
+            grep -q "^fusd: takeover: pid $HOST_PID -> ${BASH_REMATCH[1]}, gap .* (2 devices, [0-9]+ open files, 1 pending calls)" \
+                "$W/tk.log.err"; then
+        HOST_PID=${BASH_REMATCH[1]}
+        pass v2/takeover-again
+    else
+        fail v2/takeover-again "$(tail -n3 <<<"$out"; tail -n2 "$W/tk.log.err")"
+    fi
+    echo again >/dev/pipe
+    for ((i = 0; i < 300; i++)); do kill -0 "$reader" 2>/dev/null || break; sleep 0.1; done
+    if [[ $(tail -n1 "$W/tk-reader2.out") == again ]]; then pass v2/takeover-again-blocked-reader
+    else fail v2/takeover-again-blocked-reader "$(tail -n2 "$W/tk-reader2.out")"; fi
+    kill "$reader" 2>/dev/null
+    check v2/takeover-again-fb-client "$BIN/fb_client" /dev/fb 3
     v2_stop
     for ((i = 0; i < 50; i++)); do [[ -e /dev/pipe ]] || break; sleep 0.1; done
     if [[ ! -e /dev/pipe && ! -e /dev/fb ]]; then pass v2/takeover-nodes-removed-on-exit

@@ -14,6 +14,7 @@ import org.fusd.host.channel.fuse.FuseChannel;
 import org.fusd.host.device.Device;
 import org.fusd.host.driver.ScriptDevice;
 import org.fusd.host.keeper.FusdRecord;
+import org.fusd.host.keeper.Journal;
 import org.fusd.host.keeper.KeeperLink;
 import org.fusd.host.keeper.Registry;
 import org.fusd.host.takeover.Adoption;
@@ -38,6 +39,8 @@ final class CrashRecovery {
     private Channel channel;
     /** Sends the kernel's resend and starts reading; false if the kernel has none. */
     private java.util.function.BooleanSupplier resendAndRead;
+    /** The requests the dead host read and did not answer (fuse, cuse): its journal, taken before reading. */
+    private List<Journal.Entry> unanswered = List.of();
 
     private int openFiles;
     private int lostFiles;
@@ -155,7 +158,7 @@ final class CrashRecovery {
         CuseChannel cuse = CuseChannel.adopt(fds, image, servedByScript, adoptions);
         cuse.keptAs(ids, (int) table.nextNodeid());
         channel = cuse;
-        resendAndRead = cuse::resendAndRead;
+        resendAndRead = () -> cuse.resendAndRead(unansweredByConnection());
         for (HostImage.DeviceImage di : images) {
             ScriptDevice d = byName.get(di.name());
             d.restore(di, adoptions.get(HostImage.key(di.script(), di.name())).files(), Map.of());
@@ -198,7 +201,8 @@ final class CrashRecovery {
         Map<String, Adoption> adoptions = new HashMap<>();
         FuseChannel fuse = FuseChannel.adopt(keeper.restart().channelFds()[0], image, servedByScript, adoptions);
         channel = fuse;
-        resendAndRead = fuse::resendAndRead;
+        resendAndRead = () -> fuse.resendAndRead(
+                unanswered.stream().map(Journal.Entry::unique).toList());
         for (long fh : orphans) {
             fuse.reserve(fh); // the kernel still has it open; no device of ours serves it
             keeper.registry().released(fh);
@@ -326,6 +330,7 @@ final class CrashRecovery {
      * then prints the line that says the devices are served again.
      */
     void serve() {
+        unanswered = keeper.registry().journal().takeAll(); // before this host notes its own
         boolean resent = resendAndRead.getAsBoolean();
         for (ScriptDevice d : restored) {
             d.rerun(List.of()); // pollers of the open files ask for their mask again
@@ -350,8 +355,18 @@ final class CrashRecovery {
                                         + (channel instanceof FuseChannel ? "EBADF" : "ENODEV"),
                         resent
                                 ? "calls the dead host had read are sent again, then failed or reissued by each device's policy"
-                                : "no FUSE_NOTIFY_RESEND: calls the dead host had read wait until their callers are interrupted"));
+                                : "no FUSE_NOTIFY_RESEND: " + unanswered.size()
+                                        + " calls the dead host had read were answered EIO from its journal"));
         System.err.flush();
+    }
+
+    /** cuse: the journal's entries by device number (each device has its own connection). */
+    private Map<Integer, List<Long>> unansweredByConnection() {
+        Map<Integer, List<Long>> out = new HashMap<>();
+        for (Journal.Entry e : unanswered) {
+            out.computeIfAbsent(e.connection(), c -> new ArrayList<>()).add(e.unique());
+        }
+        return out;
     }
 
     /** A recorded file as a takeover image names it: file.state is not kept (fusd records no poll handle: 0). */

@@ -431,6 +431,7 @@ public final class RunCommand implements Callable<Integer> {
                 .writeTable(new Registry.Table(
                         "fuse", ch.mountDir().toString(), ch.nextNodeid(), ch.nodeids(), ch.inodeNames()));
         ch.logFilesTo(keeper.registry());
+        ch.logReadsTo(keeper.registry().journal().forConnection(0));
         ch.onDevicesChanged(writeTable);
         writeTable.run();
     }

@@ -28,6 +28,8 @@ import org.fusd.host.sys.ThreadKick;
  */
 public final class FuseSession {
     private static final int POOLED_BUFFERS = 8;
+    /** Tests on a kernel with FUSE_NOTIFY_RESEND: act as on one without it (the VM's 6.1 has none). */
+    private static final boolean AS_BEFORE_RESEND = Boolean.getBoolean("fusd.test.noResend");
     /** Readers at most, counting the ones stuck in slow calls. */
     private static final int MAX_READERS = 64;
 
@@ -242,6 +244,13 @@ public final class FuseSession {
     }
 
     private void dispatch(FuseRequest req) {
+        ReadLog log = readLog;
+        if (log != null
+                && req.opcode != FuseProtocol.FORGET
+                && req.opcode != FuseProtocol.BATCH_FORGET
+                && req.opcode != FuseProtocol.INTERRUPT) {
+            log.read(req.unique); // before anything can answer it
+        }
         if (orphansInterruptible && req.opcode != FuseProtocol.INTERRUPT) {
             lowestRead.accumulateAndGet(req.unique, Math::min);
         }
@@ -284,6 +293,14 @@ public final class FuseSession {
      * That request is answered EINTR. Set once notifyResend is refused.
      */
     private volatile boolean orphansInterruptible;
+
+    /** Told of every request read and every answer written (fusd-keeper's journal); null: nobody. */
+    private volatile ReadLog readLog;
+
+    /** Tells log of each request read and each answer from now on (a host under fusd-keeper). */
+    public void logReadsTo(ReadLog log) {
+        readLog = log;
+    }
 
     /** From now on, the dead host's requests are answered EINTR when interrupted (see orphansInterruptible). */
     public void answerOrphanInterrupts() {
@@ -359,6 +376,7 @@ public final class FuseSession {
         b.putInt(FuseProtocol.OUT_HEADER_ERROR, error);
         b.putLong(FuseProtocol.OUT_HEADER_UNIQUE, unique);
         writeMessage(rb.address(), len);
+        answered(unique);
     }
 
     /** Sends fixed fields already in rb's body followed by a payload (copied or gathered). */
@@ -370,6 +388,7 @@ public final class FuseSession {
         b.putLong(FuseProtocol.OUT_HEADER_UNIQUE, unique);
         if (payloadLen == 0) {
             writeMessage(rb.address(), len - payloadLen);
+            answered(unique);
         } else if (payload.isDirect() && payloadLen >= 4096) {
             long iov = rb.iov;
             ByteBuffer io = rb.iovView;
@@ -387,10 +406,20 @@ public final class FuseSession {
             } finally {
                 fdLock.readLock().unlock();
             }
+            answered(unique);
         } else {
             rb.ensure(len);
             rb.bytes().put(FuseProtocol.OUT_HEADER + fixedSize, payload, payload.position(), payloadLen);
             writeMessage(rb.address(), len);
+            answered(unique);
+        }
+    }
+
+    /** After an answer's write: out of the journal (a crash before this leaves it there: harmless). */
+    private void answered(long unique) {
+        ReadLog log = readLog;
+        if (log != null && unique != 0) {
+            log.answered(unique);
         }
     }
 
@@ -432,6 +461,11 @@ public final class FuseSession {
      * dead one had taken. False (and why on stderr) if the kernel refuses it.
      */
     public boolean notifyResend() {
+        if (AS_BEFORE_RESEND) {
+            System.err.println("fusd: FUSE_NOTIFY_RESEND not sent (-Dfusd.test.noResend: as on Linux before 6.9)");
+            answerOrphanInterrupts();
+            return false;
+        }
         ReplyBuffer rb = replyBuffer(0);
         ByteBuffer b = rb.bytes();
         b.putInt(FuseProtocol.OUT_HEADER_LEN, FuseProtocol.OUT_HEADER);

@@ -60,6 +60,11 @@ public final class CuseRecord implements CuseChannel.Log {
     }
 
     @Override
+    public org.fusd.host.fuse.ReadLog readsOf(int keptId) {
+        return keeper.registry().journal().forConnection(keptId);
+    }
+
+    @Override
     public void devicesChanged() {
         synchronized (channel) {
             List<String> names = new ArrayList<>();

@@ -34,6 +34,8 @@ import org.fusd.host.fuse.OpenFileLog;
  *   fh, its nodeid last (release store; 0 means free); RELEASE clears the
  *   nodeid first.
  *
+ * The last {@link Journal#SIZE} bytes hold the {@link Journal}.
+ *
  * On fuse a file's entry is indexed by its fh (the host chooses small
  * ones). On fusd the kernel's fh_id only grows, so a file takes a free slot
  * ({@link #record}) and its entry holds the fh_id.
@@ -55,17 +57,26 @@ public final class Registry implements OpenFileLog {
     private static final int FILES = TABLES + 2 * TABLE_SIZE;
     /** nodeid (or dev_id) @0, id @8, kh @16, flags @24, opener pid, uid, gid @28, fh @40. */
     private static final int ENTRY = 48;
+    /** The journal of requests read and not answered (fuse, cuse) takes the registry's last bytes. */
+    private static final int JOURNAL = SIZE - Journal.SIZE;
     /** The highest fh with an entry; a file with a larger one is not recorded (it does not survive a crash). */
-    static final int MAX_FH = (SIZE - FILES) / ENTRY - 1;
+    static final int MAX_FH = (JOURNAL - FILES) / ENTRY - 1;
 
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final ByteBuffer mem;
+    private final Journal journal;
     /** fusd: the slots of entries in use (slot 0 is never used). */
     private final java.util.BitSet slots = new java.util.BitSet();
 
     private Registry(ByteBuffer mem) {
         this.mem = mem;
+        this.journal = new Journal(mem, JOURNAL);
+    }
+
+    /** The requests read and not yet answered (fuse and cuse). */
+    public Journal journal() {
+        return journal;
     }
 
     /** Maps the memfd fd (the mapping outlives the fd). */

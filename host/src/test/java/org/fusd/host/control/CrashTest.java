@@ -133,6 +133,11 @@ class CrashTest {
     }
 
     private HostProcess startKept(List<String> keeperOptions, Path... scripts) throws Exception {
+        return startKept(keeperOptions, List.of(), scripts);
+    }
+
+    private HostProcess startKept(List<String> keeperOptions, List<String> jvmOptions, Path... scripts)
+            throws Exception {
         runtime = dir.resolve("rt");
         mnt = dir.resolve("mnt");
         List<String> args = new ArrayList<>(
@@ -140,7 +145,7 @@ class CrashTest {
         for (Path s : scripts) {
             args.add(s.toString());
         }
-        keeper = HostProcess.startKept(runtime, keeperOptions, args.toArray(new String[0]));
+        keeper = HostProcess.startKept(runtime, keeperOptions, jvmOptions, args.toArray(new String[0]));
         for (Path s : scripts) {
             assertNotNull(keeper.awaitLine("fusd: serving "), "the host did not serve " + s);
         }
@@ -328,6 +333,38 @@ class CrashTest {
         assertEquals(143, status, "the host's exit status on SIGTERM");
         assertFalse(mounted(), "SIGTERM left the mount");
         assertFalse(ProcessHandle.of(second).map(ProcessHandle::isAlive).orElse(false));
+    }
+
+    /**
+     * As on a kernel without FUSE_NOTIFY_RESEND (the VM's 6.1; here by a test
+     * switch): the new host answers EIO, from the dead host's journal, every
+     * call that host had read, whatever the device's policy; no signal needed.
+     */
+    @Test
+    void withoutResendTheJournalAnswersEio() throws Exception {
+        HostProcess keeper = startKept(
+                List.of("--restarts", "1", "--window", "600"),
+                List.of("-Dfusd.test.noResend=true"),
+                pipe("pipefail", null),
+                pipe("pipere", "reissue"));
+        long host = hostOf(keeper);
+        Client failing = new Client("block", mnt.resolve("pipefail").toString());
+        Client reissued = new Client("block", mnt.resolve("pipere").toString());
+        assertEquals("ready", failing.next());
+        assertEquals("ready", reissued.next());
+        awaitPending(host, 2);
+
+        signal(host, "KILL");
+        String line = keeper.awaitLine("fusd: recovered after a crash");
+        assertNotNull(line, "no host served again");
+        // the two blocked reads, and any other call in flight at the kill
+        assertTrue(line.matches(".*no FUSE_NOTIFY_RESEND: ([2-9]|\\d\\d+) calls the dead host had read were answered EIO.*"),
+                line);
+        for (Client c : List.of(failing, reissued)) {
+            assertEquals("error EIO", c.next());
+            assertEquals("wrote 5", c.next());
+            assertEquals("got after", c.next());
+        }
     }
 
     @Test

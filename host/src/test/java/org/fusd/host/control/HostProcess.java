@@ -58,15 +58,19 @@ final class HostProcess implements AutoCloseable {
     }
 
     static List<String> command(Path runtimeDir, String... args) {
+        return command(runtimeDir, List.of(), args);
+    }
+
+    /** The host's command with more JVM options (system properties) before its main class. */
+    static List<String> command(Path runtimeDir, List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow",
                 "-Dpolyglot.engine.WarnInterpreterOnly=false",
-                "-Dfusd.runtimeDir=" + runtimeDir,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "org.fusd.host.cli.Main"));
+                "-Dfusd.runtimeDir=" + runtimeDir));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.fusd.host.cli.Main"));
         cmd.addAll(List.of(args));
         return cmd;
     }
@@ -77,6 +81,12 @@ final class HostProcess implements AutoCloseable {
 
     /** A host under fusd-keeper (target/fusd-keeper, built by mvn compile) with the keeper's options. */
     static HostProcess startKept(Path runtimeDir, List<String> keeperOptions, String... args) throws IOException {
+        return startKept(runtimeDir, keeperOptions, List.of(), args);
+    }
+
+    /** The same, with more JVM options for each host the keeper starts. */
+    static HostProcess startKept(Path runtimeDir, List<String> keeperOptions, List<String> jvmOptions, String... args)
+            throws IOException {
         Path keeper = Path.of("target", "fusd-keeper").toAbsolutePath();
         if (!Files.isExecutable(keeper)) {
             throw new IOException(keeper + " is not built (mvn compile builds it from src/main/c)");
@@ -85,7 +95,7 @@ final class HostProcess implements AutoCloseable {
         cmd.add(keeper.toString());
         cmd.addAll(keeperOptions);
         cmd.add("--");
-        cmd.addAll(command(runtimeDir, args));
+        cmd.addAll(command(runtimeDir, jvmOptions, args));
         return start(cmd, runtimeDir);
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.fusd.host.channel.Channel;
 import org.fusd.host.device.Device;
 import org.fusd.host.device.Errno;
+import org.fusd.host.device.ResentCalls;
 import org.fusd.host.fuse.CuseInit;
 import org.fusd.host.fuse.DeviceSlot;
 import org.fusd.host.fuse.FileOps;
@@ -76,6 +77,9 @@ public final class CuseChannel implements Channel, HandsOver {
     public interface Log {
         /** Where the files of the device numbered keptId are recorded (before each OPEN reply). */
         org.fusd.host.fuse.OpenFileLog filesOf(int keptId);
+
+        /** Where the requests read and answered on the connection of the device numbered keptId are noted. */
+        org.fusd.host.fuse.ReadLog readsOf(int keptId);
 
         /** {@link #kept} changed; called with the channel's lock held, so calls come in order. */
         void devicesChanged();
@@ -160,6 +164,7 @@ public final class CuseChannel implements Channel, HandsOver {
             Integer id = keptIds.get(s.name());
             if (s.files() != null && id != null) {
                 s.files().logTo(log.filesOf(id));
+                s.session().logReadsTo(log.readsOf(id));
             }
         }
         devicesChanged();
@@ -195,15 +200,26 @@ public final class CuseChannel implements Channel, HandsOver {
      * After {@link #adopt} in a host started after a crash: asks the kernel to
      * send again each connection's requests the dead host had read
      * (FUSE_NOTIFY_RESEND), then reads. False if the kernel has none (before
-     * Linux 6.9): those requests wait until their callers are interrupted.
+     * Linux 6.9): the requests in unanswered (the dead host's journal: device
+     * number → uniques) are then answered EIO; any others wait until their
+     * callers are interrupted.
      */
-    public boolean resendAndRead() {
+    public boolean resendAndRead(java.util.Map<Integer, java.util.List<Long>> unanswered) {
         boolean resent = true;
         for (Served s : devices.values()) {
             if (resent) {
                 resent = s.session().notifyResend(); // refused once: the kernel has none (said once)
             } else {
                 s.session().answerOrphanInterrupts();
+            }
+        }
+        if (!resent) {
+            for (Served s : devices.values()) {
+                Integer id = keptIds.get(s.name());
+                java.util.List<Long> uniques = id == null ? null : unanswered.get(id);
+                if (uniques != null) {
+                    uniques.forEach(u -> s.session().replyError(u, ResentCalls.ERRNO.number()));
+                }
             }
         }
         startReading();
@@ -234,6 +250,7 @@ public final class CuseChannel implements Channel, HandsOver {
         Log l = log;
         if (l != null) {
             files.logTo(l.filesOf(keptId)); // before the first OPEN can be read
+            session.logReadsTo(l.readsOf(keptId));
         }
         device.attach(slot);
         Served s = new Served(name, session, slot, files);

@@ -15,6 +15,7 @@ import org.fusd.host.fuse.FuseInit;
 import org.fusd.host.fuse.FuseProtocol;
 import org.fusd.host.fuse.FuseSession;
 import org.fusd.host.fuse.OpTable;
+import org.fusd.host.device.ResentCalls;
 import org.fusd.host.fuse.OpenFileLog;
 import org.fusd.host.sys.Libc;
 import org.fusd.host.takeover.Adoption;
@@ -164,6 +165,11 @@ public final class FuseChannel implements Channel, HandsOver {
         files.logTo(log);
     }
 
+    /** Tells log of every request read and answered from now on (fusd-keeper's journal). */
+    public void logReadsTo(org.fusd.host.fuse.ReadLog log) {
+        session.logReadsTo(log);
+    }
+
     /** Keeps fh from being given out: a file the kernel has open on a device this host does not serve. */
     public void reserve(long fh) {
         files.reserve(fh);
@@ -187,11 +193,15 @@ public final class FuseChannel implements Channel, HandsOver {
     /**
      * After {@link #adopt} in a host started after a crash: asks the kernel
      * to send again the requests the dead host had read (FUSE_NOTIFY_RESEND),
-     * then reads. False if the kernel has no resend (before Linux 6.9): those
-     * requests then wait until their callers are interrupted.
+     * then reads. False if the kernel has no resend (before Linux 6.9): the
+     * requests in unanswered (the dead host's journal) are then answered EIO;
+     * any others wait until their callers are interrupted.
      */
-    public boolean resendAndRead() {
+    public boolean resendAndRead(java.util.List<Long> unanswered) {
         boolean resent = session.notifyResend();
+        if (!resent) {
+            unanswered.forEach(u -> session.replyError(u, ResentCalls.ERRNO.number()));
+        }
         startReading();
         return resent;
     }
