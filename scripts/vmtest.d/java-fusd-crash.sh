@@ -6,13 +6,15 @@
 # same pipe as /dev/rpipe with recovery "reissue", examples/hello.js and
 # examples/fb.js (shared memory). While a reader blocks on each pipe, a
 # client reads /dev/hello in a loop and another maps /dev/fb, the host JVM
-# is killed with SIGKILL. The nodes must stay, the keeper must start a new
-# host that attaches to the control fd and the memfd it held, the reader of
-# /dev/pipe must get EIO (its read was read by the dead host) and the reader
-# of /dev/rpipe the data written after the recovery, both fds must keep
-# working, the mapping must show the new host's frames, and SIGTERM to the
-# keeper must stop everything and remove the nodes. One JVM start more than
-# a plain run: under TCG each takes a minute or more.
+# is taken over (`fusd-host takeover`: the keeper starts the successor and
+# supervises it from then on), then the successor is killed with SIGKILL.
+# The nodes must stay, the keeper must start a new host that attaches to
+# the control fd and the memfd it held, the reader of /dev/pipe must get
+# EIO (its read was read by the dead host) and the reader of /dev/rpipe the
+# data written after the recovery, both fds must keep working, the mapping
+# must show the new host's frames, and SIGTERM to the keeper must stop
+# everything and remove the nodes. Two JVM starts more than a plain run:
+# under TCG each takes a minute or less.
 #
 # CRASH_CHANNEL=cuse: the same on the cuse channel, without fb.js (CUSE has
 # no mmap). Without FUSE_NOTIFY_RESEND (Linux < 6.9, the VM's 6.1) the new
@@ -156,6 +158,20 @@ PY
         touch "$C/stop" "$C/killed" "$C/recovered" # the clients end
         return 1
     fi
+    # An upgrade first: `fusd-host takeover` has the keeper start the successor, which
+    # takes over with both readers blocked; the keeper supervises it from then on, and
+    # it is the host killed below.
+    local out
+    out=$("$HOSTBIN" takeover --pid "$host" 2>&1)
+    if [[ $out =~ handed\ over\ to\ ([0-9]+)\ \(under\ the\ same\ fusd-keeper\) ]] &&
+            [[ $(crash_host_of "$KEEPER") == "${BASH_REMATCH[1]}" ]] &&
+            grep -q "^fusd-keeper: host $host handed over to ${BASH_REMATCH[1]}" "$C/host.err"; then
+        pass crash/kept-takeover
+        echo "$CRASH_CHANNEL crash: $(grep -h '^fusd: takeover' "$C/host.err")"
+    else
+        fail crash/kept-takeover "$(tail -n3 <<<"$out"); $(grep -h 'takeover\|keeper' "$C/host.err" | tail -n3)"
+    fi
+    host=$(crash_host_of "$KEEPER")
     kill -KILL "$host"
     sleep 0.5
     touch "$C/killed"

@@ -177,7 +177,7 @@ print(os.read(fd, 100).decode().strip(), flush=True)' >"$W/tk-reader2.out" 2>&1 
     sleep 2 # its read reaches the host and waits there (nothing outside tells when)
     out=$("$HOSTBIN" takeover --pid "$HOST_PID" 2>&1)
     if [[ $out =~ handed\ over\ to\ ([0-9]+) ]] &&
-            grep -q "^fusd: takeover: pid $HOST_PID -> ${BASH_REMATCH[1]}, gap .* (2 devices, [0-9]+ open files, 1 pending calls)" \
+            grep -q "^fusd: takeover: pid $HOST_PID -> ${BASH_REMATCH[1]}, gap .* (2 devices, [0-9][0-9]* open files, 1 pending calls)" \
                 "$W/tk.log.err"; then
         HOST_PID=${BASH_REMATCH[1]}
         pass v2/takeover-again

@@ -30,6 +30,16 @@
  * /dev/cuse fd per device (sent again when they change; a restarted host
  * gets the words after "hold" in FUSD_KEEPER_HELD),
  * "serving", and "stop" when it stops in order.
+ *
+ * An upgrade under the keeper (fusd-host takeover of a kept host): the host
+ * sends "successor" followed by the successor's working directory and
+ * command, each NUL-terminated; the keeper starts it as its own child, with
+ * a socket of its own, and answers "started PID" (or "refused WHY"). The
+ * successor takes the channel over from the host as any successor does.
+ * The host says "handed-over" just before it exits: the successor is then
+ * the host, and its command, without --take-over, is what a crash restarts.
+ * A successor that ends before that leaves the host serving; a host that
+ * dies before that takes the successor with it (both are then one crash).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,7 +59,8 @@
 #include <unistd.h>
 
 #define MAX_HELD 64
-#define MAX_FRAME 4096
+#define MAX_FRAME 65536
+#define MAX_ARGS 512
 #define MAX_RESTARTS 100
 /* The registry's size: the host maps all of it (docs/takeover.md). */
 #define REGISTRY_SIZE (8 << 20)
@@ -61,6 +72,12 @@ static long attach_s = 120;
 
 static pid_t host;
 static int sock = -1;		/* our end of the host's socket */
+static pid_t next;		/* a successor taking over from host; 0: none */
+static int next_sock = -1;	/* our end of its socket */
+static char next_frame[MAX_FRAME];	/* its "successor" frame: the strings argv points into */
+static char *next_argv[MAX_ARGS];	/* its command without --take-over: a crash restarts it */
+static char host_frame[MAX_FRAME];	/* once it took over: the strings command points into */
+static char *host_argv[MAX_ARGS];
 static int registry = -1;
 static int held[MAX_HELD];
 static int nheld;
@@ -158,22 +175,28 @@ static int inheritable(int fd)
 	return fcntl(fd, F_SETFD, 0);
 }
 
-/* Starts the host; restart: 0 for the first, else which restart and why. */
-static void start_host(int restart, const char *why)
+/*
+ * Starts argv (in cwd, if not NULL) with a socket to us, whose end we keep
+ * in *our_end; restart: 0 unless it attaches after a crash (which restart).
+ */
+static pid_t spawn(char **argv, const char *cwd, int restart, const char *why, int *our_end)
 {
 	int sv[2];
 	sigset_t none;
+	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		perror("fusd-keeper: socketpair");
-		give_up("cannot talk to a new host");
+		return -1;
 	}
-	host = fork();
-	if (host < 0) {
+	pid = fork();
+	if (pid < 0) {
 		perror("fusd-keeper: fork");
-		give_up("cannot start a new host");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
 	}
-	if (host == 0) {
+	if (pid == 0) {
 		char env[64 + 12 * MAX_HELD];
 		int n;
 
@@ -181,6 +204,10 @@ static void start_host(int restart, const char *why)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (inheritable(sv[1]) < 0 || inheritable(registry) < 0)
 			_exit(127);
+		if (cwd && chdir(cwd) < 0) {
+			fprintf(stderr, "fusd-keeper: cannot enter %s: %s\n", cwd, strerror(errno));
+			_exit(127);
+		}
 		snprintf(env, sizeof(env), "%d %d", sv[1], registry);
 		setenv("FUSD_KEEPER", env, 1);
 		unsetenv("FUSD_KEEPER_CHANNEL");
@@ -200,19 +227,31 @@ static void start_host(int restart, const char *why)
 		}
 		/* The keeper may be exempt from the OOM killer; its hosts are not. */
 		set_oom_score("0");
-		execvp(command[0], command);
-		fprintf(stderr, "fusd-keeper: cannot run %s: %s\n", command[0], strerror(errno));
+		execvp(argv[0], argv);
+		fprintf(stderr, "fusd-keeper: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(sv[1]);
+	*our_end = sv[0];
+	return pid;
+}
+
+/* Starts the host; restart: 0 for the first, else which restart and why. */
+static void start_host(int restart, const char *why)
+{
+	int s;
+
+	host = spawn(command, NULL, restart, why, &s);
+	if (host < 0)
+		give_up(restart ? "cannot start a new host" : "cannot start the host");
 	if (sock >= 0)
 		close(sock);
-	sock = sv[0];
+	sock = s;
 	attach_deadline = restart ? now_s() + attach_s : 0;
 }
 
 /* Reads one frame into buf (NUL-terminated), taking any fds it carries. 0 at EOF. */
-static int receive(char *buf, int *fds, int *nfds)
+static int receive(int from, char *buf, int *fds, int *nfds, size_t *length)
 {
 	union {
 		struct cmsghdr h;
@@ -227,7 +266,7 @@ static int receive(char *buf, int *fds, int *nfds)
 		struct iovec iov = { to + got, want - got };
 		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 				      .msg_control = &control, .msg_controllen = sizeof(control) };
-		ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		ssize_t n = recvmsg(from, &msg, MSG_CMSG_CLOEXEC);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -259,17 +298,99 @@ static int receive(char *buf, int *fds, int *nfds)
 		}
 	}
 	buf[len] = '\0';
+	*length = len;
 	return 1;
 }
 
-static void from_host(void)
+/* Sends one frame of text to the host. */
+static void reply(int to, const char *text)
 {
-	char buf[MAX_FRAME];
-	int fds[MAX_HELD], nfds;
+	size_t len = strlen(text);
+	unsigned char head[4] = { len >> 24, len >> 16, len >> 8, len };
+	struct iovec iov[2] = { { head, 4 }, { (void *)text, len } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
 
-	if (!receive(buf, fds, &nfds)) {
-		close(sock); /* the host is gone or done with us: its exit says which */
-		sock = -1;
+	if (sendmsg(to, &msg, MSG_NOSIGNAL) < 0)
+		perror("fusd-keeper: answering the host");
+}
+
+/*
+ * "successor": starts it (buf holds the frame, len bytes: the word, then
+ * NUL-terminated strings: working directory, then the command).
+ */
+static void start_successor(const char *buf, size_t len)
+{
+	char *argv[MAX_ARGS], *p, *end, *cwd, answer[64];
+	int argc = 0, kept = 0;
+
+	if (next) {
+		reply(sock, "refused a takeover is under way already");
+		return;
+	}
+	memcpy(next_frame, buf, len);
+	next_frame[len] = '\0';
+	end = next_frame + len;
+	p = next_frame + strlen("successor") + 1;
+	if (p >= end) {
+		reply(sock, "refused no working directory");
+		return;
+	}
+	cwd = p;
+	p += strlen(p) + 1;
+	while (p < end && argc < MAX_ARGS - 1) {
+		argv[argc++] = p;
+		p += strlen(p) + 1;
+	}
+	argv[argc] = NULL;
+	if (argc == 0 || p < end) {
+		reply(sock, "refused no command, or more than 511 words");
+		return;
+	}
+	next = spawn(argv, cwd, 0, "", &next_sock);
+	if (next < 0) {
+		next = 0;
+		reply(sock, "refused the keeper could not start it");
+		return;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--take-over") && i + 1 < argc)
+			i++;
+		else
+			next_argv[kept++] = argv[i];
+	}
+	next_argv[kept] = NULL;
+	snprintf(answer, sizeof(answer), "started %d", next);
+	reply(sock, answer);
+}
+
+/* "handed-over": the successor is the host from now on; the old one exits. */
+static void successor_took_over(void)
+{
+	if (!next)
+		return;
+	fprintf(stderr, "fusd-keeper: host %d handed over to %d\n", host, next);
+	host = next;
+	close(sock);
+	sock = next_sock;
+	next = 0;
+	next_sock = -1;
+	memcpy(host_frame, next_frame, sizeof(host_frame)); /* a later successor's frame reuses next_frame */
+	for (int i = 0; i < MAX_ARGS; i++)
+		host_argv[i] = next_argv[i] ? host_frame + (next_argv[i] - next_frame) : NULL;
+	command = host_argv;
+}
+
+/* A frame from the host (successor: 0) or from the successor taking over (1). */
+static void from_host(int successor)
+{
+	static char buf[MAX_FRAME];
+	int fds[MAX_HELD], nfds;
+	int *from = successor ? &next_sock : &sock;
+	size_t len;
+
+	if (!receive(*from, buf, fds, &nfds, &len)) {
+		close(*from); /* the host is gone or done with us: its exit says which */
+		*from = -1;
 		return;
 	}
 	if ((!strncmp(buf, "hold fuse ", 10) || !strcmp(buf, "hold fusd") ||
@@ -289,11 +410,17 @@ static void from_host(void)
 	}
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
+	if (successor)
+		return; /* it says "serving" once it has taken over: nothing to do */
 	if (!strcmp(buf, "serving")) {
 		attach_deadline = 0;
 	} else if (!strcmp(buf, "stop")) {
 		stopping = 1; /* it unmounts; our copies must not keep the connection */
 		release_held();
+	} else if (!strcmp(buf, "successor") && len > strlen("successor")) {
+		start_successor(buf, len);
+	} else if (!strcmp(buf, "handed-over")) {
+		successor_took_over();
 	}
 }
 
@@ -322,7 +449,7 @@ static void drain_host(void)
 
 		if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
 			return;
-		from_host();
+		from_host(0);
 	}
 }
 
@@ -333,6 +460,14 @@ static void host_ended(int status)
 	int recent = 0, code;
 
 	drain_host();
+	if (next) {
+		/* It died taking over: the successor may have read already. Both go; one crash. */
+		kill(next, SIGKILL);
+		waitpid(next, NULL, 0);
+		close(next_sock);
+		next_sock = -1;
+		next = 0;
+	}
 	crashed_ns = realtime_ns();
 	describe(status, why, sizeof(why));
 	code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
@@ -380,8 +515,18 @@ static void on_signal(int sfd)
 		return;
 	}
 	while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (p == host)
+		if (p == host) {
 			host_ended(status);
+		} else if (p == next) {
+			char why[64];
+
+			fprintf(stderr, "fusd-keeper: the successor %d %s before it took over; host %d serves on\n",
+				next, describe(status, why, sizeof(why)), host);
+			if (next_sock >= 0)
+				close(next_sock);
+			next_sock = -1;
+			next = 0;
+		}
 	}
 }
 
@@ -427,7 +572,7 @@ int main(int argc, char **argv)
 	}
 	start_host(0, "");
 	for (;;) {
-		struct pollfd p[2] = { { sfd, POLLIN, 0 }, { sock, POLLIN, 0 } };
+		struct pollfd p[3] = { { sfd, POLLIN, 0 }, { sock, POLLIN, 0 }, { next_sock, POLLIN, 0 } };
 		int timeout = -1;
 
 		if (attach_deadline) {
@@ -435,14 +580,16 @@ int main(int argc, char **argv)
 
 			timeout = left > 0 ? (int)(left * 1000) + 1 : 0;
 		}
-		if (poll(p, sock >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR) {
+		if (poll(p, 3, timeout) < 0 && errno != EINTR) {
 			perror("fusd-keeper: poll");
 			give_up("the keeper failed");
 		}
 		if (p[0].revents)
 			on_signal(sfd);
 		if (sock >= 0 && p[1].revents)
-			from_host();
+			from_host(0);
+		if (next_sock >= 0 && p[2].revents)
+			from_host(1);
 		if (attach_deadline && now_s() >= attach_deadline) {
 			char msg[128];
 

@@ -16,8 +16,10 @@ import org.fusd.host.sys.Libc;
  * What a serving `fusd-host run` answers on its control socket: {@code
  * status} (text, or JSON with {@code --json}), {@code list} (one line, or
  * one JSON object), {@code describe} (its working
- * directory and command line, for a successor) and {@code takeover} (given to
- * the {@link Takeovers} handler).
+ * directory and command line, for a successor), {@code takeover} (given to
+ * the {@link TakeoverServer}) and, under fusd-keeper, {@code successor}
+ * (the keeper starts the successor: given to the {@link #onSuccessor}
+ * handler).
  */
 final class HostControl implements ControlServer.Handler {
     private final long startMillis;
@@ -27,6 +29,7 @@ final class HostControl implements ControlServer.Handler {
     private final List<ScriptDevice> devices;
     private volatile String history;
     private volatile ControlServer.Handler takeover;
+    private volatile ControlServer.Handler successor;
     private volatile boolean serving;
 
     HostControl(long startMillis, List<String> runArgs, Channel channel, List<ScriptDevice> devices) {
@@ -44,6 +47,11 @@ final class HostControl implements ControlServer.Handler {
 
     void onTakeover(ControlServer.Handler h) {
         takeover = h;
+    }
+
+    /** Under fusd-keeper: who has the keeper start a successor (args: its working directory, then its command). */
+    void onSuccessor(ControlServer.Handler h) {
+        successor = h;
     }
 
     /** Every device is on the channel: a takeover is possible from now on (if the channel allows it). */
@@ -87,7 +95,16 @@ final class HostControl implements ControlServer.Handler {
                     h.handle(r);
                 }
             }
-            default -> r.error("unknown command '" + r.command() + "' (status, list, describe, takeover)");
+            case "successor" -> {
+                ControlServer.Handler h = successor;
+                if (h == null) {
+                    r.error("not under fusd-keeper: start the successor yourself");
+                } else {
+                    h.handle(r);
+                }
+            }
+            default -> r.error(
+                    "unknown command '" + r.command() + "' (status, list, describe, takeover, successor)");
         }
     }
 

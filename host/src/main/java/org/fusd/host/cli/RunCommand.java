@@ -279,11 +279,15 @@ public final class RunCommand implements Callable<Integer> {
         FusdRecord fusdRecord = null;
         CuseRecord cuseRecord = null;
         if (keeper != null) {
+            boolean holding = recovering || succession != null; // the keeper holds the channel already
+            if (succession != null) {
+                KeptSuccession.adoptRecords(keeper, ch); // the records of the host this one replaces
+            }
             // before any device is added: every open is recorded
             if (ch instanceof FusdChannel fusd) {
-                fusdRecord = FusdRecord.start(keeper, fusd, recovering);
+                fusdRecord = FusdRecord.start(keeper, fusd, holding);
             } else if (ch instanceof CuseChannel cuse) {
-                cuseRecord = CuseRecord.start(keeper, cuse, recovering);
+                cuseRecord = CuseRecord.start(keeper, cuse, holding);
             } else {
                 keepFor(keeper, (FuseChannel) ch);
             }
@@ -348,11 +352,16 @@ public final class RunCommand implements Callable<Integer> {
                 return Main.EXIT_FAILURE; // the shutdown hook unmounts
             }
         }
-        if (keeper != null) {
-            hostControl.onTakeover(r -> r.error("this host runs under fusd-keeper (--keeper), which cannot hand"
-                    + " over to another host yet; it serves on"));
-        } else if (ch instanceof HandsOver channelHandsOver) {
-            hostControl.onTakeover(new TakeoverServer(channelHandsOver, live.onChannel(), this::closeControl));
+        if (ch instanceof HandsOver channelHandsOver) {
+            KeeperLink kept = keeper;
+            Runnable beforeExit = kept == null ? this::closeControl : () -> {
+                closeControl();
+                kept.handedOver(); // the successor is the keeper's host from now on
+            };
+            hostControl.onTakeover(new TakeoverServer(channelHandsOver, live.onChannel(), beforeExit));
+            if (kept != null) {
+                hostControl.onSuccessor(r -> KeptSuccession.start(kept, r));
+            }
         }
         if (fusdRecord != null) {
             fusdRecord.hold(); // the control fd and the memfds; again whenever the devices' memfds change
@@ -417,8 +426,8 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Why --keeper cannot be used with these options, or null. */
     private String keeperRefusal() {
-        if (takeOver != null) {
-            return "a host under fusd-keeper cannot be taken over yet (and --take-over cannot start one)";
+        if (takeOver != null && fromChild) {
+            return "fast start cannot run under fusd-keeper yet (use --no-handover)";
         }
         return channel == ChannelKind.loopback
                 ? "the loopback channel has nothing to keep: use --channel fusd, cuse or fuse"

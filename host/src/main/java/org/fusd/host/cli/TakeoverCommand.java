@@ -62,24 +62,72 @@ public final class TakeoverCommand implements Callable<Integer> {
         cmd.add("--take-over");
         cmd.add(Long.toString(target));
         cmd.addAll(described.subList(1, described.size()));
-        Process successor = new ProcessBuilder(cmd)
-                .directory(Path.of(described.get(0)).toFile())
-                .inheritIO()
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
+        ProcessHandle successor;
+        Process own = null;
+        Long kept;
+        try {
+            kept = startedByKeeper(target, described.get(0), cmd);
+        } catch (IOException e) {
+            System.err.println("fusd-host: " + e.getMessage() + "; host " + target + " serves on");
+            return Main.EXIT_FAILURE;
+        }
+        if (kept != null) {
+            successor = ProcessHandle.of(kept).orElse(null);
+            if (successor == null) {
+                System.err.println("fusd-host: the new host " + kept + " ended at once; host " + target
+                        + " serves on (its keeper's output says why)");
+                return Main.EXIT_FAILURE;
+            }
+        } else {
+            own = new ProcessBuilder(cmd)
+                    .directory(Path.of(described.get(0)).toFile())
+                    .inheritIO()
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            successor = own.toHandle();
+        }
         Path newSocket = RuntimeDir.socketOf(successor.pid());
         while (true) {
             if (!successor.isAlive()) {
-                System.err.println("fusd-host: the new host failed (exit status " + successor.exitValue() + "); host "
-                        + target + " serves on");
+                System.err.println("fusd-host: the new host failed ("
+                        + (own != null ? "exit status " + own.waitFor() : "its keeper's output says why")
+                        + "); host " + target + " serves on");
                 return Main.EXIT_FAILURE;
             }
             boolean oldGone = ProcessHandle.of(target).map(p -> !p.isAlive()).orElse(true);
             if (oldGone && Files.exists(newSocket)) {
-                System.out.println("fusd-host: host " + target + " handed over to " + successor.pid());
+                System.out.println("fusd-host: host " + target + " handed over to " + successor.pid()
+                        + (kept != null ? " (under the same fusd-keeper)" : ""));
                 return Main.EXIT_OK;
             }
-            successor.waitFor(20, TimeUnit.MILLISECONDS);
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * A host under fusd-keeper has its keeper start the successor (the
+     * keeper's child, so that it supervises it once it has taken over):
+     * returns its pid. Null if the host is not kept: the successor is ours.
+     */
+    private static Long startedByKeeper(long target, String cwd, List<String> cmd) throws IOException {
+        List<String> args = new ArrayList<>();
+        args.add(cwd);
+        args.addAll(cmd);
+        try (UnixSocket s = ControlServer.request(target, "successor", args.toArray(new String[0]))) {
+            UnixSocket.Frame f = s.receive();
+            if (f == null) {
+                throw new IOException("host " + target + " closed the connection");
+            }
+            return Long.parseLong(f.text().trim());
+        } catch (IOException e) {
+            if (e.getMessage() != null
+                    && (e.getMessage().contains("not under fusd-keeper")
+                            || e.getMessage().contains("unknown command"))) {
+                return null; // not kept (or an older build that has no keeper successor)
+            }
+            throw e;
+        } catch (NumberFormatException e) {
+            throw new IOException("host " + target + " did not say the new host's pid", e);
         }
     }
 

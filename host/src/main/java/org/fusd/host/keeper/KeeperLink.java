@@ -23,7 +23,9 @@ import org.fusd.host.sys.UnixSocket;
  * channel's fds once it serves them (on fusd again whenever the memfds of
  * its devices change), "serving", and "stop" when it stops in order (the
  * keeper then lets the fds go, so that the unmount or close ends the
- * connection).
+ * connection). For an upgrade it asks the keeper to start its successor
+ * ("successor", answered "started PID"), and says "handed-over" just before
+ * it exits.
  */
 public final class KeeperLink {
     /**
@@ -138,6 +140,46 @@ public final class KeeperLink {
     /** This host serves (a restarted one has attached). */
     public void serving() {
         send("serving");
+    }
+
+    /**
+     * Has the keeper start a successor (its child: the keeper supervises it
+     * once it has taken over) in cwd with command; returns its pid.
+     */
+    public synchronized long startSuccessor(String cwd, List<String> command) throws IOException {
+        if (broken) {
+            throw new IOException("the link to fusd-keeper " + keeperPid + " is broken");
+        }
+        java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+        for (String word : concat("successor", cwd, command)) {
+            if (word.indexOf('\0') >= 0) {
+                throw new IOException("a NUL in '" + word + "'");
+            }
+            frame.writeBytes(word.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            frame.write(0);
+        }
+        conn.send(frame.toByteArray());
+        UnixSocket.Frame answer = conn.receive();
+        String text = answer == null ? "refused the keeper closed the link" : answer.text();
+        if (!text.startsWith("started ")) {
+            throw new IOException("fusd-keeper " + keeperPid + " " + text);
+        }
+        try {
+            return Long.parseLong(text.substring("started ".length()));
+        } catch (NumberFormatException e) {
+            throw new IOException("fusd-keeper " + keeperPid + " answered '" + text + "'", e);
+        }
+    }
+
+    private static List<String> concat(String first, String second, List<String> rest) {
+        List<String> all = new java.util.ArrayList<>(List.of(first, second));
+        all.addAll(rest);
+        return all;
+    }
+
+    /** The successor has taken over and this host exits now: the successor is the keeper's host. */
+    public void handedOver() {
+        send("handed-over");
     }
 
     /** An orderly stop: the keeper lets the fds go, and ends when this process does. */

@@ -367,6 +367,59 @@ class CrashTest {
         }
     }
 
+    /**
+     * An upgrade under the keeper: `fusd-host takeover` has the keeper start
+     * the successor, which takes over with a reader blocked and a client
+     * looping; the keeper then supervises the successor: killed, it is
+     * restarted with the same devices and files.
+     */
+    @Test
+    void aKeptHostIsTakenOverAndItsSuccessorIsKept() throws Exception {
+        HostProcess keeper = startKept(
+                List.of("--restarts", "1", "--window", "600"),
+                pipe("pipe", null),
+                Files.writeString(dir.resolve("sink.js"), SINK));
+        long host = hostOf(keeper);
+        Client reader = new Client("block", mnt.resolve("pipe").toString());
+        Path stop = dir.resolve("stop");
+        Client looping = new Client("loop", mnt.resolve("sink").toString(), stop.toString());
+        assertEquals("ready", reader.next());
+        assertEquals("ready", looping.next());
+        assertEquals("warm", looping.next());
+        awaitPending(host, 1);
+
+        String out = HostProcess.run(runtime, "takeover", "--pid", Long.toString(host));
+        Matcher handed = Pattern.compile("fusd-host: host " + host + " handed over to (\\d+) \\(under the same fusd-keeper\\)")
+                .matcher(out);
+        assertTrue(handed.find(), "takeover failed: " + out);
+        long successor = Long.parseLong(handed.group(1));
+        assertEquals(keeper.process.pid(), ProcessHandle.of(successor).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(0L),
+                "the successor is not the keeper's child");
+        assertNotNull(keeper.awaitLine("fusd-keeper: host " + host + " handed over to " + successor));
+        awaitDead(host);
+        write("pipe", "crossed");
+        assertEquals("got crossed", reader.next()); // the call the old host had deferred, answered by the successor
+        assertEquals("wrote 5", reader.next());
+        assertEquals("got after", reader.next());
+
+        // The keeper supervises the successor now: a crash of it is survived as any.
+        signal(successor, "KILL");
+        String line = keeper.awaitLine("fusd: recovered after a crash");
+        assertNotNull(line, "no host served again after the successor was killed");
+        Matcher m = RECOVERED.matcher(line);
+        assertTrue(m.find(), line);
+        assertEquals("2", m.group(3));
+        Files.writeString(stop, "");
+        String done = looping.next();
+        String[] f = done.split(" ");
+        assertEquals("done", f[0], done);
+        assertEquals("0", f[2], "errors in the loop across the takeover and the crash: " + done);
+
+        signal(keeper.process.pid(), "TERM");
+        assertEquals(143, keeper.await(), "the host's exit status on SIGTERM");
+        assertFalse(mounted(), "SIGTERM left the mount");
+    }
+
     @Test
     void pastTheRestartLimitTheKeeperGivesUp() throws Exception {
         HostProcess keeper = startKept(List.of("--restarts", "0"), pipe("pipe", null));
