@@ -1,7 +1,10 @@
 package org.fusd.host.cli;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.fusd.host.channel.Channel;
 import org.fusd.host.channel.cuse.CuseChannel;
@@ -34,6 +37,30 @@ final class KeptSuccession {
         }
         r.ok();
         r.conn().sendText(Long.toString(pid));
+    }
+
+    /**
+     * Fast start under the keeper: this interpreter host serves; the keeper
+     * starts the JIT host (the java command in FUSD_JIT_SUCCESSOR, one word a
+     * line, then run --take-over this pid and runArgs), which takes over.
+     * Failing that, this host serves on and says so.
+     */
+    static void startJitHost(KeeperLink keeper, List<String> runArgs) {
+        String java = System.getenv("FUSD_JIT_SUCCESSOR");
+        if (java == null || java.isBlank()) {
+            System.err.println("fusd: --jit-successor without FUSD_JIT_SUCCESSOR; this host serves on without a JIT");
+            return;
+        }
+        List<String> cmd = new ArrayList<>(List.of(java.strip().split("\n")));
+        cmd.add("run");
+        cmd.add("--take-over");
+        cmd.add(Long.toString(ProcessHandle.current().pid()));
+        cmd.addAll(runArgs);
+        try {
+            keeper.startSuccessor(Path.of("").toAbsolutePath().toString(), cmd);
+        } catch (IOException e) {
+            System.err.println("fusd: fast start: " + e.getMessage() + "; this host serves on without a JIT");
+        }
     }
 
     /**

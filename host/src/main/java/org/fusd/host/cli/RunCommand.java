@@ -130,6 +130,13 @@ public final class RunCommand implements Callable<Integer> {
     boolean fromChild;
 
     @Option(
+            names = "--jit-successor",
+            hidden = true,
+            description =
+                    "Under fusd-keeper, once serving: have the keeper start the JIT host that FUSD_JIT_SUCCESSOR names (host/bin/fusd-host's fast start under --keeper), which takes over.")
+    boolean jitSuccessor;
+
+    @Option(
             names = "--no-handover",
             description =
                     "One process: no fast start (host/bin/fusd-host otherwise serves first from an interpreter host with an AOT cache, which hands over to a JIT host; see docs/takeover.md).")
@@ -323,7 +330,8 @@ public final class RunCommand implements Callable<Integer> {
         if (at >= 0) {
             runArgs.subList(at, Math.min(runArgs.size(), at + 2)).clear();
         }
-        runArgs.removeIf(a -> a.startsWith("--take-over=") || a.equals("--from-child"));
+        runArgs.removeIf(
+                a -> a.startsWith("--take-over=") || a.equals("--from-child") || a.equals("--jit-successor"));
         HostControl hostControl = new HostControl(startMillis, runArgs, ch, live.devices());
         if (succession != null) {
             hostControl.setHistory("took over from " + succession.oldPid());
@@ -377,6 +385,9 @@ public final class RunCommand implements Callable<Integer> {
             keeper.serving();
         }
         hostControl.serving();
+        if (jitSuccessor && keeper != null) {
+            KeptSuccession.startJitHost(keeper, runArgs);
+        }
         if (exitWhenServing) {
             return Main.EXIT_OK;
         }

@@ -138,14 +138,25 @@ class CrashTest {
 
     private HostProcess startKept(List<String> keeperOptions, List<String> jvmOptions, Path... scripts)
             throws Exception {
+        return startKept(keeperOptions, jvmOptions, List.of(), java.util.Map.of(), scripts);
+    }
+
+    private HostProcess startKept(
+            List<String> keeperOptions,
+            List<String> jvmOptions,
+            List<String> runOptions,
+            java.util.Map<String, String> env,
+            Path... scripts)
+            throws Exception {
         runtime = dir.resolve("rt");
         mnt = dir.resolve("mnt");
         List<String> args = new ArrayList<>(
                 List.of("run", "--keeper", "--no-watch", "--channel", "fuse", "--mount", mnt.toString()));
+        args.addAll(runOptions);
         for (Path s : scripts) {
             args.add(s.toString());
         }
-        keeper = HostProcess.startKept(runtime, keeperOptions, jvmOptions, args.toArray(new String[0]));
+        keeper = HostProcess.startKept(runtime, keeperOptions, jvmOptions, env, args.toArray(new String[0]));
         for (Path s : scripts) {
             assertNotNull(keeper.awaitLine("fusd: serving "), "the host did not serve " + s);
         }
@@ -415,6 +426,57 @@ class CrashTest {
         assertEquals("done", f[0], done);
         assertEquals("0", f[2], "errors in the loop across the takeover and the crash: " + done);
 
+        signal(keeper.process.pid(), "TERM");
+        assertEquals(143, keeper.await(), "the host's exit status on SIGTERM");
+        assertFalse(mounted(), "SIGTERM left the mount");
+    }
+
+    /**
+     * Fast start under the keeper (host/bin/fusd-host run --keeper): the
+     * keeper's first host serves, then has the keeper start the JIT host
+     * (FUSD_JIT_SUCCESSOR; here the same JVM command), which takes over while
+     * a client loops and becomes the host the keeper supervises.
+     */
+    @Test
+    void underTheKeeperTheFirstHostHandsOverToTheJitHost() throws Exception {
+        String jitCommand = String.join("\n", HostProcess.command(dir.resolve("rt"))); // java ... Main
+        HostProcess keeper = startKept(
+                List.of("--restarts", "1"),
+                List.of(),
+                List.of("--jit-successor"),
+                java.util.Map.of("FUSD_JIT_SUCCESSOR", jitCommand),
+                Files.writeString(dir.resolve("sink.js"), SINK));
+        long first = hostOf(keeper);
+        Matcher m = Pattern.compile("fusd-keeper: host " + first + " handed over to (\\d+)")
+                .matcher(java.util.Objects.requireNonNullElse(keeper.awaitLine("fusd-keeper: host "), ""));
+        assertTrue(m.find(), "the first host did not hand over to the JIT host");
+        long jit = Long.parseLong(m.group(1));
+        assertNotNull(keeper.awaitLine("fusd: takeover: pid " + first + " -> " + jit));
+        awaitDead(first);
+        assertEquals(
+                keeper.process.pid(),
+                ProcessHandle.of(jit)
+                        .flatMap(ProcessHandle::parent)
+                        .map(ProcessHandle::pid)
+                        .orElse(0L),
+                "the JIT host is not the keeper's child");
+        for (int i = 0; i < 1000 && !Files.exists(runtime.resolve(jit + ".sock")); i++) {
+            Thread.sleep(20); // its control socket comes once it serves
+        }
+        try (UnixSocket s = UnixSocket.connect(runtime.resolve(jit + ".sock"))) {
+            s.sendText("fusd-control\n1\ndescribe");
+            assertEquals("ok", s.receive().text());
+            String described = s.receive().text();
+            assertTrue(described.contains("--keeper"), described);
+            assertFalse(described.contains("--jit-successor"), "the JIT host would hand over again: " + described);
+        }
+        Path stop = dir.resolve("stop");
+        Client looping = new Client("loop", mnt.resolve("sink").toString(), stop.toString());
+        assertEquals("ready", looping.next());
+        assertEquals("warm", looping.next());
+        Files.writeString(stop, "");
+        String[] f = looping.next().split(" ");
+        assertEquals("0", f[2], "errors in the loop");
         signal(keeper.process.pid(), "TERM");
         assertEquals(143, keeper.await(), "the host's exit status on SIGTERM");
         assertFalse(mounted(), "SIGTERM left the mount");

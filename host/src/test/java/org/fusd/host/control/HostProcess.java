@@ -87,6 +87,17 @@ final class HostProcess implements AutoCloseable {
     /** The same, with more JVM options for each host the keeper starts. */
     static HostProcess startKept(Path runtimeDir, List<String> keeperOptions, List<String> jvmOptions, String... args)
             throws IOException {
+        return startKept(runtimeDir, keeperOptions, jvmOptions, java.util.Map.of(), args);
+    }
+
+    /** The same, with more environment for the keeper and its hosts. */
+    static HostProcess startKept(
+            Path runtimeDir,
+            List<String> keeperOptions,
+            List<String> jvmOptions,
+            java.util.Map<String, String> env,
+            String... args)
+            throws IOException {
         Path keeper = Path.of("target", "fusd-keeper").toAbsolutePath();
         if (!Files.isExecutable(keeper)) {
             throw new IOException(keeper + " is not built (mvn compile builds it from src/main/c)");
@@ -96,14 +107,20 @@ final class HostProcess implements AutoCloseable {
         cmd.addAll(keeperOptions);
         cmd.add("--");
         cmd.addAll(command(runtimeDir, jvmOptions, args));
-        return start(cmd, runtimeDir);
+        return start(cmd, runtimeDir, env);
     }
 
     private static HostProcess start(List<String> cmd, Path runtimeDir) throws IOException {
+        return start(cmd, runtimeDir, java.util.Map.of());
+    }
+
+    private static HostProcess start(List<String> cmd, Path runtimeDir, java.util.Map<String, String> env)
+            throws IOException {
         Files.createDirectories(runtimeDir);
         Path log = Files.createTempFile(runtimeDir.getParent(), "host-", ".log");
-        Process p = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
+        ProcessBuilder b = new ProcessBuilder(cmd);
+        b.environment().putAll(env);
+        Process p = b.redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
