@@ -114,6 +114,33 @@ class FusdTakeoverTest {
         assertEquals(0L, reply(20).getLong(FusdAbi.MSG_RESULT));
     }
 
+    @Test
+    void aSuccessorRefusesAnImageItCannotServe() throws Exception {
+        HostImage.DeviceImage plain =
+                new HostImage.DeviceImage("test.js", "test", 1, 1, null, 0, List.of(), List.of(), null, -1);
+        int fd = Libc.Ext.INSTANCE.dup(kernel.channelFd());
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.IOException.class,
+                () -> FusdChannel.adoptOverFd(
+                        List.of(fd),
+                        new HostImage(1, 0, "fusd", null, 2, List.of(plain)),
+                        Map.of(HostImage.key("other.js", "test"), new FusdChannelTest.TestDevice()),
+                        new HashMap<>()));
+        assertTrue(e.getMessage().contains("test.js (device test) is not among the successor's devices"), e.getMessage());
+
+        HostImage.DeviceImage withMemory =
+                new HostImage.DeviceImage("test.js", "test", 1, 1, null, 0, List.of(), List.of(), null, 3);
+        int fd2 = Libc.Ext.INSTANCE.dup(kernel.channelFd());
+        e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.IOException.class,
+                () -> FusdChannel.adoptOverFd(
+                        List.of(fd2),
+                        new HostImage(1, 0, "fusd", null, 2, List.of(withMemory)),
+                        Map.of(HostImage.key("test.js", "test"), new FusdChannelTest.TestDevice()),
+                        new HashMap<>()));
+        assertEquals("test: its shared memory's fd was not passed", e.getMessage());
+    }
+
     private void request(int opcode, long reqId, int fhId, int size) {
         kernel.request(opcode, 1, reqId, fhId, 0, 0, size, null, 0);
     }
