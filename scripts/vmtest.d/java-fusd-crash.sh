@@ -211,7 +211,9 @@ PY
             fail crash/fail-eio-then-fd-works "$(tr '\n' ' ' <"$C/pipe.out")"
         fi
         # reissue: the read runs again on the new host and gets what is written now.
-        echo reissued >/dev/rpipe
+        # In a subshell: a SIGCHLD (a reader ending) must not interrupt the write (fusd and
+        # FUSE return EINTR for a call the daemon had read, even under SA_RESTART).
+        (echo reissued >/dev/rpipe)
         if crash_wait "$C/rpipe.out" '^got after' 3000 && [[ $(sed -n 2p "$C/rpipe.out") == "got reissued" ]]; then
             pass crash/reissue-gets-data-then-fd-works
         else

@@ -156,7 +156,7 @@ PY
         fail v2/takeover "$(tail -n3 <<<"$out")"
     fi
     touch "$W/taken"
-    echo crossed >&7
+    (echo crossed >&7) # in a subshell: a reader ending (SIGCHLD) must not interrupt the write
     exec 7>&-
     for ((i = 0; i < 300; i++)); do kill -0 "$reader" 2>/dev/null || break; sleep 0.1; done
     if [[ $(tail -n1 "$W/tk-reader.out") == crossed ]]; then pass v2/takeover-blocked-reader
@@ -184,7 +184,7 @@ print(os.read(fd, 100).decode().strip(), flush=True)' >"$W/tk-reader2.out" 2>&1 
     else
         fail v2/takeover-again "$(tail -n3 <<<"$out"; tail -n2 "$W/tk.log.err")"
     fi
-    echo again >/dev/pipe
+    (echo again >/dev/pipe) # in a subshell, as above
     for ((i = 0; i < 300; i++)); do kill -0 "$reader" 2>/dev/null || break; sleep 0.1; done
     if [[ $(tail -n1 "$W/tk-reader2.out") == again ]]; then pass v2/takeover-again-blocked-reader
     else fail v2/takeover-again-blocked-reader "$(tail -n2 "$W/tk-reader2.out")"; fi
