@@ -340,23 +340,22 @@ final class CrashRecovery {
                 + now.getNano()
                 - keeper.restart().crashedAtNanos();
         // One write: a host killed again mid-line must not leave half a line behind.
-        System.err.print(
-                String.format(
-                        "fusd: recovered after a crash (%s): pid %d serves again %.1f ms after it"
-                                + " (%d devices, %d open files with empty file.state%s; %s)%n",
-                        keeper.restart().why(),
-                        ProcessHandle.current().pid(),
-                        sinceNanos / 1e6,
-                        restored.size(),
-                        openFiles,
-                        lostFiles == 0
-                                ? ""
-                                : ", " + lostFiles + " on devices no longer served: "
-                                        + (channel instanceof FuseChannel ? "EBADF" : "ENODEV"),
-                        resent
-                                ? "calls the dead host had read are sent again, then failed or reissued by each device's policy"
-                                : "no FUSE_NOTIFY_RESEND: " + unanswered.size()
-                                        + " calls the dead host had read were answered EIO from its journal"));
+        System.err.print(String.format(
+                "fusd: recovered after a crash (%s): pid %d serves again %.1f ms after it"
+                        + " (%d devices, %d open files with empty file.state%s; %s)%n",
+                keeper.restart().why(),
+                ProcessHandle.current().pid(),
+                sinceNanos / 1e6,
+                restored.size(),
+                openFiles,
+                lostFiles == 0
+                        ? ""
+                        : ", " + lostFiles + " on devices no longer served: "
+                                + (channel instanceof FuseChannel ? "EBADF" : "ENODEV"),
+                resent
+                        ? "calls the dead host had read are sent again, then failed or reissued by each device's policy"
+                        : "no FUSE_NOTIFY_RESEND: " + unanswered.size()
+                                + " calls the dead host had read were answered EIO from its journal"));
         System.err.flush();
     }
 

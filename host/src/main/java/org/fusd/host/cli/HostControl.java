@@ -103,8 +103,7 @@ final class HostControl implements ControlServer.Handler {
                     h.handle(r);
                 }
             }
-            default -> r.error(
-                    "unknown command '" + r.command() + "' (status, list, describe, takeover, successor)");
+            default -> r.error("unknown command '" + r.command() + "' (status, list, describe, takeover, successor)");
         }
     }
 

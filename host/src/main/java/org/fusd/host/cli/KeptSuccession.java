@@ -30,7 +30,8 @@ final class KeptSuccession {
         }
         long pid;
         try {
-            pid = keeper.startSuccessor(r.args().get(0), r.args().subList(1, r.args().size()));
+            pid = keeper.startSuccessor(
+                    r.args().get(0), r.args().subList(1, r.args().size()));
         } catch (IOException e) {
             r.error(e.getMessage());
             return;

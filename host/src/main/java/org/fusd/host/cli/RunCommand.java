@@ -330,8 +330,7 @@ public final class RunCommand implements Callable<Integer> {
         if (at >= 0) {
             runArgs.subList(at, Math.min(runArgs.size(), at + 2)).clear();
         }
-        runArgs.removeIf(
-                a -> a.startsWith("--take-over=") || a.equals("--from-child") || a.equals("--jit-successor"));
+        runArgs.removeIf(a -> a.startsWith("--take-over=") || a.equals("--from-child") || a.equals("--jit-successor"));
         HostControl hostControl = new HostControl(startMillis, runArgs, ch, live.devices());
         if (succession != null) {
             hostControl.setHistory("took over from " + succession.oldPid());
@@ -362,10 +361,12 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (ch instanceof HandsOver channelHandsOver) {
             KeeperLink kept = keeper;
-            Runnable beforeExit = kept == null ? this::closeControl : () -> {
-                closeControl();
-                kept.handedOver(); // the successor is the keeper's host from now on
-            };
+            Runnable beforeExit = kept == null
+                    ? this::closeControl
+                    : () -> {
+                        closeControl();
+                        kept.handedOver(); // the successor is the keeper's host from now on
+                    };
             hostControl.onTakeover(new TakeoverServer(channelHandsOver, live.onChannel(), beforeExit));
             if (kept != null) {
                 hostControl.onSuccessor(r -> KeptSuccession.start(kept, r));

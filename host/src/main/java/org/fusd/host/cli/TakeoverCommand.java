@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.fusd.host.control.ControlServer;
 import org.fusd.host.control.RuntimeDir;
 import org.fusd.host.sys.UnixSocket;

@@ -27,11 +27,13 @@ import org.fusd.host.fuse.ReadLog;
 public final class Journal {
     /** Slots in the table. */
     private static final int SLOT_BITS = 15;
+
     static final int SLOTS = 1 << SLOT_BITS;
     /** Its size in the registry. */
     static final int SIZE = SLOTS * 8;
     /** Slots tried from a request's hash: it is entered within these or not at all. */
     private static final int PROBE = 64;
+
     private static final int UNIQUE_BITS = 48;
     private static final long UNIQUE_MASK = (1L << UNIQUE_BITS) - 1;
     private static final int MAX_CONNECTION = (1 << 15) - 1;

@@ -369,7 +369,9 @@ class CrashTest {
         String line = keeper.awaitLine("fusd: recovered after a crash");
         assertNotNull(line, "no host served again");
         // the two blocked reads, and any other call in flight at the kill
-        assertTrue(line.matches(".*no FUSE_NOTIFY_RESEND: ([2-9]|\\d\\d+) calls the dead host had read were answered EIO.*"),
+        assertTrue(
+                line.matches(
+                        ".*no FUSE_NOTIFY_RESEND: ([2-9]|\\d\\d+) calls the dead host had read were answered EIO.*"),
                 line);
         for (Client c : List.of(failing, reissued)) {
             assertEquals("error EIO", c.next());
@@ -400,11 +402,17 @@ class CrashTest {
         awaitPending(host, 1);
 
         String out = HostProcess.run(runtime, "takeover", "--pid", Long.toString(host));
-        Matcher handed = Pattern.compile("fusd-host: host " + host + " handed over to (\\d+) \\(under the same fusd-keeper\\)")
+        Matcher handed = Pattern.compile(
+                        "fusd-host: host " + host + " handed over to (\\d+) \\(under the same fusd-keeper\\)")
                 .matcher(out);
         assertTrue(handed.find(), "takeover failed: " + out);
         long successor = Long.parseLong(handed.group(1));
-        assertEquals(keeper.process.pid(), ProcessHandle.of(successor).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(0L),
+        assertEquals(
+                keeper.process.pid(),
+                ProcessHandle.of(successor)
+                        .flatMap(ProcessHandle::parent)
+                        .map(ProcessHandle::pid)
+                        .orElse(0L),
                 "the successor is not the keeper's child");
         assertNotNull(keeper.awaitLine("fusd-keeper: host " + host + " handed over to " + successor));
         awaitDead(host);

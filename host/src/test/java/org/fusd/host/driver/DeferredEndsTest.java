@@ -108,7 +108,9 @@ class DeferredEndsTest {
     private static void ends(String lang) throws Exception {
         try (LoopbackFile f = h.open("ends-" + lang, OpenFlags.O_RDWR)) {
             // deferred, then threw: the caller gets the errno and the write finds no waiter
-            assertEquals(Errno.EAGAIN, assertThrows(ErrnoException.class, () -> f.read(2)).errno());
+            assertEquals(
+                    Errno.EAGAIN,
+                    assertThrows(ErrnoException.class, () -> f.read(2)).errno());
             // deferred, then returned a value: that value answers
             assertEquals("p", f.readString(3));
             f.write("x");
@@ -117,8 +119,8 @@ class DeferredEndsTest {
             // the caller gives up (fusd: it has returned EINTR) while the callback that defers still runs
             LoopbackReply r = new LoopbackReply();
             ScriptDevice device = lang.equals("js") ? js : py;
-            Thread caller = Thread.ofPlatform()
-                    .start(() -> device.read(new Call.Read(f.openFile(), 4, 0), r.forRead(4)));
+            Thread caller =
+                    Thread.ofPlatform().start(() -> device.read(new Call.Read(f.openFile(), 4, 0), r.forRead(4)));
             Thread.sleep(300); // the callback spins for 3 s from its start
             r.callerGone();
             assertEquals(Errno.EINTR, r.future().get(5, TimeUnit.SECONDS).errno());

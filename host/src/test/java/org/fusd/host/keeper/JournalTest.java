@@ -44,8 +44,7 @@ class JournalTest {
         cuse7.read(1L << 48); // too large to enter: skipped, not mistaken for another
         cuse7.answered(12345); // never read: nothing happens
         Set<Journal.Entry> left = new HashSet<>(j[1].takeAll());
-        assertEquals(
-                Set.of(new Journal.Entry(0, 40), new Journal.Entry(0, 1500), new Journal.Entry(7, 40)), left);
+        assertEquals(Set.of(new Journal.Entry(0, 40), new Journal.Entry(0, 1500), new Journal.Entry(7, 40)), left);
         assertEquals(List.of(), j[1].takeAll(), "taking empties the journal");
     }
 

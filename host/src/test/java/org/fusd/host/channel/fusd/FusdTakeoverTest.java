@@ -126,7 +126,8 @@ class FusdTakeoverTest {
                         new HostImage(1, 0, "fusd", null, 2, List.of(plain)),
                         Map.of(HostImage.key("other.js", "test"), new FusdChannelTest.TestDevice()),
                         new HashMap<>()));
-        assertTrue(e.getMessage().contains("test.js (device test) is not among the successor's devices"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("test.js (device test) is not among the successor's devices"), e.getMessage());
 
         HostImage.DeviceImage withMemory =
                 new HostImage.DeviceImage("test.js", "test", 1, 1, null, 0, List.of(), List.of(), null, 3);
