@@ -388,7 +388,6 @@ public final class FuseSession {
         b.putLong(FuseProtocol.OUT_HEADER_UNIQUE, unique);
         if (payloadLen == 0) {
             writeMessage(rb.address(), len - payloadLen);
-            answered(unique);
         } else if (payload.isDirect() && payloadLen >= 4096) {
             long iov = rb.iov;
             ByteBuffer io = rb.iovView;
@@ -406,13 +405,12 @@ public final class FuseSession {
             } finally {
                 fdLock.readLock().unlock();
             }
-            answered(unique);
         } else {
             rb.ensure(len);
             rb.bytes().put(FuseProtocol.OUT_HEADER + fixedSize, payload, payload.position(), payloadLen);
             writeMessage(rb.address(), len);
-            answered(unique);
         }
+        answered(unique);
     }
 
     /** After an answer's write: out of the journal (a crash before this leaves it there: harmless). */

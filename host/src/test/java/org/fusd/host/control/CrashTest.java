@@ -237,6 +237,23 @@ class CrashTest {
         fail("the host never had " + calls + " pending calls:\n" + last);
     }
 
+    /** Ends a `loop` client; its "done N ERRORS RESETS GAP" fields, asserted to hold no error. */
+    private static String[] stopLoop(Client looping, Path stop) throws Exception {
+        Files.writeString(stop, "");
+        String done = looping.next();
+        String[] f = done.split(" ");
+        assertEquals("done", f[0], done);
+        assertEquals("0", f[2], "errors in the loop: " + done);
+        return f;
+    }
+
+    /** SIGTERM to the keeper: the host stops in order (status 143) and unmounts. */
+    private void stopInOrder(HostProcess keeper) throws Exception {
+        signal(keeper.process.pid(), "TERM");
+        assertEquals(143, keeper.await(), "the host's exit status on SIGTERM");
+        assertFalse(mounted(), "SIGTERM left the mount");
+    }
+
     private boolean mounted() throws IOException {
         return Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mnt + " ");
     }
@@ -329,12 +346,8 @@ class CrashTest {
         assertEquals("wrote 5", reissued.next());
         assertEquals("got after", reissued.next());
         // the loop wrote and read through the crash without an error; file.state began anew once
-        Files.writeString(stop, "");
-        String done = looping.next();
-        String[] f = done.split(" ");
-        assertEquals("done", f[0], done);
-        assertEquals("0", f[2], "errors in the loop: " + done);
-        assertEquals("1", f[3], "file.state should restart once: " + done);
+        String[] f = stopLoop(looping, stop);
+        assertEquals("1", f[3], "file.state should restart once: " + String.join(" ", f));
         System.err.println("crash test: " + line.substring(line.indexOf("serves again"))
                 + "; longest client round trip " + f[4] + " ms");
 
@@ -428,15 +441,37 @@ class CrashTest {
         Matcher m = RECOVERED.matcher(line);
         assertTrue(m.find(), line);
         assertEquals("2", m.group(3));
-        Files.writeString(stop, "");
-        String done = looping.next();
-        String[] f = done.split(" ");
-        assertEquals("done", f[0], done);
-        assertEquals("0", f[2], "errors in the loop across the takeover and the crash: " + done);
+        stopLoop(looping, stop); // no error across the takeover and the crash
+        stopInOrder(keeper);
+    }
 
-        signal(keeper.process.pid(), "TERM");
-        assertEquals(143, keeper.await(), "the host's exit status on SIGTERM");
-        assertFalse(mounted(), "SIGTERM left the mount");
+    /**
+     * A successor the keeper starts that cannot load the scripts: the command
+     * says so, the keeper says which host serves on, and it does, still kept.
+     */
+    @Test
+    void aKeptSuccessorThatFailsLeavesTheHostServing() throws Exception {
+        Path pipe = pipe("pipe", null);
+        HostProcess keeper = startKept(List.of("--restarts", "1"), pipe);
+        long host = hostOf(keeper);
+        Files.writeString(pipe, "export const name = ;\n"); // the successor loads this
+        String out = HostProcess.run(runtime, "takeover", "--pid", Long.toString(host));
+        assertTrue(
+                out.contains(
+                        "fusd-host: the new host failed (its keeper's output says why); host " + host + " serves on"),
+                out);
+        String line = keeper.awaitLine("fusd-keeper: the successor ");
+        assertNotNull(line, "the keeper did not say the successor failed");
+        assertTrue(
+                line.matches("fusd-keeper: the successor \\d+ exited with status 3 before it took over; host " + host
+                        + " serves on"),
+                line);
+        write("pipe", "still");
+        Client reader = new Client("block", mnt.resolve("pipe").toString());
+        assertEquals("ready", reader.next());
+        assertEquals("got still", reader.next());
+        assertEquals(host, hostOf(keeper));
+        stopInOrder(keeper);
     }
 
     /**
@@ -482,12 +517,8 @@ class CrashTest {
         Client looping = new Client("loop", mnt.resolve("sink").toString(), stop.toString());
         assertEquals("ready", looping.next());
         assertEquals("warm", looping.next());
-        Files.writeString(stop, "");
-        String[] f = looping.next().split(" ");
-        assertEquals("0", f[2], "errors in the loop");
-        signal(keeper.process.pid(), "TERM");
-        assertEquals(143, keeper.await(), "the host's exit status on SIGTERM");
-        assertFalse(mounted(), "SIGTERM left the mount");
+        stopLoop(looping, stop);
+        stopInOrder(keeper);
     }
 
     @Test
